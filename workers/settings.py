@@ -1,0 +1,75 @@
+"""The one typed settings object; the only reader of the environment (prefix SILKWIRE_).
+
+Units are in the names (`_s`, `_bytes`) so a value is never read in the wrong unit.
+`deploy/.env.example` mirrors every field.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SILKWIRE_", extra="ignore")
+
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/silkwire"
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    # Politeness state, locks and metrics live here; defaults to the broker's Redis.
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    db_pool_max: int = 4
+
+    user_agent: str = "SilkwireBot/0.1 (+https://github.com/silkwire/silkwire; news monitoring)"
+    contact_url: str = "https://github.com/silkwire/silkwire"
+
+    # HTTP limits: every response is bounded in bytes and in total wall time.
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 10.0
+    total_deadline_s: float = 30.0
+    max_feed_bytes: int = 5_000_000
+    max_page_bytes: int = 5_000_000
+    max_compressed_bytes: int = 3_000_000
+    max_redirects: int = 5
+    # Off by default: tests and the demo serve on 127.0.0.1 and must name it explicitly.
+    allow_private_hosts: list[str] = Field(default_factory=list)
+
+    # Feed polling: intervals adapt between these bounds.
+    poll_min_interval_s: int = 120
+    poll_max_interval_s: int = 6 * 3600
+    poll_default_interval_s: int = 900
+    poll_jitter_fraction: float = 0.1
+    forced_full_fetch_every: int = 20
+    feed_error_mute_after: int = 50
+
+    # Per-host politeness, shared by all workers through Redis.
+    host_min_delay_s: float = 1.0
+    host_max_concurrency: int = 2
+    politeness_requeue_max_s: float = 30.0
+    respect_robots: bool = True
+
+    # Delivery: countdowns stay far below the visibility timeout (see docs/reliability.md).
+    visibility_timeout_s: int = 3600
+    task_soft_limit_s: int = 120
+    task_hard_limit_s: int = 180
+    max_attempts: int = 5
+    sweeper_stuck_after_s: int = 900
+
+    # Cleaning/extraction bounds.
+    max_html_bytes: int = 3_000_000
+    max_text_chars: int = 200_000
+
+    log_json: bool = True
+    metrics_port: int = 9808
+    sentry_dsn: str | None = None
+
+    seeds_dir: Path = PROJECT_ROOT / "seeds"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

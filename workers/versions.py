@@ -1,0 +1,8 @@
+"""Stage versions: bump one when its output for the same input would change.
+
+Stored beside every result, so `silkwire reprocess --older-than-version` selects exactly what is stale.
+"""
+
+FETCH_VERSION = "fetch/1"
+CLEAN_VERSION = "clean/1"
+EXTRACT_VERSION = "extract/1"
