@@ -1,0 +1,122 @@
+"""Clean stage: an HTML page (bytes or str) → CleanDoc, via the guard, trafilatura and the text clean-up.
+
+trafilatura runs once (`bare_extraction` with metadata) so the page is parsed a single time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import trafilatura
+
+from workers.clean.guard import bound_html
+from workers.clean.text import TITLE_MAX_CHARS, finish, normalise_lines, strip_boilerplate
+from workers.errors import PermanentError, QuarantineError
+from workers.feeds.canonical import canonical_from_html, canonicalize
+from workers.models import CleanDoc
+from workers.settings import get_settings
+
+# favor_precision: measured on the article-extraction benchmark (bench/clean_quality.py).
+FAVOR_PRECISION = False
+
+_NOT_HTML_TYPES = (
+    "image/",
+    "audio/",
+    "video/",
+    "application/pdf",
+    "application/zip",
+    "application/octet-stream",
+)
+_MARKUP = re.compile(
+    r"<\s*(?:html|head|body|p|div|article|main|section|span|br|h[1-6]|table|a)\b", re.IGNORECASE
+)
+_LANG_ATTR = re.compile(r"<html\b[^>]{0,500}?\blang\s*=\s*[\"']?([a-zA-Z]{2})", re.IGNORECASE)
+
+
+def decode(body: bytes, headers: Mapping[str, str] | None) -> str:
+    """Bytes → str through the fetch stage's decoder; strict UTF-8 until that module exists."""
+    try:
+        from workers.fetch.decode import decode_html
+    except ImportError:
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise QuarantineError(f"undecodable page: {exc}") from exc
+    return decode_html(body, headers or {})
+
+
+def clean_html(
+    body: bytes | str, *, url: str | None = None, headers: Mapping[str, str] | None = None
+) -> CleanDoc:
+    settings = get_settings()
+    headers = {k.lower(): v for k, v in (headers or {}).items()}
+    ctype = headers.get("content-type", "").lower()
+    if ctype.startswith(_NOT_HTML_TYPES):
+        raise PermanentError(f"not HTML: content-type {ctype}")
+    if isinstance(body, bytes | bytearray):
+        if body[:5] == b"%PDF-":
+            raise PermanentError("not HTML: a PDF document")
+        html = decode(bytes(body), headers)
+    else:
+        html = body
+    if not _MARKUP.search(html[:200_000]):
+        raise PermanentError("not HTML: no markup found")
+
+    bounded = bound_html(html, max_bytes=settings.max_html_bytes)
+    doc: Any = trafilatura.bare_extraction(
+        bounded.html,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        include_images=False,
+        include_links=False,
+        favor_precision=FAVOR_PRECISION,
+        output_format="python",
+    )
+    text = (getattr(doc, "text", None) or "") if doc is not None else ""
+    if not text.strip():
+        raise PermanentError("no article text found in the page")
+
+    lines, removed = strip_boilerplate(normalise_lines(text))
+    if not lines:
+        raise PermanentError("no article text left after removing boilerplate")
+    title = " ".join(normalise_lines(getattr(doc, "title", None) or "")) or None
+    if title and len(title) > TITLE_MAX_CHARS:
+        title = title[:TITLE_MAX_CHARS].rsplit(" ", 1)[0]
+
+    canonical: str | None = None
+    if url:
+        canonical = canonical_from_html(bounded.html, url)
+        if canonical is None:
+            try:
+                canonical = canonicalize(url)
+            except ValueError:
+                canonical = None
+
+    lang_hint = None
+    m = _LANG_ATTR.search(bounded.html[:20_000])
+    if m:
+        lang_hint = m.group(1).lower()
+    return finish(
+        lines,
+        removed,
+        title=title,
+        published=_plausible_date(getattr(doc, "date", None)),
+        canonical_url=canonical,
+        language_hint=lang_hint,
+    )
+
+
+def _plausible_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        d = date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date()
+    return d if date(1990, 1, 1) <= d <= tomorrow else None

@@ -1,0 +1,50 @@
+"""Clean stage: 64-bit SimHash over word 3-shingles for near-duplicate detection.
+
+Stored as a signed 64-bit integer so it fits a Postgres bigint; `hamming` works on either form.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_MASK = (1 << 64) - 1
+SHINGLE = 3
+
+
+def _h64(s: str) -> int:
+    return int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def shingles(text: str, size: int = SHINGLE) -> list[str]:
+    words = _WORD.findall(text.lower())
+    if len(words) < size:
+        return [" ".join(words)] if words else []
+    return [" ".join(words[i : i + size]) for i in range(len(words) - size + 1)]
+
+
+def to_signed(value: int) -> int:
+    value &= _MASK
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def simhash(text: str) -> int:
+    """Signed 64-bit SimHash of `text`; 0 for text without words."""
+    counts = [0] * 64
+    grams = shingles(text)
+    if not grams:
+        return 0
+    for gram in grams:
+        h = _h64(gram)
+        for bit in range(64):
+            counts[bit] += 1 if (h >> bit) & 1 else -1
+    value = 0
+    for bit in range(64):
+        if counts[bit] > 0:
+            value |= 1 << bit
+    return to_signed(value)
+
+
+def hamming(a: int, b: int) -> int:
+    return ((a ^ b) & _MASK).bit_count()

@@ -1,0 +1,150 @@
+"""Clean stage: text-level clean-up shared by HTML and .txt input → CleanDoc.
+
+Output shape: one paragraph per line of input, paragraphs separated by one blank line ("\\n\\n"),
+spaces collapsed inside a line, Unicode NFC. Boilerplate lines (photo credits, "Читайте также",
+share prompts, trailing related-link blocks) are removed and listed in `removed_lines`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+from workers.clean.language import guess_language
+from workers.clean.simhash import simhash
+from workers.models import CleanDoc
+from workers.settings import get_settings
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+# Photo/illustration credits: "Фото: ...", "фото пресс-службы ...", "Фото из открытых источников".
+_CREDIT_WORD = (
+    r"(?:фото|фотография|фотоколлаж|коллаж|иллюстрация|иллюстративное\s+фото|скриншот|видео|инфографика|"
+    r"photo|image|источник\s+фото)"
+)
+_CREDIT_SEP = re.compile(rf"^{_CREDIT_WORD}\s*(?::|—|–|-|/|©|\|)", re.IGNORECASE)
+_CREDIT_LEAD = re.compile(
+    rf"^(?:©\s*)?{_CREDIT_WORD}\s+(?:пресс-служб|из\s+открытых\s+источников|из\s+архива|с\s+сайта|"
+    r"предоставлен|автора|агентства|акорды|akorda|сайта|архив|reuters|ап|ria|риа|тасс|unsplash|"
+    r"pixabay|shutterstock|getty|depositphotos|freepik|pexels|иллюстративное|носит\s+иллюстративный)",
+    re.IGNORECASE,
+)
+_COPYRIGHT_LINE = re.compile(r"^©\s*\S.{0,80}$")
+
+# Headers of related-link blocks.
+_RELATED = re.compile(
+    r"^(?:ещ[её]\s+по\s+теме|читайте\s+также|читайте\s+ещ[её]|смотрите\s+также|см\.\s+также|"
+    r"свежее\s+из\s+(?:этой\s+)?рубрики|похожие\s+(?:новости|материалы|статьи)|новости\s+по\s+теме|"
+    r"материалы\s+по\s+теме|другие\s+новости|последние\s+новости|по\s+теме|также\s+читайте|"
+    r"рекомендуем(?:\s+прочитать)?|популярное|самое\s+читаемое|read\s+more|related(?:\s+news|\s+articles)?)"
+    r"\s*[:.!]?",
+    re.IGNORECASE,
+)
+# Prompts to share, subscribe or report typos.
+_PROMPT = re.compile(
+    r"^(?:поделиться(?:\s+в\s+\S+)?|share(?:\s+this)?|tweet|подписаться|"
+    r"подписывайтесь\s+на\s+.{0,80}|подпишитесь\s+на\s+.{0,80}|следите\s+за\s+.{0,60}\s+в\s+.{0,60}|"
+    r"читайте\s+нас\s+в\s+.{0,60}|присоединяйтесь\s+к\s+.{0,80}|"
+    r"нашли\s+ошибку\??.{0,120}|если\s+вы\s+нашли\s+ошибку.{0,160}|"
+    r"(?:facebook|twitter|telegram|whatsapp|вконтакте|vk|одноклассники|instagram|x|youtube|tiktok)"
+    r"(?:\s*[,|/]\s*(?:facebook|twitter|telegram|whatsapp|вконтакте|vk|одноклассники|instagram|x|youtube|tiktok))*|"
+    r"теги\s*:.{0,200}|метки\s*:.{0,200}|реклама)\s*[.!]?$",
+    re.IGNORECASE,
+)
+# A line in a trailing related-link block is a headline: short.
+_HEADLINE_MAX_CHARS = 200
+TITLE_MAX_CHARS = 300
+
+
+def normalise_lines(text: str) -> list[str]:
+    """NFC, no invisible or control characters, spaces collapsed; one entry per non-empty line."""
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    text = _CONTROL.sub("", text)
+    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return [line for line in lines if line]
+
+
+def is_credit(line: str) -> bool:
+    if len(line) > 160:
+        return False
+    return bool(_CREDIT_SEP.match(line) or _CREDIT_LEAD.match(line) or _COPYRIGHT_LINE.match(line))
+
+
+def is_prompt(line: str) -> bool:
+    return len(line) <= 250 and bool(_PROMPT.match(line))
+
+
+def is_related_header(line: str) -> bool:
+    m = _RELATED.match(line)
+    if m is None:
+        return False
+    # Alone on its line, or followed by one linked headline ("Читайте также: ...").
+    return m.end() == len(line) or (len(line) <= _HEADLINE_MAX_CHARS and line[m.end() - 1] in ":.")
+
+
+def strip_boilerplate(lines: list[str]) -> tuple[list[str], list[str]]:
+    """Split lines into (kept, removed)."""
+    keep: list[str] = []
+    removed: list[str] = []
+    for i, line in enumerate(lines):
+        if is_related_header(line):
+            rest = lines[i + 1 :]
+            # A related-link header followed only by short headline-like lines ends the article.
+            if (
+                all(len(r) <= _HEADLINE_MAX_CHARS or is_prompt(r) or is_credit(r) for r in rest)
+                and len(rest) <= 30
+            ):
+                removed.extend(lines[i:])
+                break
+            removed.append(line)
+        elif is_credit(line) or is_prompt(line):
+            removed.append(line)
+        else:
+            keep.append(line)
+    return keep, removed
+
+
+def finish(
+    lines: list[str],
+    removed: list[str],
+    *,
+    title: str | None,
+    published: object = None,
+    canonical_url: str | None = None,
+    language_hint: str | None = None,
+) -> CleanDoc:
+    """Join kept lines into the final text and compute hash, simhash and language."""
+    text = "\n\n".join(lines)
+    limit = get_settings().max_text_chars
+    if len(text) > limit:
+        cut = text.rfind("\n\n", 0, limit)
+        cut = cut if cut > limit // 2 else limit
+        removed = [*removed, f"[truncated {len(text) - cut} chars over max_text_chars]"]
+        text = text[:cut].rstrip()
+    from datetime import date
+
+    return CleanDoc(
+        text=text,
+        title=title,
+        published=published if isinstance(published, date) else None,
+        language=guess_language(text) or language_hint,
+        canonical_url=canonical_url,
+        content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        simhash=simhash(text),
+        removed_lines=tuple(removed),
+    )
+
+
+def clean_text(text: str, *, title: str | None = None) -> CleanDoc:
+    """Clean plain text; without a given title the first line (a headline) becomes the title."""
+    lines = normalise_lines(text)
+    kept, removed = strip_boilerplate(lines)
+    if title is None and kept and len(kept[0]) <= TITLE_MAX_CHARS:
+        title = kept[0]
+    elif title is not None:
+        title = " ".join(normalise_lines(title)) or None
+    return finish(kept, removed, title=title)

@@ -1,0 +1,1 @@
+"""Feeds stage: parse polled feed bytes into entries, canonicalise URLs, schedule the next poll."""
