@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     broker_url: str = "redis://127.0.0.1:6379/0"
     # Politeness state, locks and metrics live here; defaults to the broker's Redis.
     redis_url: str = "redis://127.0.0.1:6379/0"
+    # Prefixes every broker key and politeness key: lets a demo or a test run share a Redis safely.
+    key_prefix: str = ""
     db_pool_max: int = 4
 
     user_agent: str = "SilkwireBot/0.1 (+https://github.com/silkwire/silkwire; news monitoring)"

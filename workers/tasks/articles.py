@@ -1,0 +1,163 @@
+"""Article tasks: fetch one page, analyse it (clean + extract), or re-extract a stored document.
+
+Each takes an article id, counts its attempt in Postgres first (so a page that kills its worker
+still stops after `max_attempts`), and advances the article only in the transaction that stores
+the result. A duplicate delivery finds the article past its stage and does nothing.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import time
+from typing import Any
+
+from celery import Task
+from celery.exceptions import SoftTimeLimitExceeded
+from psycopg.types.json import Jsonb
+
+from workers.db import QUERIES, get_pool
+from workers.db.results import store_document, store_extraction
+from workers.errors import PermanentError, QuarantineError, StageError, TransientError
+from workers.extract import extract_document
+from workers.fetch.http import fetch_url
+from workers.models import CleanDoc
+from workers.pipeline import analyse_html
+from workers.settings import get_settings
+from workers.tasks.app import app
+from workers.tasks.common import INFRA_RETRY, backoff_s
+from workers.tasks.gates import host_gate, host_key
+from workers.tasks.robots import robots_allows
+from workers.versions import FETCH_VERSION
+
+log = logging.getLogger(__name__)
+
+PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
+
+
+def _begin(article_id: int, stage: str) -> dict[str, Any] | None:
+    with get_pool().connection() as conn:
+        return conn.execute(QUERIES["begin_attempt"], {"id": article_id, "stage": stage}).fetchone()
+
+
+def _fail(article_id: int, stage: str, exc: BaseException, state: str = "failed") -> dict[str, Any]:
+    message = f"{type(exc).__name__}: {exc}"[:2000]
+    with get_pool().connection() as conn:
+        conn.execute(QUERIES["article_failed"],
+                     {"id": article_id, "state": state, "error": message, "stage": stage})
+    log.warning("article %s", state, extra={"article_id": article_id, "stage": stage, "error": message})
+    return {"state": state, "error": message}
+
+
+def _retry_or_fail(task: Task, article_id: int, stage: str, attempts: int, exc: StageError) -> dict[str, Any]:
+    s = get_settings()
+    if attempts >= s.max_attempts:
+        return _fail(article_id, stage, StageError(f"gave up after {attempts} attempts: {exc}"))
+    with get_pool().connection() as conn:
+        conn.execute(QUERIES["article_retrying"],
+                     {"id": article_id, "error": f"{type(exc).__name__}: {exc}"[:2000], "stage": stage})
+    raise task.retry(countdown=backoff_s(attempts, exc.retry_after_s), exc=exc, max_retries=None)
+
+
+def _too_many(article_id: int, stage: str, attempts: int) -> dict[str, Any] | None:
+    s = get_settings()
+    if attempts > s.max_attempts:
+        # Redelivered after its worker died each time: a poison input.
+        return _fail(article_id, stage, StageError(f"gave up after {attempts - 1} attempts (worker lost)"))
+    return None
+
+
+@app.task(name="silkwire.fetch_article", bind=True, **INFRA_RETRY)
+def fetch_article(self: Task, article_id: int) -> dict[str, Any]:
+    s = get_settings()
+    with get_pool().connection() as conn:
+        article = conn.execute(QUERIES["get_article"], {"id": article_id}).fetchone()
+    if article is None:
+        log.warning("article vanished", extra={"article_id": article_id})
+        return {"skipped": "no such article"}
+    if article["stage"] != "fetch" or article["state"] not in ("queued", "pending"):
+        return {"skipped": f"article is at {article['stage']}/{article['state']}"}
+
+    gate, host = host_gate(), host_key(article["url"])
+    wait = gate.acquire(host)
+    if wait > 0:
+        self.apply_async((article_id,), countdown=min(wait, s.politeness_requeue_max_s))
+        return {"requeued_s": wait}
+    try:
+        row = _begin(article_id, "fetch")
+        if row is None:
+            return {"skipped": "already past fetch"}
+        attempts = row["attempts"]
+        if stop := _too_many(article_id, "fetch", attempts):
+            return stop
+        try:
+            if s.respect_robots and not robots_allows(article["url"]):
+                return _fail(article_id, "fetch", PermanentError("robots.txt disallows this page"), "skipped")
+            resp = fetch_url(article["url"], settings=s, max_bytes=s.max_page_bytes, accept=PAGE_ACCEPT)
+        except TransientError as exc:
+            return _retry_or_fail(self, article_id, "fetch", attempts, exc)
+        except PermanentError as exc:
+            return _fail(article_id, "fetch", exc)
+    finally:
+        gate.release(host)
+
+    with get_pool().connection() as conn, conn.transaction():
+        conn.execute(QUERIES["store_raw_page"], {
+            "article_id": article_id, "final_url": resp.url, "http_status": resp.status,
+            "headers": Jsonb(dict(resp.headers)), "content_type": resp.headers.get("content-type"),
+            "body_gz": gzip.compress(resp.body, compresslevel=6), "body_bytes": len(resp.body),
+            "elapsed_ms": int(resp.elapsed_s * 1000), "fetch_version": FETCH_VERSION,
+        })
+        conn.execute(QUERIES["advance_article"], {"id": article_id, "stage": "analyse", "state": "queued"})
+    analyse_article.delay(article_id)
+    return {"bytes": len(resp.body), "status": resp.status}
+
+
+@app.task(name="silkwire.analyse_article", bind=True, **INFRA_RETRY)
+def analyse_article(self: Task, article_id: int) -> dict[str, Any]:
+    row = _begin(article_id, "analyse")
+    if row is None:
+        return {"skipped": "not waiting for analysis"}
+    if stop := _too_many(article_id, "analyse", row["attempts"]):
+        return stop
+    with get_pool().connection() as conn:
+        raw = conn.execute(QUERIES["get_raw_page"], {"id": article_id}).fetchone()
+    if raw is None:
+        return _fail(article_id, "analyse", PermanentError("no stored page to analyse"))
+    started = time.monotonic()
+    try:
+        analysis = analyse_html(gzip.decompress(raw["body_gz"]), url=raw["final_url"], headers=raw["headers"])
+    except QuarantineError as exc:
+        return _fail(article_id, "analyse", exc, "quarantined")
+    except (PermanentError, SoftTimeLimitExceeded) as exc:
+        return _fail(article_id, "analyse", exc)
+    with get_pool().connection() as conn, conn.transaction():
+        near = store_document(conn, article_id, analysis.doc)
+        store_extraction(conn, article_id, analysis.result)
+        conn.execute(QUERIES["advance_article"], {"id": article_id, "stage": "done", "state": "done"})
+    return {"relevant": analysis.result["kz_cn"]["relevant"], "near_dup_of": near,
+            "seconds": round(time.monotonic() - started, 3)}
+
+
+@app.task(name="silkwire.extract_article", bind=True, **INFRA_RETRY)
+def extract_article(self: Task, article_id: int) -> dict[str, Any]:
+    """Re-extract from the stored cleaned text (no fetch, no clean): what `reprocess --stage extract` runs."""
+    row = _begin(article_id, "analyse")
+    if row is None:
+        return {"skipped": "not waiting for analysis"}
+    if stop := _too_many(article_id, "analyse", row["attempts"]):
+        return stop
+    with get_pool().connection() as conn:
+        d = conn.execute(QUERIES["get_document"], {"id": article_id}).fetchone()
+    if d is None:
+        return _fail(article_id, "analyse", PermanentError("no cleaned document to extract from"))
+    doc = CleanDoc(text=d["text"], title=d["title"], published=d["published"], language=d["language"],
+                   canonical_url=d["canonical_url"], content_hash=d["content_hash"], simhash=d["simhash"])
+    try:
+        result = extract_document(doc)
+    except SoftTimeLimitExceeded as exc:
+        return _fail(article_id, "analyse", exc)
+    with get_pool().connection() as conn, conn.transaction():
+        store_extraction(conn, article_id, result)
+        conn.execute(QUERIES["advance_article"], {"id": article_id, "stage": "done", "state": "done"})
+    return {"relevant": result["kz_cn"]["relevant"]}

@@ -1,0 +1,45 @@
+"""What every task shares: retry policy for infrastructure errors, backoff, per-process Redis and gates."""
+
+from __future__ import annotations
+
+import os
+import random
+from functools import cache
+
+import psycopg
+import redis
+from psycopg_pool import PoolTimeout
+
+from workers.settings import get_settings
+from workers.tasks.app import MAX_COUNTDOWN_S
+
+# Postgres or Redis briefly unavailable: the task itself is fine, retry it with backoff.
+INFRA_ERRORS: tuple[type[BaseException], ...] = (
+    psycopg.OperationalError, PoolTimeout, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
+)
+INFRA_RETRY = {
+    "autoretry_for": INFRA_ERRORS,
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 40,
+}
+
+
+def backoff_s(attempt: int, retry_after_s: float | None = None, *, base_s: float = 10.0) -> float:
+    """Exponential backoff with full jitter, honouring Retry-After, capped below the visibility timeout."""
+    wait = base_s * (2 ** max(attempt - 1, 0))
+    wait = random.uniform(wait / 2, wait)
+    if retry_after_s is not None:
+        wait = max(wait, retry_after_s)
+    return float(min(wait, MAX_COUNTDOWN_S))
+
+
+@cache
+def _redis(pid: int) -> redis.Redis:
+    return redis.Redis.from_url(get_settings().redis_url, socket_timeout=5, socket_connect_timeout=5)
+
+
+def redis_client() -> redis.Redis:
+    """This process's Redis client (keyed by pid: a forked child must not share its parent's sockets)."""
+    return _redis(os.getpid())

@@ -1,0 +1,148 @@
+"""Feed tasks: the beat tick that claims due feeds, and one conditional poll of one feed."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from celery import Task
+
+from workers.db import QUERIES, get_pool
+from workers.errors import PermanentError, StageError
+from workers.feeds.conditional import Validators, after_response, plan_request
+from workers.feeds.entries import read_entries
+from workers.feeds.schedule import backoff_interval_s
+from workers.fetch.http import fetch_url
+from workers.models import HttpResponse, ParsedFeed
+from workers.settings import get_settings
+from workers.tasks.app import app
+from workers.tasks.common import INFRA_RETRY
+from workers.tasks.gates import host_gate, host_key
+from workers.tasks.intervals import next_poll_interval_s
+
+log = logging.getLogger(__name__)
+
+FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+# A claimed feed stays leased this long; a poll that never reports back frees it after that.
+LEASE_S = 600
+# A permanent redirect seen this many polls in a row moves the stored feed URL.
+MOVE_AFTER_REDIRECTS = 3
+
+
+@app.task(name="silkwire.poll_due_feeds", **INFRA_RETRY)
+def poll_due_feeds(limit: int = 200) -> int:
+    with get_pool().connection() as conn:
+        ids = [r["id"] for r in conn.execute(QUERIES["claim_due_feeds"], {"limit": limit, "lease_s": LEASE_S})]
+    for feed_id in ids:
+        poll_feed.delay(feed_id)
+    return len(ids)
+
+
+@app.task(name="silkwire.poll_feed", bind=True, **INFRA_RETRY)
+def poll_feed(self: Task, feed_id: int) -> dict[str, Any]:
+    s = get_settings()
+    with get_pool().connection() as conn:
+        feed = conn.execute(QUERIES["get_feed"], {"id": feed_id}).fetchone()
+    if feed is None:
+        log.warning("feed vanished", extra={"feed_id": feed_id})
+        return {"skipped": "no such feed"}
+    if not feed["enabled"] or feed["muted_reason"]:
+        return {"skipped": feed["muted_reason"] or "disabled"}
+
+    gate, host = host_gate(), host_key(feed["url"])
+    wait = gate.acquire(host)
+    if wait > 0:
+        self.apply_async((feed_id,), countdown=min(wait, s.politeness_requeue_max_s))
+        return {"requeued_s": wait}
+
+    validators = Validators(feed["etag"], feed["last_modified"], feed["body_hash"], feed["trusts_304"],
+                            feed["polls_since_full"], feed["last_status"])
+    req = plan_request(validators, full_every=s.forced_full_fetch_every)
+    started = time.monotonic()
+    resp: HttpResponse | None = None
+    try:
+        resp = fetch_url(feed["url"], settings=s, etag=req.etag, last_modified=req.last_modified,
+                         max_bytes=s.max_feed_bytes, accept=FEED_ACCEPT)
+        outcome = after_response(validators, req, status=resp.status, etag=resp.headers.get("etag"),
+                                 last_modified=resp.headers.get("last-modified"), body=resp.body)
+        parsed = (read_entries(feed["kind"], resp, pattern=feed["pattern"])
+                  if outcome.changed else None)
+    except StageError as exc:
+        gate.release(host)
+        return _record_failure(feed, exc, started)
+    gate.release(host)
+    return _record_success(feed, resp, outcome.validators, parsed, started)
+
+
+def _record_success(feed: dict[str, Any], resp: HttpResponse, v: Validators, parsed: ParsedFeed | None,
+                    started: float) -> dict[str, Any]:
+    s = get_settings()
+    new_ids: list[int] = []
+    entries = parsed.entries if parsed else ()
+    redirects, target = _permanent_redirect(feed, resp)
+    with get_pool().connection() as conn, conn.transaction():
+        with conn.cursor() as cur:
+            for entry in entries:
+                row = cur.execute(QUERIES["insert_article"], {
+                    "url": entry.url, "feed_id": feed["id"], "title": entry.title, "published": entry.published,
+                }).fetchone()
+                if row:
+                    new_ids.append(row["id"])  # type: ignore[call-overload]
+            if entries:
+                cur.executemany(QUERIES["link_article_feed"],
+                                [{"url": e.url, "feed_id": feed["id"]} for e in entries])
+        interval = next_poll_interval_s(feed, resp, parsed, new_entries=len(new_ids), settings=s)
+        conn.execute(QUERIES["feed_poll_ok"], {
+            "id": feed["id"], "etag": v.etag, "last_modified": v.last_modified, "body_hash": v.body_hash,
+            "trusts_304": v.trusts_304, "polls_since_full": v.polls_since_full, "status": resp.status,
+            "interval_s": interval.interval_s, "new_entries": len(new_ids),
+            "typical_gap_s": interval.typical_gap_s, "quiet": interval.quiet,
+            "permanent_redirects": redirects, "redirect_target": target,
+        })
+        conn.execute(QUERIES["record_feed_fetch"], {
+            "feed_id": feed["id"], "duration_ms": int((time.monotonic() - started) * 1000),
+            "http_status": resp.status, "not_modified": resp.status == 304, "bytes": len(resp.body),
+            "entries": len(entries), "new_entries": len(new_ids),
+            "error": "; ".join(parsed.warnings)[:1000] if parsed and parsed.warnings else None,
+        })
+        if target and redirects >= MOVE_AFTER_REDIRECTS:
+            conn.execute(QUERIES["move_feed_url"], {"id": feed["id"], "url": target})
+    # After commit: a crash here leaves the articles 'queued' in Postgres and the sweeper re-enqueues them.
+    from workers.tasks.articles import fetch_article
+
+    for article_id in new_ids:
+        fetch_article.delay(article_id)
+    return {"status": resp.status, "entries": len(entries), "new": len(new_ids)}
+
+
+def _permanent_redirect(feed: dict[str, Any], resp: HttpResponse) -> tuple[int, str | None]:
+    """Count consecutive polls that were permanently redirected to the same final URL."""
+    if not resp.redirects or any(status not in (301, 308) for status, _ in resp.redirects):
+        return 0, None
+    if resp.url == feed["redirect_target"]:
+        return feed["permanent_redirects"] + 1, resp.url
+    return 1, resp.url
+
+
+def _record_failure(feed: dict[str, Any], exc: StageError, started: float) -> dict[str, Any]:
+    s = get_settings()
+    status = exc.status
+    muted = None
+    if status == 410:
+        muted = "gone: the server answered 410"
+    elif feed["consecutive_errors"] + 1 >= s.feed_error_mute_after and isinstance(exc, PermanentError):
+        muted = f"muted after {feed['consecutive_errors'] + 1} consecutive errors: {exc}"
+    backoff = backoff_interval_s(feed["consecutive_errors"] + 1, exc.retry_after_s, settings=s)
+    message = f"{type(exc).__name__}: {exc}"[:1000]
+    with get_pool().connection() as conn, conn.transaction():
+        conn.execute(QUERIES["feed_poll_error"], {
+            "id": feed["id"], "status": status, "error": message, "backoff_s": backoff, "muted_reason": muted,
+        })
+        conn.execute(QUERIES["record_feed_fetch"], {
+            "feed_id": feed["id"], "duration_ms": int((time.monotonic() - started) * 1000),
+            "http_status": status, "not_modified": False, "bytes": None, "entries": None,
+            "new_entries": None, "error": message,
+        })
+    log.warning("feed poll failed", extra={"feed_id": feed["id"], "error": message})
+    return {"error": message, "backoff_s": backoff}
