@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import ipaddress
+import re
 import threading
 import time
 import tomllib
@@ -71,7 +72,7 @@ def load_manifest(root: Path) -> tuple[dict[str, Any], dict[str, Resource]]:
         manifest = tomllib.load(fh)
     default_lm = manifest.get("server", {}).get("last_modified", _DEFAULT_LAST_MODIFIED)
     resources: dict[str, Resource] = {}
-    for entry in [*manifest.get("feed", []), *manifest.get("page", [])]:
+    for entry in [e for kind in ("feed", "listing", "page") for e in manifest.get(kind, [])]:
         path = entry["path"]
         if not path.startswith("/") or "?" in path or "#" in path or ".." in path:
             raise ValueError(f"manifest path must be a plain absolute path: {path!r}")
@@ -175,6 +176,13 @@ class ReplayServer:
 
     def feed_urls(self) -> list[str]:
         return [self.url(feed["path"]) for feed in self.manifest.get("feed", [])]
+
+    def listings(self) -> list[tuple[str, str]]:
+        """(URL, link regex) per HTML listing page; the regex matches absolute article URLs here."""
+        return [
+            (self.url(item["path"]), item["pattern"].replace(PLACEHOLDER, re.escape(self.base_url)))
+            for item in self.manifest.get("listing", [])
+        ]
 
     def page_urls(self) -> list[str]:
         return [self.url(page["path"]) for page in self.manifest.get("page", [])]

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
 import httpx
@@ -112,10 +113,30 @@ def test_tracking_query_reaches_the_same_page(server: ReplayServer, client: http
 
 
 def test_unknown_and_missing_paths_are_404(server: ReplayServer, client: httpx.Client) -> None:
-    for path in ["/nowhere.html", "/akorda/ru/events", *(m["path"] for m in MANIFEST["missing"])]:
+    for path in ["/nowhere.html", "/akorda/ru/president", *(m["path"] for m in MANIFEST["missing"])]:
         resp = client.get(server.url(path))
         assert resp.status_code == 404, path
         assert "etag" not in resp.headers
+
+
+def test_listing_pattern_selects_the_articles_and_nothing_else(
+    server: ReplayServer, client: httpx.Client
+) -> None:
+    (listing,) = MANIFEST["listing"]
+    ((url, pattern),) = server.listings()
+    resp = client.get(url)
+    assert resp.status_code == 200
+    assert resp.headers["content-type"] == listing["content_type"]
+    hrefs = re.findall(r'href="([^"]+)"', resp.text)
+    absolute = {urljoin(url, h) for h in hrefs}
+    articles = {u for u in absolute if re.match(pattern, u)}
+    assert len(articles) == listing["expected_links"]
+    expected = {p["path"] for p in PAGES if p["site"] == listing["site"]}
+    expected |= {m["path"] for m in MANIFEST["missing"]}
+    assert {u.removeprefix(server.base_url) for u in articles} == expected
+    # navigation, pager and the listing itself are on the page but are not articles
+    assert len(absolute) > len(articles)
+    assert url not in articles
 
 
 def test_head_sends_headers_without_body(server: ReplayServer, client: httpx.Client) -> None:
@@ -218,6 +239,7 @@ def test_corpus_mix_of_relevant_and_negative_items() -> None:
     assert {"hard_negative_kz_ru", "hard_negative_cn_third", "domestic"} <= topics
     assert len({p["site"] for p in PAGES}) == 3
     assert {f["format"] for f in FEEDS} == {"rss2", "atom", "rss1"}
+    assert len(FEEDS) == 3
 
 
 def test_published_dates_are_recent_and_not_in_the_future() -> None:
