@@ -1,0 +1,7 @@
+#!/bin/sh
+# Exactly one beat per deployment (never scale it). What is due lives in Postgres; the schedule
+# file only remembers when each periodic task last fired, on the beat-data volume.
+set -eu
+exec celery -A workers.tasks.app beat \
+    --schedule=/var/lib/silkwire/celerybeat-schedule \
+    --loglevel="${LOG_LEVEL:-INFO}"
