@@ -1,0 +1,278 @@
+"""Extract stage: signed or planned documents (one record per document, enumerations split) and totals
+such as "подписано 24 документа" or "17 соглашений на $629 млн".
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from workers.extract import events as ev
+from workers.extract import figures as fig
+from workers.extract import nlp
+from workers.extract.entities import Entities, Org, country_genitive
+from workers.extract.gazetteer import Gazetteer
+
+KIND = {"соглашение": "agreement", "меморандум": "memorandum", "протокол": "protocol", "договор": "treaty",
+        "контракт": "contract", "коммюнике": "joint_statement", "декларация": "joint_statement",
+        "программа": "program", "план": "program"}
+COUNTABLE = {"документ": "document", "соглашение": "agreement", "меморандум": "memorandum",
+             "контракт": "contract", "договор": "treaty", "протокол": "protocol", "договоренность": "document"}
+RATIFY = frozenset({"ратифицировать", "ратификация", "ратифицированный"})
+IN_FORCE = frozenset({"вступить", "вступление"})
+PREPS = frozenset({"в", "к", "с", "по", "о", "об", "на", "для", "из", "от", "при", "согласно", "рамка"})
+LEVEL_BY_KIND = {"government": "intergovernmental", "presidency": "interstate", "parliament": "interstate",
+                 "ministry": "interagency", "agency": "interagency", "committee": "interagency",
+                 "court": "interagency", "company": "corporate", "bank": "corporate", "region": "regional"}
+
+
+@dataclass(frozen=True)
+class Trigger:
+    index: int
+    kind: str
+    words: int  # tokens in the kind phrase ("дорожная карта" = 2)
+
+
+def _triggers(toks: tuple[nlp.Token, ...], lo: int, hi: int) -> list[Trigger]:
+    out: list[Trigger] = []
+    for i in range(lo, hi):
+        t = toks[i]
+        lem = t.lemma
+        kind = None
+        words = 1
+        if lem == "карта" and i > lo and toks[i - 1].lemma == "дорожный":
+            kind, i0 = "roadmap", i - 1
+            words = 2
+        elif lem == "заявление" and i > lo and toks[i - 1].lemma == "совместный":
+            kind, i0 = "joint_statement", i - 1
+            words = 2
+        elif lem in KIND and t.pos == "NOUN":
+            kind, i0 = KIND[lem], i
+        else:
+            continue
+        if t.case not in ("Nom", "Acc", "Ins", None):
+            continue
+        prev = toks[i0 - 1] if i0 > lo else None
+        if prev is not None and (prev.lemma in PREPS or prev.pos in ("NUM",) or prev.lemma in
+                                 {"ряд", "пакет", "несколько", "реализация", "проект", "рамка"}):
+            continue
+        if prev is not None and prev.pos == "NOUN" and prev.case in ("Nom", "Acc") and kind != "roadmap":
+            # "проект соглашения" etc. are handled by the case test; a noun right before means apposition
+            pass
+        if kind in ("program", "treaty") and lem in ("программа", "план"):
+            # a plan or programme counts only when it is signed/adopted as a document
+            pass
+        out.append(Trigger(i0, kind, words))
+    return out
+
+
+def _context(toks: tuple[nlp.Token, ...], lo: int, hi: int) -> tuple[int, str] | None:
+    """The signing word of the sentence and the document status it implies."""
+    for i in range(lo, hi):
+        lem = toks[i].lemma
+        if lem in RATIFY:
+            return i, "ratified"
+        if lem in IN_FORCE and any(toks[k].lemma == "сила" for k in range(i, min(hi, i + 4))):
+            return i, "in_force"
+    for i in range(lo, hi):
+        if toks[i].lemma in ev.SIGN or toks[i].lemma in {"подписываться", "подписанный"}:
+            st = ev._status(toks, i, lo, hi)
+            if st == "negated":
+                return None
+            return i, "planned" if st == "planned" else "signed"
+    return None
+
+
+def _party_for_government(code: str, gaz: Gazetteer) -> tuple[str, str]:
+    for e in gaz.entries:
+        if e.kind == "org" and e.subkind == "government" and e.country == code and e.name.startswith("Правительство"):
+            return e.name, code
+    return "Правительство " + country_genitive(code, gaz), code
+
+
+def _doc_pair(ents: Entities) -> list[str]:
+    c = Counter(x.code for x in ents.countries)
+    codes = [k for k, _ in c.most_common()]
+    if "KZ" in codes and "CN" in codes:
+        return ["KZ", "CN"]
+    return sorted(codes[:2])
+
+
+def _subject(toks: tuple[nlp.Token, ...], a: nlp.Analysis, lo: int, hi: int, orgs: list[Org]) -> str | None:
+    in_org = {i for o in orgs for i in range(o.first, o.last)}
+    i = lo
+    while i < hi:
+        t = toks[i]
+        if i in in_org or t.lemma not in {"о", "об", "по"}:
+            i += 1
+            continue
+        if i + 1 < hi and toks[i + 1].lemma in {"взаимопонимание", "намерение"}:
+            i += 2
+            continue
+        start = i + 1
+        # stop at the parties ("между ...") or an org span
+        end = hi
+        for k in range(start, hi):
+            if k in in_org or toks[k].lemma == "между":
+                end = k
+                break
+        while end > start and toks[end - 1].pos in ("PUNCT", "CCONJ"):
+            end -= 1
+        if end <= start:
+            i += 1
+            continue
+        case = toks[start].case
+        words: list[str] = []
+        head_done = False
+        for k in range(start, end):
+            tk = toks[k]
+            if not head_done and tk.pos in ("NOUN", "ADJ") and tk.case == case and case in ("Dat", "Loc"):
+                words.append(nlp.to_nominative(tk.text, tk.case, tk.number == "Plur"))
+            elif not head_done and tk.lemma == "и" and k + 1 < end and toks[k + 1].case == case:
+                words.append(tk.text)
+            else:
+                head_done = True
+                words.append(a.text[tk.start:tk.stop])
+        text = _join(a, toks, start, end, words)
+        return text[:1].lower() + text[1:] if text else None
+    return None
+
+
+def _join(a: nlp.Analysis, toks: tuple[nlp.Token, ...], start: int, end: int, words: list[str]) -> str:
+    out = []
+    for k, w in zip(range(start, end), words, strict=True):
+        if k > start and toks[k].start > toks[k - 1].stop:
+            out.append(" ")
+        out.append(w)
+    return "".join(out)
+
+
+def _level(parties: list[dict[str, str | None]], kinds: list[str | None], seg_lemmas: set[str],
+           states: bool) -> str | None:
+    if "межгосударственный" in seg_lemmas or states:
+        return "interstate"
+    if "межправительственный" in seg_lemmas or "правительство" in seg_lemmas:
+        return "intergovernmental"
+    if "межведомственный" in seg_lemmas:
+        return "interagency"
+    levels = [LEVEL_BY_KIND.get(k or "", "") for k in kinds]
+    for lv in ("interstate", "intergovernmental", "interagency", "regional", "corporate"):
+        if lv in levels:
+            return lv
+    names = " ".join(str(p["name"]).lower() for p in parties)
+    if any(w in names for w in ("министерств", "агентств", "комитет", "управлени", "служб", "ведомств")):
+        return "interagency"
+    if any(w in names for w in ("компани", "корпорац", "банк", "ао ", "тоо ", "холдинг", "group")):
+        return "corporate"
+    if any(w in names for w in ("акимат", "област", "провинц", "округ", "город")):
+        return "regional"
+    return None
+
+
+def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    toks = a.tokens
+    agreements: list[dict[str, object]] = []
+    totals: list[dict[str, object]] = []
+    carried: str | None = None  # status carried into a list that follows "подписаны документы:"
+    pair = _doc_pair(ents)
+    for s in a.sentences:
+        lo, hi = s.first, s.last
+        ctx = _context(toks, lo, hi)
+        status = ctx[1] if ctx else carried
+        text = a.text[s.start:s.stop]
+        carried = status if ctx and text.rstrip().endswith(":") else (carried if not ctx and status and
+                                                                     _starts_with_doc(toks, lo, hi) else None)
+        if not status:
+            continue
+        totals.extend(_totals(a, lo, hi, status))
+        trig = _triggers(toks, lo, hi)
+        for n, tr in enumerate(trig):
+            seg_end = trig[n + 1].index if n + 1 < len(trig) else hi
+            for k in range(tr.index, seg_end):
+                if toks[k].text == ";":
+                    seg_end = k
+                    break
+            while seg_end > tr.index + tr.words and toks[seg_end - 1].pos in ("PUNCT", "CCONJ") \
+                    and toks[seg_end - 1].text not in ("»", ")"):
+                seg_end -= 1
+            seg_orgs = [o for o in ents.orgs if tr.index <= o.first < seg_end]
+            seg_lemmas = {toks[k].lemma for k in range(tr.index, seg_end)}
+            kind = tr.kind
+            parties: list[dict[str, str | None]] = []
+            kinds: list[str | None] = []
+            states = False
+            if seg_orgs:
+                for o in seg_orgs:
+                    if not any(p["name"] == o.name for p in parties):
+                        parties.append({"name": o.name, "country": o.country})
+                        kinds.append(o.kind)
+            elif "правительство" in seg_lemmas or "межправительственный" in seg_lemmas:
+                for code in pair:
+                    name, c = _party_for_government(code, gaz)
+                    parties.append({"name": name, "country": c})
+                    kinds.append("government")
+            else:
+                seg_c = [c for c in ents.countries if tr.index <= c.first < seg_end and not c.adjective]
+                between = any(toks[k].lemma == "между" for k in range(tr.index, seg_end))
+                if between and len({c.code for c in seg_c}) >= 2:
+                    for c in seg_c:
+                        if not any(p["country"] == c.code for p in parties):
+                            parties.append({"name": gaz.country_names.get(c.code, c.code), "country": c.code})
+                    states = True
+                else:
+                    # parties named as the sentence's subjects ("Минэнерго и CNPC подписали соглашение")
+                    before = [o for o in ents.orgs if lo <= o.first < trig[0].index]
+                    for o in before:
+                        if not any(p["name"] == o.name for p in parties):
+                            parties.append({"name": o.name, "country": o.country})
+                            kinds.append(o.kind)
+                    if not parties:
+                        for code in pair:
+                            parties.append({"name": gaz.country_names.get(code, code), "country": code})
+            if kind == "treaty" and (any(k in ("company", "bank") for k in kinds) or
+                                     _level(parties, kinds, seg_lemmas, False) == "corporate"):
+                kind = "contract"
+            title = a.text[toks[tr.index].start:toks[seg_end - 1].stop]
+            subject = _subject(toks, a, tr.index + tr.words, seg_end, seg_orgs)
+            agreements.append({
+                "kind": kind,
+                "level": _level(parties, kinds, seg_lemmas, states),
+                "status": status,
+                "title": title,
+                "subject": subject,
+                "parties": parties,
+                "evidence": {"start": s.start, "end": s.stop, "text": text},
+            })
+    return agreements, totals
+
+
+def _starts_with_doc(toks: tuple[nlp.Token, ...], lo: int, hi: int) -> bool:
+    for k in range(lo, min(hi, lo + 3)):
+        if toks[k].lemma in KIND or toks[k].lemma in {"дорожный", "совместный"}:
+            return True
+    return False
+
+
+def _totals(a: nlp.Analysis, lo: int, hi: int, status: str) -> list[dict[str, object]]:
+    toks = a.tokens
+    out: list[dict[str, object]] = []
+    for i in range(lo, hi):
+        if toks[i].lemma not in COUNTABLE:
+            continue
+        k = i - 1
+        while k >= lo and toks[k].pos == "ADJ":
+            k -= 1
+        if k < lo:
+            continue
+        count = fig.number_value(toks, k)
+        if count is None or count < 2 or count != int(count):
+            continue
+        value = currency = None
+        for m in fig.money_in(a, i + 1, min(hi, i + 12)):
+            value, currency = m
+            break
+        s = a.sentences[toks[i].sent]
+        out.append({"count": int(count), "kind": COUNTABLE[toks[i].lemma], "status": status, "value": value,
+                    "currency": currency,
+                    "evidence": {"start": s.start, "end": s.stop, "text": a.text[s.start:s.stop]}})
+    return out

@@ -1,0 +1,483 @@
+"""Extract stage: people, bodies, countries and places found in an `Analysis`.
+
+natasha spans + gazetteer matches + rules for lower-case state bodies, normalised to nominative and clustered
+so that "Токаев", "Касым-Жомарт Токаева" and "президент Казахстана" end up as one person.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from workers.extract import nlp
+from workers.extract.gazetteer import Gazetteer, Match
+
+POSITION_WORDS = frozenset({
+    "президент", "председатель", "премьер-министр", "премьер", "министр", "посол", "глава", "заместитель",
+    "вице-премьер", "вице-президент", "аким", "губернатор", "руководитель", "директор", "лидер", "спикер",
+    "генсек", "генеральный", "секретарь", "советник", "посланник", "представитель", "мэр", "секретарь",
+    "вице-министр", "замминистр", "генконсул", "консул", "председатель", "первый", "государственный",
+})
+HEAD_POSITION = frozenset({
+    "президент", "председатель", "премьер-министр", "премьер", "министр", "посол", "глава", "заместитель",
+    "вице-премьер", "вице-президент", "аким", "губернатор", "руководитель", "директор", "лидер", "спикер",
+    "вице-министр", "замминистр", "генконсул", "консул", "мэр", "генсек", "посланник",
+})
+ORG_HEADS = frozenset({
+    "министерство", "агентство", "комитет", "госкомитет", "управление", "служба", "правительство",
+    "администрация", "акимат", "департамент", "ведомство", "канцелярия", "парламент", "сенат", "мажилис",
+    "госсовет", "совет", "палата", "банк", "фонд", "корпорация", "посольство", "консульство",
+    "генконсульство", "академия", "университет", "суд", "прокуратура", "кабинет", "госкорпорация",
+    "инспекция", "комиссия", "центр", "институт", "союз", "ассоциация", "компания", "холдинг",
+})
+# Heads that name a body by themselves only with a complement (generic otherwise: "китайские компании").
+WEAK_HEADS = frozenset({"центр", "институт", "союз", "ассоциация", "компания", "холдинг", "банк", "фонд",
+                        "корпорация", "совет", "комиссия", "палата", "университет", "академия", "суд"})
+PRONOUNS = frozenset({"он", "она"})
+_CN_SYLLABLE = re.compile(
+    r"^(?:(?:ч|чж|ц|цз|цз|ш|сь|с|х|ж|л|м|н|б|п|д|т|г|к|ф|в|й|я|ю|е)?"
+    r"(?:а|ай|ань|ан|ао|е|ей|ень|ен|и|ин|ион|ун|уань|уан|уй|у|э|эй|энь|эн|ю|юань|юнь|ян|яо|я|ь|о|оу|ун|ой))+$"
+)
+
+
+@dataclass
+class Person:
+    name: str
+    country: str | None = None
+    position: str | None = None
+    mentions: int = 0
+    tokens: list[tuple[int, int]] = field(default_factory=list)  # token spans of mentions
+    named: bool = False  # named at least once (title-only references are not listed)
+
+
+@dataclass(frozen=True)
+class Org:
+    name: str
+    country: str | None
+    kind: str | None
+    first: int
+    last: int
+
+
+@dataclass(frozen=True)
+class CountryRef:
+    code: str
+    first: int
+    last: int
+    adjective: bool
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Someone or something a sentence names: a person, a body, a country or a place."""
+
+    kind: str  # person, org, country, place, role
+    name: str
+    country: str | None
+    first: int
+    last: int
+
+
+@dataclass
+class Entities:
+    persons: list[Person]
+    orgs: list[Org]
+    countries: list[CountryRef]
+    places: list[Actor]
+    actors_by_sent: dict[int, list[Actor]]
+
+
+def country_genitive(code: str | None, gaz: Gazetteer) -> str:
+    if code == "KZ":
+        return "Республики Казахстан"
+    if code == "CN":
+        return "Китайской Народной Республики"
+    if not code:
+        return ""
+    name = gaz.country_names.get(code, code)
+    return " ".join(_genitive(w) for w in name.split())
+
+
+def _genitive(word: str) -> str:
+    vocab = nlp._models()["vocab"]
+    ps = vocab.parse(word.lower())
+    if not ps or ps[0].tag.POS not in ("NOUN", "ADJF"):
+        return word
+    f = ps[0].inflect({"Gen"})
+    if not f:
+        return word
+    w: str = f.word
+    return w[:1].upper() + w[1:] if word[:1].isupper() else w
+
+
+def find_countries(a: nlp.Analysis, gaz: Gazetteer) -> list[CountryRef]:
+    out: list[CountryRef] = []
+    for m in gaz.find(a.tokens, frozenset({"country"})):
+        if m.entry.country:
+            out.append(CountryRef(m.entry.country, m.first, m.last, m.adjective))
+    covered = {i for c in out for i in range(c.first, c.last)}
+    stems = _adjective_stems(gaz)
+    for i, t in enumerate(a.tokens):
+        if i in covered or "-" not in t.text:
+            continue
+        for part in nlp.norm(t.text).split("-"):
+            for stem, code in stems:
+                if part.startswith(stem):
+                    out.append(CountryRef(code, i, i + 1, True))
+                    break
+    out.sort(key=lambda c: (c.first, c.code))
+    return out
+
+
+_STEMS: dict[int, list[tuple[str, str]]] = {}
+
+
+def _adjective_stems(gaz: Gazetteer) -> list[tuple[str, str]]:
+    key = id(gaz)
+    if key not in _STEMS:
+        stems: list[tuple[str, str]] = []
+        for pats in gaz._index.values():
+            for p in pats:
+                if p.adjective and p.entry.country and len(p.lemmas) == 1:
+                    for lem in p.lemmas[0]:
+                        st = re.sub(r"(ский|цкий|ской|ий|ый|ой)$", "", lem)
+                        if len(st) >= 4:
+                            stems.append((st, p.entry.country))
+        _STEMS[key] = sorted(set(stems), key=lambda s: (-len(s[0]), s))
+    return _STEMS[key]
+
+
+def _country_at(countries: list[CountryRef], i: int) -> CountryRef | None:
+    for c in countries:
+        if c.first == i:
+            return c
+    return None
+
+
+def find_orgs(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef], taken: set[int]) -> list[Org]:
+    toks = a.tokens
+    out: list[Org] = []
+    for m in gaz.find(toks, frozenset({"org"})):
+        if any(i in taken for i in range(m.first, m.last)):
+            continue
+        out.append(Org(m.entry.name, m.entry.country, m.entry.subkind, m.first, m.last))
+    covered = {i for o in out for i in range(o.first, o.last)} | taken
+    cstart = {c.first: c for c in countries}
+    i = 0
+    n = len(toks)
+    while i < n:
+        t = toks[i]
+        if i in covered or t.lemma not in ORG_HEADS or t.pos not in ("NOUN", "PROPN"):
+            i += 1
+            continue
+        # left: adjectives agreeing with the head ("главным таможенным управлением")
+        left = i
+        while left - 1 >= 0 and toks[left - 1].pos == "ADJ" and toks[left - 1].sent == t.sent \
+                and toks[left - 1].case == t.case and left - 1 not in covered:
+            left -= 1
+        adj_country = None
+        if left < i and (left in cstart):
+            adj_country = cstart[left].code  # "китайское министерство коммерции"
+            left = cstart[left].last
+        # right: genitive complements, "по ..." complements, then a country
+        j = i + 1
+        complement = False
+        while j < n and toks[j].sent == t.sent and j not in covered:
+            tj = toks[j]
+            if j in cstart:
+                break
+            if tj.pos in ("NOUN", "ADJ", "PROPN") and tj.case == "Gen" and tj.lemma not in ORG_HEADS:
+                j += 1
+                complement = True
+                continue
+            if tj.lemma == "по" and j + 1 < n and toks[j + 1].case == "Dat":
+                k = j + 1
+                while k < n and toks[k].sent == t.sent and k not in cstart and (
+                    (toks[k].pos in ("NOUN", "ADJ") and toks[k].case in ("Dat", "Gen"))
+                    or (toks[k].lemma == "и" and k + 1 < n and toks[k + 1].case == "Dat")
+                ):
+                    k += 1
+                j = k
+                complement = True
+                continue
+            break
+        country = adj_country
+        stop = j
+        if j < n and j in cstart and not cstart[j].adjective:
+            c = cstart[j]
+            # "министерство транспорта Казахстана", "управление КНР" (abbreviations carry no case)
+            if toks[c.first].case in ("Gen", None) or toks[c.first].text.isupper() or \
+                    toks[c.first].lemma in ("республика",):
+                country = c.code
+                stop = c.last
+        capital = t.text[:1].isupper()
+        if t.lemma in WEAK_HEADS and not (complement and (capital or country)):
+            i = j
+            continue
+        if not (country or (capital and complement)):
+            i = j
+            continue
+        name = _org_name(toks, left, i, stop, country, gaz, j)
+        resolved = _resolve_org(name, gaz)
+        if resolved:
+            out.append(Org(resolved.name, resolved.country, resolved.subkind, left, stop))
+        else:
+            out.append(Org(name, country, None, left, stop))
+        covered.update(range(left, stop))
+        i = stop
+    # natasha ORG spans not covered by the above (companies, named bodies)
+    for s in a.spans:
+        if s.type != "ORG" or any(k in covered for k in range(s.first, s.last)):
+            continue
+        stop = s.last
+        country = None
+        if stop in cstart and not cstart[stop].adjective:
+            country = cstart[stop].code
+            stop = cstart[stop].last
+        if s.last - s.first == 1 and toks[s.first].lemma in ORG_HEADS:
+            continue
+        name = s.normal
+        if country and toks[s.first].lemma in ORG_HEADS:
+            name = _org_name(toks, s.first, s.first, stop, country, gaz, s.last)
+        resolved = _resolve_org(name, gaz)
+        out.append(Org(resolved.name, resolved.country, resolved.subkind, s.first, stop) if resolved
+                   else Org(name, country, None, s.first, stop))
+        covered.update(range(s.first, stop))
+    out.sort(key=lambda o: o.first)
+    return out
+
+
+def _org_name(toks: tuple[nlp.Token, ...], left: int, head: int, stop: int, country: str | None,
+              gaz: Gazetteer, comp_end: int) -> str:
+    words: list[str] = []
+    plural = toks[head].number == "Plur"
+    for k in range(left, head + 1):
+        w = nlp.to_nominative(toks[k].text, toks[k].case, plural)
+        words.append(w.lower())
+    if words:
+        words[0] = words[0][:1].upper() + words[0][1:]
+    rest = " ".join(toks[k].text for k in range(head + 1, min(comp_end, stop)))
+    name = " ".join(words) + (" " + rest if rest else "")
+    if country:
+        cg = country_genitive(country, gaz)
+        if cg:
+            name += " " + cg
+    return name
+
+
+def _resolve_org(name: str, gaz: Gazetteer) -> object | None:
+    from workers.extract.gazetteer import Entry
+
+    toks = _phrase_tokens(name)
+    if not toks:
+        return None
+    for m in gaz.find(toks, frozenset({"org"})):
+        if m.first == 0 and m.last == len(toks) and isinstance(m.entry, Entry):
+            return m.entry
+    return None
+
+
+def _phrase_tokens(text: str) -> tuple[nlp.Token, ...]:
+    from workers.extract.gazetteer import split_words
+
+    out = []
+    pos = 0
+    for w in split_words(text):
+        out.append(nlp.Token(pos, pos + len(w), w, "X", None, None, None, nlp.norm(w), 0))
+        pos += len(w) + 1
+    return tuple(out)
+
+
+def _name_words(a: nlp.Analysis, gaz: Gazetteer) -> set[str]:
+    words = {w for s in a.spans if s.type == "PER" for w in s.normal.split() if len(w) >= 3}
+    for e in gaz.entries:
+        if e.kind == "person":
+            words.update(w for w in e.name.split() if len(w) >= 3)
+    return words
+
+
+def _unglue(word: str, names: set[str]) -> str | None:
+    """'Цзиньпинтакже' → 'Цзиньпин' when a known name is glued to a dictionary word."""
+    low = word.lower()
+    for n in sorted(names, key=len, reverse=True):
+        nl = n.lower()
+        if low.startswith(nl) and len(low) - len(nl) >= 2 and nlp.is_known(low[len(nl):]):
+            return n
+    return None
+
+
+def _looks_chinese(name: str) -> bool:
+    parts = [p for p in re.split(r"[\s\-]+", nlp.norm(name)) if p]
+    return len(parts) >= 2 and all(_CN_SYLLABLE.match(p) for p in parts) and len(parts[0]) <= 4
+
+
+def _context_country(a: nlp.Analysis, first: int, countries: list[CountryRef]) -> tuple[str | None, str | None]:
+    """'Президент Казахстана X', 'председателем КНР X': position and country right before a name."""
+    toks = a.tokens
+    sent = toks[first].sent
+    k = first - 1
+    lo = max(0, first - 8)
+    while k >= lo and toks[k].sent == sent and toks[k].pos not in ("PUNCT", "VERB") or (
+        k >= lo and toks[k].text in {"-", "–"}
+    ):
+        if toks[k].lemma in HEAD_POSITION:
+            cs = [c for c in countries if k < c.first < first]
+            code = cs[0].code if cs else None
+            adj = [c for c in countries if c.last == k and c.adjective]
+            if not code and adj:
+                code = adj[0].code
+            pos_words = [nlp.to_nominative(toks[j].text, toks[j].case) if j == k else toks[j].text
+                         for j in range(k, first)]
+            return code, " ".join(pos_words)
+        k -= 1
+    return None, None
+
+
+def find_persons(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef]) -> list[Person]:
+    toks = a.tokens
+    names = _name_words(a, gaz)
+    persons: dict[str, Person] = {}
+    order: list[str] = []
+    gz_matches = gaz.find(toks, frozenset({"person"}))
+    covered: set[int] = set()
+    raw: list[tuple[str, int, int, str | None, bool, str | None]] = []  # name, first, last, country, canonical
+    titled: list[Match] = []
+    for m in gz_matches:
+        if m.via_title:
+            # a title names the person only when it names the country too ("президент Казахстана");
+            # bare "глава государства" is resolved later from the document's own people
+            if any(c.first >= m.first and c.last <= m.last for c in countries):
+                titled.append(m)
+                covered.update(range(m.first, m.last))
+            continue
+        raw.append((m.entry.name, m.first, m.last, m.entry.country, True, m.entry.position))
+        covered.update(range(m.first, m.last))
+    for s in a.spans:
+        if s.type != "PER":
+            continue
+        if any(k in covered for k in range(s.first, s.last)):
+            continue
+        words = s.normal.split()
+        if words:
+            fixed = _unglue(words[-1], names - {words[-1]})
+            if fixed:
+                words[-1] = fixed
+        name = " ".join(words)
+        m2 = gaz.find(_phrase_tokens(name), frozenset({"person"}))
+        if m2 and not m2[0].via_title:
+            raw.append((m2[0].entry.name, s.first, s.last, m2[0].entry.country, True, m2[0].entry.position))
+        else:
+            raw.append((name, s.first, s.last, None, False, None))
+    raw.sort(key=lambda r: r[1])
+    # full names first so that single surnames attach to them
+    fulls = {r[0] for r in raw if len(r[0].split()) >= 2 or r[4]}
+    for name, first, last, country, canonical, position in raw:
+        key = name
+        if not canonical and len(name.split()) == 1:
+            low = nlp.norm(name)
+            hits = sorted(f for f in fulls if low in [nlp.norm(w) for w in re.split(r"\s+", f)]
+                          or any(nlp.norm(w) == low for w in re.split(r"[\s\-]+", f)))
+            if hits:
+                key = hits[0]
+        p = persons.get(key)
+        if p is None:
+            p = persons[key] = Person(key)
+            order.append(key)
+        ctx_country, ctx_pos = _context_country(a, first, countries)
+        p.mentions += 1
+        p.tokens.append((first, last))
+        p.named = True
+        if country and not p.country:
+            p.country = country
+        if position and not p.position:
+            p.position = position
+        if ctx_country and not p.country:
+            p.country = ctx_country
+        if ctx_pos and not p.position:
+            p.position = ctx_pos[:1].upper() + ctx_pos[1:]
+    # title references ("президент Казахстана") are mentions, but do not by themselves list the person
+    for m in titled:
+        p = persons.get(m.entry.name)
+        if p is None:
+            p = persons[m.entry.name] = Person(m.entry.name, m.entry.country, m.entry.position)
+            order.append(m.entry.name)
+        p.tokens.append((m.first, m.last))
+    for p in persons.values():
+        if not p.country and _looks_chinese(p.name):
+            p.country = "CN"
+    return [persons[k] for k in order]
+
+
+def analyse_entities(a: nlp.Analysis, gaz: Gazetteer) -> Entities:
+    countries = find_countries(a, gaz)
+    persons = find_persons(a, gaz, countries)
+    person_tokens = {i for p in persons for f, la in p.tokens for i in range(f, la)}
+    orgs = find_orgs(a, gaz, countries, person_tokens)
+    org_tokens = {i for o in orgs for i in range(o.first, o.last)}
+    places: list[Actor] = []
+    for m in gaz.find(a.tokens, frozenset({"place"})):
+        if not any(i in org_tokens or i in person_tokens for i in range(m.first, m.last)):
+            places.append(Actor("place", m.entry.name, m.entry.country, m.first, m.last))
+    ctoks = {i for c in countries for i in range(c.first, c.last)}
+    ptoks = {i for p in places for i in range(p.first, p.last)}
+    for s in a.spans:
+        if s.type == "LOC" and not any(
+            i in ctoks or i in ptoks or i in org_tokens or i in person_tokens for i in range(s.first, s.last)
+        ):
+            places.append(Actor("place", s.normal, None, s.first, s.last))
+    places.sort(key=lambda p: p.first)
+    actors: dict[int, list[Actor]] = {}
+    for p in persons:
+        for f, la in p.tokens:
+            actors.setdefault(a.tokens[f].sent, []).append(Actor("person", p.name, p.country, f, la))
+    for o in orgs:
+        actors.setdefault(a.tokens[o.first].sent, []).append(Actor("org", o.name, o.country, o.first, o.last))
+    for c in countries:
+        if c.first in org_tokens:
+            continue
+        actors.setdefault(a.tokens[c.first].sent, []).append(
+            Actor("country", "", c.code, c.first, c.last))
+    for pl in places:
+        actors.setdefault(a.tokens[pl.first].sent, []).append(pl)
+    _add_roles(a, persons, countries, actors)
+    for v in actors.values():
+        v.sort(key=lambda x: (x.first, x.kind))
+    return Entities(persons, orgs, countries, places, actors)
+
+
+def _add_roles(a: nlp.Analysis, persons: list[Person], countries: list[CountryRef],
+               actors: dict[int, list[Actor]]) -> None:
+    """Position words ('Глава КНР', 'председателем') and pronouns point to a person of the document."""
+    toks = a.tokens
+    named_at = {f for p in persons for f, _ in p.tokens}
+    last_person: Person | None = None
+    by_first = {f: p for p in persons for f, _ in p.tokens}
+    for i, t in enumerate(toks):
+        if i in by_first:
+            last_person = by_first[i]
+            continue
+        if t.lemma in HEAD_POSITION and t.pos == "NOUN":
+            # skip when a name follows closely (the name itself is the actor)
+            if any(j in named_at for j in range(i + 1, min(i + 6, len(toks))) if toks[j].sent == t.sent):
+                continue
+            cs = [c for c in countries if i < c.first <= i + 3 and toks[c.first].sent == t.sent]
+            code = cs[0].code if cs else None
+            target = None
+            if code:
+                cands = [p for p in persons if p.country == code]
+                if len(cands) == 1:
+                    target = cands[0]
+            elif t.text[:1].isupper() and last_person is not None:
+                target = None
+            if target is not None:
+                actors.setdefault(t.sent, []).append(Actor("person", target.name, target.country, i, i + 1))
+            elif code:
+                actors.setdefault(t.sent, []).append(Actor("role", "", code, i, i + 1))
+        elif t.lemma in PRONOUNS and t.case == "Nom" and last_person is not None:
+            actors.setdefault(t.sent, []).append(
+                Actor("person", last_person.name, last_person.country, i, i + 1))
+
+
+def counter_countries(items: list[Actor]) -> Counter[str]:
+    return Counter(x.country for x in items if x.country)

@@ -1,0 +1,271 @@
+"""Extract stage: diplomatic events (visit, talks, meeting, phone_call, invitation, signing, forum, launch,
+message) with status, participants, date, location, CAMEO code and the sentence as evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from workers.extract import dates, nlp
+from workers.extract.entities import Actor, Entities
+from workers.extract.gazetteer import Gazetteer
+
+CAMEO = {"visit": "042", "talks": "046", "meeting": "040", "phone_call": "041", "invitation": "036",
+         "signing": "057", "forum": "040", "launch": "061", "message": "018"}
+ROLES = {"visit": "visitor", "talks": "participant", "meeting": "participant", "phone_call": "participant",
+         "invitation": "inviter", "signing": "signatory", "forum": "participant", "launch": "participant",
+         "message": "sender"}
+
+VISIT = frozenset({"визит", "посетить", "посещение", "побывать"})
+TALKS = frozenset({"переговоры", "переговор"})
+MEETING = frozenset({"встреча", "встретиться", "беседа", "побеседовать", "встречаться"})
+INVITE = frozenset({"пригласить", "приглашение", "приглашать"})
+SIGN = frozenset({"подписать", "подписание", "подписывать", "подписанный", "заключить", "подписываться"})
+FORUM = frozenset({"форум", "саммит", "заседание", "сессия", "выставка", "экспо", "конференция", "ярмарка",
+                   "съезд"})
+LAUNCH_WORDS = frozenset({"запуск", "запустить", "открытие", "открыть", "открываться", "запускать",
+                          "открыться", "запуститься"})
+LAUNCH_OBJECTS = frozenset({
+    "маршрут", "завод", "предприятие", "центр", "поезд", "рейс", "терминал", "линия", "производство",
+    "пункт", "склад", "офис", "представительство", "мост", "дорога", "станция", "хаб", "консульство",
+    "генконсульство", "фабрика", "комбинат", "электростанция", "парк", "магистраль", "сообщение", "перевозка",
+    "авиарейс", "цех", "лаборатория", "институт", "филиал", "площадка", "кластер", "трубопровод", "газопровод",
+    "нефтепровод", "участок", "порт", "коридор", "проект", "объект", "переход", "павильон", "школа",
+    "университет", "дом", "выставка", "канал", "посольство", "музей", "мощность", "пассажирский",
+    "грузовой", "железнодорожный", "авиасообщение", "контейнерный",
+})
+MESSAGE = frozenset({"поздравить", "поздравление", "поздравительный", "соболезнование", "телеграмма",
+                     "послание", "письмо"})
+DOC_WORDS = frozenset({"соглашение", "меморандум", "протокол", "договор", "контракт", "документ", "карта",
+                       "заявление", "коммюнике", "декларация", "программа", "план", "договоренность"})
+PLANNED = frozenset({"планироваться", "запланировать", "предстоящий", "предстоять", "намереваться",
+                     "ожидаться", "собираться", "намечать", "наметить", "планировать", "намерить",
+                     "запланированный", "готовиться"})
+NEGATORS = frozenset({"отменить", "отмена", "отменяться", "отмениться", "сорвать"})
+PHONE = frozenset({"телефонный", "телефон", "созвониться", "видеосвязь", "видеоконференция"})
+RECEIVE_OBJECTS = frozenset({"посол", "делегация", "министр", "глава", "председатель", "представитель",
+                             "заместитель", "губернатор", "аким", "руководитель", "президент",
+                             "премьер-министр", "вице-премьер", "секретарь", "директор", "посланник"})
+
+
+@dataclass
+class Event:
+    type: str
+    status: str
+    sent: int
+    trigger: int
+    date: date | None
+    location: str | None
+    participants: list[dict[str, str | None]] = field(default_factory=list)
+
+
+def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str | None:
+    t = toks[i]
+    lem = t.lemma
+    near = [toks[k].lemma for k in range(max(lo, i - 3), min(hi, i + 4))]
+    if lem in TALKS or lem == "разговор":
+        if any(x in PHONE for x in near) or any(toks[k].lemma in {"телефон", "видеосвязь"}
+                                                for k in range(max(lo, i - 6), min(hi, i + 8))):
+            return "phone_call"
+        return "talks" if lem in TALKS else None
+    if lem == "созвониться":
+        return "phone_call"
+    if lem in VISIT:
+        return "visit"
+    if lem in MEETING:
+        if any(x in PHONE for x in near):
+            return "phone_call"
+        return "meeting"
+    if lem in {"принять", "принимать"} and t.pos == "VERB":
+        for k in range(i + 1, min(hi, i + 5)):
+            if toks[k].lemma in {"участие", "решение", "мера", "закон", "программа", "постановление"}:
+                return None
+            if toks[k].lemma in RECEIVE_OBJECTS or (toks[k].pos == "PROPN" and toks[k].case == "Acc"):
+                return "meeting"
+        return None
+    if lem in INVITE:
+        return "invitation"
+    if lem in SIGN:
+        window = [toks[k].lemma for k in range(lo, hi)]
+        if any(w in DOC_WORDS for w in window) and not (t.pos == "VERB" and lem == "заключить"
+                                                        and "контракт" not in window and "соглашение" not in window
+                                                        and "договор" not in window):
+            return "signing"
+        return None
+    if lem in FORUM and t.pos == "NOUN":
+        return "forum"
+    if lem in LAUNCH_WORDS:
+        for k in range(i + 1, min(hi, i + 6)):
+            if toks[k].lemma in LAUNCH_OBJECTS:
+                return "launch"
+            if toks[k].pos in ("PUNCT", "VERB"):
+                break
+        for k in range(max(lo, i - 4), i):
+            if toks[k].lemma in LAUNCH_OBJECTS and t.pos == "VERB":
+                return "launch"
+        return None
+    if lem in MESSAGE:
+        if lem == "письмо" and not any(x in {"направить", "передать", "получить", "вручить"} for x in near):
+            return None
+        if lem == "послание" and any(x in {"народ", "ежегодный"} for x in near):
+            return None
+        return "message"
+    return None
+
+
+def _status(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str:
+    t = toks[i]
+    lemmas = [toks[k].lemma for k in range(lo, hi)]
+    if any(x in NEGATORS for x in lemmas):
+        return "negated"
+    for k in range(max(lo, i - 3), i):
+        if toks[k].lemma == "не" and (k == i - 1 or toks[k + 1].pos in ("VERB", "AUX")):
+            return "negated"
+    for k in range(lo, hi - 1):
+        if toks[k].lemma == "не" and toks[k + 1].lemma in {"состояться", "пройти", "планироваться",
+                                                             "быть", "проводиться", "провести"}:
+            return "negated"
+    if t.pos in ("VERB", "AUX") and t.tense:
+        if t.tense == "Fut":
+            return "planned"
+        if t.tense == "Past":
+            return "occurred"
+    if any(x in PLANNED for x in lemmas):
+        return "planned"
+    if any(toks[k].lemma == "будущий" or (toks[k].lemma == "следующий" and toks[k + 1].lemma in
+                                            {"год", "месяц", "неделя"}) for k in range(lo, hi - 1)) \
+            and not any(toks[k].tense == "Past" and toks[k].pos == "VERB" for k in range(lo, hi)):
+        return "planned"
+    # nearest finite verb decides (a noun trigger takes the tense of its clause)
+    best: tuple[int, nlp.Token] | None = None
+    for k in range(lo, hi):
+        tk = toks[k]
+        if tk.pos in ("VERB", "AUX") and tk.tense:
+            d = abs(k - i) + (0 if k > i else 1)
+            if best is None or d < best[0]:
+                best = (d, tk)
+    if best and best[1].tense == "Fut":
+        return "planned"
+    return "occurred"
+
+
+def _participants(kind: str, actors: list[Actor], toks: tuple[nlp.Token, ...], trig: int,
+                  gaz: Gazetteer) -> list[dict[str, str | None]]:
+    out: list[dict[str, str | None]] = []
+    seen: set[tuple[str, str | None]] = set()
+    role = ROLES[kind]
+    for x in actors:
+        if x.kind == "place":
+            continue
+        if kind == "invitation" and x.first > trig and x.kind in ("person", "role"):
+            r = "invitee"
+        elif kind == "invitation" and x.first > trig and x.kind == "country":
+            r = "host"
+        elif kind == "visit" and x.kind == "country" and x.first > 0 and toks[x.first - 1].lemma in {"в", "во"}:
+            r = "host"
+        elif kind == "message" and x.first > trig and x.kind in ("person", "role"):
+            r = "recipient"
+        elif x.kind == "country":
+            r = "country"
+        else:
+            r = role
+        name = x.name or gaz.country_names.get(x.country or "", x.country or "")
+        key = (name, x.country)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append({"name": name, "country": x.country, "role": r})
+    return out
+
+
+def find_events(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, published: date | None) -> list[Event]:
+    toks = a.tokens
+    events: list[Event] = []
+    for si, s in enumerate(a.sentences):
+        lo, hi = s.first, s.last
+        found: list[tuple[int, str]] = []
+        for i in range(lo, hi):
+            kind = _trigger_type(toks, i, lo, hi)
+            if kind:
+                found.append((i, kind))
+        if not found:
+            continue
+        inv = [i for i, k in found if k == "invitation"]
+        kinds_here: set[str] = set()
+        sent_text = a.text[s.start:s.stop]
+        when = dates.first_date(sent_text, published)
+        places = [x for x in ents.actors_by_sent.get(si, []) if x.kind == "place"]
+        actors = ents.actors_by_sent.get(si, [])
+        for i, kind in found:
+            if kind == "visit" and inv and inv[0] < i:
+                continue  # "пригласил посетить ... с визитом": only invited, not a visit
+            if kind in ("talks", "meeting") and any(k == "phone_call" for _, k in found):
+                continue
+            if kind in kinds_here:
+                continue
+            kinds_here.add(kind)
+            status = _status(toks, i, lo, hi)
+            loc = places[0].name if places else None
+            events.append(Event(kind, status, si, i, when, loc, _participants(kind, actors, toks, i, gaz)))
+    return _merge(events)
+
+
+def _people(e: Event) -> set[str]:
+    return {str(p["name"]) for p in e.participants if p["role"] not in ("country", "host")}
+
+
+def _countries(e: Event) -> set[str]:
+    return {str(p["country"]) for p in e.participants if p["country"]}
+
+
+def _compatible(x: Event, y: Event) -> bool:
+    if x.status != y.status:
+        return False
+    if x.date and y.date and x.date != y.date:
+        return False
+    px, py = _people(x), _people(y)
+    if px and py and not (px <= py or py <= px):
+        return False
+    cx, cy = _countries(x), _countries(y)
+    return not (len(cx) >= 2 and len(cy) >= 2 and not (cx <= cy or cy <= cx))
+
+
+def _merge(events: list[Event]) -> list[Event]:
+    """One encounter is one event: repeated mentions fold into the first; a meeting inside talks is the talks."""
+    out: list[Event] = []
+    for e in events:
+        target = None
+        for o in out:
+            same = o.type == e.type or ({o.type, e.type} == {"talks", "meeting"})
+            if same and _compatible(o, e):
+                target = o
+                break
+        if target is None:
+            out.append(e)
+            continue
+        if e.type == "talks" and target.type == "meeting":
+            target.type = "talks"
+        names = {(p["name"], p["country"]) for p in target.participants}
+        for p in e.participants:
+            if (p["name"], p["country"]) not in names:
+                target.participants.append(p)
+        target.date = target.date or e.date
+        target.location = target.location or e.location
+    return out
+
+
+def to_dicts(events: list[Event], a: nlp.Analysis) -> list[dict[str, object]]:
+    out = []
+    for e in events:
+        s = a.sentences[e.sent]
+        out.append({
+            "type": e.type,
+            "status": e.status,
+            "date": e.date.isoformat() if e.date else None,
+            "location": e.location,
+            "participants": e.participants,
+            "cameo": CAMEO[e.type],
+            "evidence": {"start": s.start, "end": s.stop, "text": a.text[s.start:s.stop]},
+        })
+    return out

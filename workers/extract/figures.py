@@ -1,0 +1,188 @@
+"""Extract stage: money (USD, KZT, CNY, RUB, EUR), counts of things, percentages and volumes.
+
+Dates, years, durations, ages and ordinals are skipped; counts of documents belong to agreement totals.
+"""
+
+from __future__ import annotations
+
+import re
+
+from workers.extract import nlp
+
+WORD_NUM = {
+    "ноль": 0, "один": 1, "два": 2, "три": 3, "четыре": 4, "пять": 5, "шесть": 6, "семь": 7, "восемь": 8,
+    "девять": 9, "десять": 10, "одиннадцать": 11, "двенадцать": 12, "тринадцать": 13, "четырнадцать": 14,
+    "пятнадцать": 15, "шестнадцать": 16, "семнадцать": 17, "восемнадцать": 18, "девятнадцать": 19,
+    "двадцать": 20, "тридцать": 30, "сорок": 40, "пятьдесят": 50, "шестьдесят": 60, "семьдесят": 70,
+    "восемьдесят": 80, "девяносто": 90, "сто": 100, "двести": 200, "триста": 300, "четыреста": 400,
+    "пятьсот": 500, "шестьсот": 600, "семьсот": 700, "восемьсот": 800, "девятьсот": 900,
+    "полтора": 1.5, "пара": 2, "десяток": 10, "полсотни": 50,
+}
+MULT = {"тыс": 1e3, "тысяча": 1e3, "млн": 1e6, "миллион": 1e6, "млрд": 1e9, "миллиард": 1e9,
+        "трлн": 1e12, "триллион": 1e12}
+CURRENCY = {"доллар": "USD", "долл": "USD", "$": "USD", "usd": "USD", "тенге": "KZT", "тг": "KZT",
+            "kzt": "KZT", "₸": "KZT", "юань": "CNY", "cny": "CNY", "¥": "CNY", "рубль": "RUB", "руб": "RUB",
+            "rub": "RUB", "₽": "RUB", "евро": "EUR", "eur": "EUR", "€": "EUR", "жэньминьби": "CNY"}
+VOLUME = {"тонна": "т", "т": "т", "teu": "TEU", "дфэ": "TEU", "км": "км", "километр": "км",
+          "кубометр": "м3", "м3": "м3", "баррель": "баррель", "мвт": "МВт", "гвт": "ГВт", "квт": "кВт",
+          "га": "га", "гектар": "га", "контейнер": "контейнер", "вагон": "вагон", "квтч": "кВт·ч"}
+NOT_COUNTED = frozenset({
+    "год", "лет", "месяц", "день", "неделя", "час", "минута", "секунда", "сутки", "век", "столетие",
+    "десятилетие", "раз", "процент", "место", "число", "номер", "пункт", "этап", "квартал", "полугодие",
+    "документ", "соглашение", "меморандум", "контракт", "договор", "протокол", "договоренность",
+    "летие", "годовщина", "сторона", "размер", "уровень", "половина", "треть", "четверть", "доля",
+    "категория", "класс", "страна", "государство", "народ", "лидер", "партнер", "сосед", "степень", "балл", "очередь", "часть", "время", "тысяча", "миллион", "миллиард",
+    "млн", "млрд", "тыс", "трлн", "мин", "ч", "г", "гг", "января", "стр", "статья", "глава", "мая",
+})
+_DIGITS = re.compile(r"^\d+(?:[.,]\d+)?$")
+_MONTHS = re.compile(r"^(январ|феврал|март|апрел|ма[яй]|июн|июл|август|сентябр|октябр|ноябр|декабр)", re.I)
+
+
+def _num(tok: nlp.Token) -> float | None:
+    if _DIGITS.match(tok.text):
+        return float(tok.text.replace(",", "."))
+    return None
+
+
+def number_value(toks: tuple[nlp.Token, ...], end: int) -> float | None:
+    """Value of the number phrase that ends at token `end` (digits or word numerals)."""
+    t = toks[end]
+    v = _num(t)
+    if v is not None:
+        return v
+    total = 0.0
+    k = end
+    found = False
+    while k >= 0 and toks[k].lemma in WORD_NUM and toks[k].sent == t.sent:
+        total += WORD_NUM[toks[k].lemma]
+        found = True
+        k -= 1
+    return total if found else None
+
+
+def _parse_number(toks: tuple[nlp.Token, ...], i: int) -> tuple[float, int] | None:
+    """Number starting at token i: returns (value, index after it), multipliers included."""
+    n = len(toks)
+    t = toks[i]
+    v = _num(t)
+    j = i + 1
+    if v is not None:
+        # "1 200": thousands written with a space
+        while j < n and re.fullmatch(r"\d{3}", toks[j].text) and toks[j].start == toks[j - 1].stop + 1 \
+                and "," not in t.text and "." not in t.text:
+            v = v * 1000 + float(toks[j].text)
+            j += 1
+    elif t.lemma in WORD_NUM and t.pos in ("NUM", "NOUN") and t.lemma not in {"пара"}:
+        v = 0.0
+        while j - 1 < n and toks[j - 1].lemma in WORD_NUM and toks[j - 1].sent == t.sent:
+            v += WORD_NUM[toks[j - 1].lemma]
+            j += 1
+        j -= 1
+    else:
+        return None
+    while j < n and toks[j].lemma.rstrip(".") in MULT:
+        v *= MULT[toks[j].lemma.rstrip(".")]
+        j += 1
+        if j < n and toks[j].text == ".":
+            j += 1
+    return v, j
+
+
+def _currency(tok: nlp.Token) -> str | None:
+    return CURRENCY.get(tok.lemma.rstrip(".")) or CURRENCY.get(tok.text.lower().rstrip("."))
+
+
+def money_in(a: nlp.Analysis, lo: int, hi: int) -> list[tuple[float, str]]:
+    out = []
+    for f in _scan(a, lo, hi):
+        if f["kind"] == "money":
+            out.append((float(f["value"]), str(f["unit"])))  # type: ignore[arg-type]
+    return out
+
+
+def _scan(a: nlp.Analysis, lo: int, hi: int, skip: set[int] | None = None) -> list[dict[str, object]]:
+    toks = a.tokens
+    out: list[dict[str, object]] = []
+    i = lo
+    skip = skip or set()
+    while i < hi:
+        if i in skip:
+            i += 1
+            continue
+        t = toks[i]
+        pre_cur = _currency(t) if t.text in ("$", "€", "¥", "₸", "₽") else None
+        start = i + 1 if pre_cur else i
+        if start >= hi:
+            break
+        parsed = _parse_number(toks, start)
+        if parsed is None:
+            i += 1
+            continue
+        value, j = parsed
+        if _excluded(a, start, j):
+            i = j
+            continue
+        text_start = t.start
+        if pre_cur:
+            out.append(_fig(a, "money", value, pre_cur, text_start, toks[j - 1].stop))
+            i = j
+            continue
+        if j < hi and toks[j].text in ("%",) or (j < hi and toks[j].lemma == "процент"):
+            out.append(_fig(a, "percent", value, "%", text_start, toks[j].stop))
+            i = j + 1
+            continue
+        # skip adjectives between the number and its noun ("52 совместных проектов")
+        k = j
+        while k < hi and k < j + 3 and toks[k].pos == "ADJ" and not _currency(toks[k]):
+            k += 1
+        if k < hi:
+            cur = _currency(toks[k])
+            if cur:
+                out.append(_fig(a, "money", value, cur, text_start, toks[k].stop))
+                i = k + 1
+                continue
+            unit = VOLUME.get(toks[k].lemma.rstrip(".")) or VOLUME.get(toks[k].text.lower().rstrip("."))
+            if unit and k == j:
+                out.append(_fig(a, "volume", value, unit, text_start, toks[k].stop))
+                i = k + 1
+                continue
+            tk = toks[k]
+            if tk.pos == "NOUN" and tk.lemma not in NOT_COUNTED and not _MONTHS.match(tk.text) \
+                    and value == int(value) and len(tk.lemma) > 2:
+                out.append(_fig(a, "count", value, tk.lemma, text_start, tk.stop))
+                i = k + 1
+                continue
+        i = j
+    return out
+
+
+def _excluded(a: nlp.Analysis, start: int, end: int) -> bool:
+    toks = a.tokens
+    t = toks[start]
+    nxt = toks[end] if end < len(toks) else None
+    # ordinals and ages written "2-й", "50-летие"; years; dates
+    if "-" in t.text or (nxt is not None and nxt.text in ("-", "–") and nxt.start == t.stop and end + 1 < len(toks)
+                         and toks[end + 1].text.isalpha() and toks[end + 1].start == nxt.stop
+                         and len(toks[end + 1].text) <= 3):
+        return True
+    if re.fullmatch(r"(19|20)\d\d", t.text) and end == start + 1:
+        return True
+    if nxt is not None and _MONTHS.match(nxt.text):
+        return True
+    if nxt is not None and nxt.lemma in {"год", "г", "гг", "летие", "летний"}:
+        return True
+    return start > 0 and toks[start - 1].text == "№"
+
+
+def _fig(a: nlp.Analysis, kind: str, value: float, unit: str, start: int, stop: int) -> dict[str, object]:
+    v: float | int = int(value) if value == int(value) else value
+    return {"kind": kind, "value": v, "unit": unit, "text": a.text[start:stop]}
+
+
+def find(a: nlp.Analysis, skip: set[int]) -> list[dict[str, object]]:
+    out: list[dict[str, object]] = []
+    for s in a.sentences:
+        for f in _scan(a, s.first, s.last, skip):
+            f["evidence"] = {"start": s.start, "end": s.stop, "text": a.text[s.start:s.stop]}
+            out.append(f)
+    return out

@@ -1,0 +1,44 @@
+"""Extract stage: is the document about Kazakhstan–China contacts? A score in [0, 1] and a decision.
+
+Mentions alone are weak: a Kazakhstan–Russia text may name China in passing. Contacts (events, agreements,
+officials of both sides, "казахстанско-китайский") carry the decision.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from workers.extract.entities import Entities
+from workers.extract.events import Event
+
+
+def score(ents: Entities, events: list[Event], agreements: list[dict[str, object]]) -> tuple[bool, float]:
+    mentions = Counter(c.code for c in ents.countries)
+    mentions.update(p.country for p in ents.persons if p.country)
+    mentions.update(o.country for o in ents.orgs if o.country)
+    kz, cn = mentions.get("KZ", 0), mentions.get("CN", 0)
+    if not kz or not cn:
+        return False, round(0.05 * min(kz + cn, 4), 2)
+    s = 0.25
+    bilateral = any(c.adjective and c.code in ("KZ", "CN") and c.first == other.first
+                    for c in ents.countries for other in ents.countries
+                    if other.code != c.code and other.code in ("KZ", "CN"))
+    if bilateral:
+        s += 0.25
+    both_events = [e for e in events
+                   if {"KZ", "CN"} <= {str(p["country"]) for p in e.participants if p["country"]}]
+    if both_events:
+        s += 0.3 + 0.05 * min(len(both_events) - 1, 2)
+    both_agr = [g for g in agreements
+                if {"KZ", "CN"} <= {str(p.get("country")) for p in g.get("parties", [])}]  # type: ignore[union-attr]
+    if both_agr:
+        s += 0.2
+    pc = {p.country for p in ents.persons}
+    if {"KZ", "CN"} <= pc:
+        s += 0.1
+    # a third country that dominates the text pulls the score down
+    third = max((v for k, v in mentions.items() if k not in ("KZ", "CN")), default=0)
+    if third > min(kz, cn) and not both_events:
+        s -= 0.2
+    s = max(0.0, min(1.0, s))
+    return s >= 0.5, round(s, 2)

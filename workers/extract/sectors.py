@@ -1,0 +1,124 @@
+"""Extract stage: economic sectors (closed list of the contract) from keyword stems of the text.
+
+Words inside organisation names do not count ("главное таможенное управление" is not customs cooperation);
+generic words ("промышленность", "строительство") count only when no more specific sector word is next to them.
+"""
+
+from __future__ import annotations
+
+from workers.extract import nlp
+
+ORDER = ["trade", "investment", "finance", "energy", "oil_gas", "petrochemicals", "nuclear", "mining",
+         "metallurgy", "industry", "machinery", "agriculture", "transport", "logistics", "customs", "tourism",
+         "ecommerce", "digital", "high_tech", "science", "space", "education", "culture", "health", "sport",
+         "media", "security", "water", "ecology", "construction"]
+
+# (stem of one word part, sector); longest stem wins, checked on each hyphen part of a token
+STEMS: list[tuple[str, str | None]] = [
+    ("торгов", "trade"), ("товарооборот", "trade"), ("экспорт", "trade"), ("импорт", "trade"),
+    ("инвест", "investment"),
+    ("финанс", "finance"), ("кредит", "finance"), ("банковск", "finance"), ("валютн", "finance"),
+    ("энерг", "energy"), ("электроэнерг", "energy"), ("электростанц", "energy"), ("энергетик", "energy"),
+    ("возобновляем", "energy"), ("ветроэлектр", "energy"), ("гидроэлектр", "energy"),
+    ("энергоносител", "energy"),
+    ("нефтегаз", "oil_gas"), ("нефт", "oil_gas"), ("нефтян", "oil_gas"), ("газопровод", "oil_gas"),
+    ("газов", "oil_gas"), ("газ", "oil_gas"), ("нефтепровод", "oil_gas"), ("спг", "oil_gas"),
+    ("нефтехим", "petrochemicals"), ("газохим", "petrochemicals"), ("полимер", "petrochemicals"),
+    ("полипропилен", "petrochemicals"), ("полиэтилен", "petrochemicals"),
+    ("атомн", "nuclear"), ("ядерн", "nuclear"), ("уран", "nuclear"), ("аэс", "nuclear"),
+    ("горнодоб", "mining"), ("горноруд", "mining"), ("недропольз", "mining"), ("редкоземел", "mining"),
+    ("рудн", "mining"), ("месторожден", "mining"), ("угол", None), ("угольн", "mining"),
+    ("металлург", "metallurgy"), ("сталелит", "metallurgy"), ("алюмин", "metallurgy"), ("медеплав", "metallurgy"),
+    ("ферросплав", "metallurgy"),
+    ("промышлен", "industry"), ("индустри", "industry"), ("обрабатывающ", "industry"),
+    ("перерабатывающ", "industry"), ("производствен", "industry"),
+    ("машиностро", "machinery"), ("автопром", "machinery"), ("автомобилестро", "machinery"),
+    ("станкостро", "machinery"), ("сельскохоз", "agriculture"), ("агро", "agriculture"),
+    ("аграр", "agriculture"), ("зерн", "agriculture"), ("пшениц", "agriculture"), ("рапс", "agriculture"),
+    ("фитосанитар", "agriculture"), ("ветеринар", "agriculture"), ("животновод", "agriculture"),
+    ("растениевод", "agriculture"), ("урожа", "agriculture"), ("продовольств", "agriculture"),
+    ("мясн", "agriculture"), ("плодоовощ", "agriculture"),
+    ("транспорт", "transport"), ("транзит", "transport"), ("железнодорож", "transport"),
+    ("авиасообщ", "transport"), ("авиарейс", "transport"), ("автодорог", "transport"),
+    ("грузоперевоз", "transport"), ("перевоз", "transport"), ("поезд", "transport"),
+    ("логист", "logistics"), ("мультимодал", "logistics"), ("таможен", "customs"),
+    ("турист", "tourism"), ("туризм", "tourism"), ("туроперат", "tourism"),
+    ("цифров", "digital"), ("цифровизац", "digital"), ("телеком", "digital"), ("ит", None),
+    ("высокотехнолог", "high_tech"), ("инновац", "high_tech"), ("инновацион", "high_tech"),
+    ("научн", "science"), ("наук", "science"), ("исследоват", "science"),
+    ("космос", "space"), ("космическ", "space"), ("спутник", "space"),
+    ("образован", "education"), ("образовательн", "education"), ("студент", "education"),
+    ("вуз", "education"), ("университет", "education"),
+    ("культур", "culture"), ("культурно", "culture"), ("гуманитарн", "culture"), ("музе", "culture"),
+    ("кинематограф", "culture"), ("искусств", "culture"),
+    ("здравоохран", "health"), ("медицин", "health"), ("фармацевт", "health"), ("вакцин", "health"),
+    ("спорт", "sport"), ("олимпи", "sport"), ("сми", "media"), ("медиа", "media"), ("журналист", "media"),
+    ("безопасност", "security"), ("терроризм", "security"), ("террорист", "security"),
+    ("экстремизм", "security"), ("оборон", "security"), ("военн", "security"),
+    ("водохозяйств", "water"), ("водопольз", "water"), ("водн", None),
+    ("эколог", "ecology"), ("климат", "ecology"), ("природоохран", "ecology"),
+    ("строительств", "construction"), ("строительн", "construction"), ("стройматериал", "construction"),
+    ("жилищн", "construction"), ("цемент", "construction"),
+]
+GENERIC = frozenset({"industry", "construction", "trade"})
+# two-word phrases: (first stem, second stem) -> sector
+PAIRS = [("электрон", "коммерц", "ecommerce"), ("электрон", "торговл", "ecommerce"),
+         ("высок", "технолог", "high_tech"), ("сельск", "хозяйств", "agriculture"),
+         ("желез", "дорог", "transport"), ("водн", "ресурс", "water"), ("трансгранич", "рек", "water"),
+         ("окружающ", "сред", "ecology"), ("информацион", "технолог", "digital"),
+         ("искусствен", "интеллект", "digital"), ("пункт", "пропуск", "customs"),
+         ("сух", "порт", "logistics"), ("зелен", "энергет", "energy"), ("горн", "добыч", "mining")]
+_SORTED = sorted(((s, sec) for s, sec in STEMS), key=lambda x: -len(x[0]))
+_EXCLUDE_WORDS = frozenset({"энергичн", "газет", "транспортир", "торговец"})
+
+
+def _part_sector(part: str) -> str | None:
+    for stem, sec in _SORTED:
+        if part.startswith(stem):
+            if any(part.startswith(x) for x in _EXCLUDE_WORDS) and stem in ("энерг", "газ"):
+                return None
+            if stem == "газ" and part not in ("газ", "газа", "газу", "газом", "газе"):
+                continue
+            if stem == "торгов" and part.startswith("торговец"):
+                return None
+            return sec
+    return None
+
+
+def find(a: nlp.Analysis, excluded: set[int]) -> list[str]:
+    toks = a.tokens
+    per_token: list[str | None] = []
+    parts_cache: list[list[str]] = []
+    for i, t in enumerate(toks):
+        parts = nlp.norm(t.text).split("-") if i not in excluded else []
+        parts_cache.append(parts)
+        secs = [s for s in (_part_sector(p) for p in parts) if s]
+        per_token.append(secs[0] if secs else None)
+    for i in range(len(toks) - 1):
+        if i in excluded or i + 1 in excluded:
+            continue
+        w1, w2 = nlp.norm(toks[i].text), nlp.norm(toks[i + 1].text)
+        for s1, s2, sec in PAIRS:
+            if w1.startswith(s1) and w2.startswith(s2):
+                per_token[i] = per_token[i] or sec
+                per_token[i + 1] = per_token[i + 1] or sec
+    found: set[str] = set()
+    for i, t in enumerate(toks):
+        if i in excluded:
+            continue
+        for p in parts_cache[i]:
+            sec = _part_sector(p)
+            if not sec:
+                continue
+            if sec in GENERIC and sec != "trade":
+                near = [per_token[k] for k in range(max(0, i - 2), min(len(toks), i + 4)) if k != i]
+                if any(x and x not in GENERIC for x in near):
+                    continue
+            found.add(sec)
+        if i + 1 < len(toks) and i + 1 not in excluded:
+            w1, w2 = nlp.norm(t.text), nlp.norm(toks[i + 1].text)
+            for s1, s2, sec in PAIRS:
+                if w1.startswith(s1) and w2.startswith(s2):
+                    found.add(sec)
+    # "электронной торговле" is e-commerce, not trade in general (trade still counts if named elsewhere)
+    return [s for s in ORDER if s in found]
