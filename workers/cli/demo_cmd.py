@@ -1,0 +1,216 @@
+"""`silkwire demo`: the main job on the bundled replay corpus, end to end through the real queue.
+
+Serves `seeds/replay` on 127.0.0.1, migrates a demo database, imports the replay feeds, starts real
+Celery workers (the compose layout: one I/O worker, one NLP worker), sends the beat tick, waits until
+every article is stored, prints a summary, re-polls every feed to show nothing is added twice, and
+stops what it started.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import psycopg.conninfo
+import redis
+import typer
+from psycopg.rows import dict_row
+from rich.console import Console
+from rich.table import Table
+
+from workers.db import QUERIES
+from workers.db.migrate import migrate
+from workers.settings import PROJECT_ROOT, Settings, get_settings
+
+console = Console()
+REPLAY_DIR = PROJECT_ROOT / "seeds" / "replay"
+FORMAT_KIND = {"rss2": "rss", "rss1": "rss", "atom": "atom"}
+
+
+def _services_ok(s: Settings) -> list[str]:
+    missing = []
+    try:
+        psycopg.connect(psycopg.conninfo.make_conninfo(s.database_url, dbname="postgres"), connect_timeout=3).close()
+    except psycopg.OperationalError as exc:
+        missing.append(f"PostgreSQL at {s.database_url} ({str(exc).strip().splitlines()[0]})")
+    try:
+        redis.Redis.from_url(s.broker_url, socket_connect_timeout=3).ping()
+    except redis.exceptions.RedisError as exc:
+        missing.append(f"Redis at {s.broker_url} ({exc})")
+    return missing
+
+
+def _reset_database(dsn: str) -> None:
+    name = psycopg.conninfo.conninfo_to_dict(dsn)["dbname"]
+    admin = psycopg.conninfo.make_conninfo(dsn, dbname="postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+            psycopg.sql.Identifier(str(name))))
+        conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(str(name))))
+    with psycopg.connect(dsn) as conn:
+        migrate(conn)
+
+
+def _import_replay_feeds(conn: psycopg.Connection[Any], server: Any) -> int:
+    from workers.replay import load_manifest
+
+    manifest, _ = load_manifest(REPLAY_DIR)
+    with conn.transaction():
+        for feed in manifest["feed"]:
+            source_id = conn.execute(QUERIES["upsert_source"], {
+                "name": f"replay:{feed['site']}", "country": None, "category": "agency"}).fetchone()["id"]
+            conn.execute(QUERIES["upsert_feed"], {
+                "source_id": source_id, "name": f"replay-{feed['site']}", "url": server.url(feed["path"]),
+                "kind": FORMAT_KIND.get(feed["format"], "rss"), "pattern": None, "language": "ru",
+                "country": None, "category": "agency", "enabled": True, "poll_interval_s": 900,
+            })
+    return len(manifest["feed"])
+
+
+def _start_workers(env: dict[str, str], logdir: Path) -> list[subprocess.Popen[bytes]]:
+    logdir.mkdir(parents=True, exist_ok=True)
+    base = [sys.executable, "-m", "celery", "-A", "workers.tasks.app", "worker", "--loglevel", "WARNING",
+            "--without-mingle", "--without-gossip"]
+    layout = [("io", ["-Q", "feeds,fetch", "-c", "4"]), ("nlp", ["-Q", "nlp,reprocess", "-c", "2", "-O", "fair"])]
+    procs = []
+    for name, args in layout:
+        log = open(logdir / f"worker-{name}.log", "wb")  # noqa: SIM115 - lives as long as the worker
+        procs.append(subprocess.Popen([*base, *args, "-n", f"{name}-demo-{os.getpid()}@%h"], env=env,
+                                      stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT))
+    return procs
+
+
+def _stop_workers(procs: list[subprocess.Popen[bytes]]) -> None:
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def _progress(conn: psycopg.Connection[Any]) -> dict[str, int]:
+    row = conn.execute(
+        "SELECT count(*) AS articles,"
+        " count(*) FILTER (WHERE state IN ('queued', 'pending')) AS waiting,"
+        " (SELECT count(*) FROM feeds WHERE last_polled_at IS NULL) AS unpolled FROM articles").fetchone()
+    return dict(row)
+
+
+def _summary(conn: psycopg.Connection[Any]) -> dict[str, Any]:
+    return dict(conn.execute("""
+        SELECT (SELECT count(*) FROM feeds) AS feeds,
+               (SELECT count(*) FROM articles) AS articles,
+               (SELECT count(*) FROM articles WHERE state = 'done') AS analysed,
+               (SELECT count(*) FROM articles WHERE state IN ('failed', 'quarantined', 'skipped')) AS failed,
+               (SELECT count(*) FROM extractions WHERE relevant) AS relevant,
+               (SELECT count(DISTINCT name) FROM entities WHERE kind = 'person') AS people,
+               (SELECT count(DISTINCT name) FROM entities WHERE kind = 'organization') AS organisations,
+               (SELECT count(*) FROM events) AS events,
+               (SELECT count(*) FROM agreements) AS agreements
+    """).fetchone())
+
+
+def demo(
+    timeout_s: float = typer.Option(300.0, "--timeout", help="Give up waiting after this many seconds."),
+    database: str = typer.Option("silkwire_demo", "--database", help="Demo database (dropped and recreated)."),
+) -> int:
+    """Run the whole pipeline on the bundled replay corpus and print what landed in PostgreSQL.
+
+    Example: silkwire demo --timeout 300
+    """
+    from workers.replay import ReplayServer
+    from workers.tasks.app import make_app
+
+    base = get_settings()
+    dsn = psycopg.conninfo.make_conninfo(base.database_url, dbname=database)
+    demo_settings = base.model_copy(update={
+        "database_url": dsn, "key_prefix": f"silkwire-demo-{uuid.uuid4().hex[:8]}:",
+        "allow_private_hosts": ["127.0.0.1"], "host_min_delay_s": 0.1, "log_json": False,
+    })
+    missing = _services_ok(demo_settings)
+    if missing:
+        for m in missing:
+            console.print(f"[red]not reachable:[/red] {m}")
+        console.print("Start them with ./scripts/services.sh (local PostgreSQL and Redis), or with Docker:\n"
+                      "  docker run -d -p 127.0.0.1:5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust postgres:16\n"
+                      "  docker run -d -p 127.0.0.1:6379:6379 redis:7\n"
+                      "and point SILKWIRE_DATABASE_URL / SILKWIRE_BROKER_URL / SILKWIRE_REDIS_URL at them.")
+        return 1
+
+    started = time.monotonic()
+    _reset_database(dsn)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CELERY_")}
+    env.update({
+        "SILKWIRE_DATABASE_URL": dsn, "SILKWIRE_KEY_PREFIX": demo_settings.key_prefix,
+        "SILKWIRE_ALLOW_PRIVATE_HOSTS": '["127.0.0.1"]', "SILKWIRE_HOST_MIN_DELAY_S": "0.1",
+        "SILKWIRE_LOG_JSON": "false",
+    })
+    app = make_app(demo_settings)
+    procs: list[subprocess.Popen[bytes]] = []
+    with ReplayServer(REPLAY_DIR) as server, psycopg.connect(dsn, autocommit=True, row_factory=dict_row) as conn:
+        feeds = _import_replay_feeds(conn, server)
+        console.print(f"replay corpus on {server.base_url}: {feeds} feeds; database {database}")
+        try:
+            procs = _start_workers(env, PROJECT_ROOT / ".demo")
+            app.send_task("silkwire.poll_due_feeds", queue="feeds")
+            deadline = time.monotonic() + timeout_s
+            with console.status("ingesting…") as status:
+                while time.monotonic() < deadline:
+                    p = _progress(conn)
+                    status.update(f"articles {p['articles']}, waiting {p['waiting']}, feeds unpolled {p['unpolled']}")
+                    if p["unpolled"] == 0 and p["articles"] and p["waiting"] == 0:
+                        break
+                    if any(proc.poll() is not None for proc in procs):
+                        console.print("[red]a worker exited; see .demo/worker-*.log[/red]")
+                        return 1
+                    time.sleep(0.5)
+                else:
+                    console.print(f"[red]timed out after {timeout_s:.0f}s[/red] with {_progress(conn)}")
+                    return 1
+            took = time.monotonic() - started
+            summary = _summary(conn)
+            # Poll every feed again: conditional GETs, and nothing is stored twice.
+            before = len(server.request_log)
+            for row in conn.execute("SELECT id FROM feeds").fetchall():
+                app.send_task("silkwire.poll_feed", args=[row["id"]], queue="feeds")
+            time.sleep(0.5)
+            polled = lambda: conn.execute(  # noqa: E731
+                "SELECT count(*) AS n FROM feed_fetches").fetchone()["n"] >= 2 * feeds
+            end = time.monotonic() + 30
+            while not polled() and time.monotonic() < end:
+                time.sleep(0.2)
+            again = _summary(conn)["articles"] - summary["articles"]
+            repoll_requests = len(server.request_log) - before
+        finally:
+            _stop_workers(procs)
+    _print_summary(summary, took, again, repoll_requests)
+    failures = conn_failures(dsn)
+    for f in failures:
+        console.print(f"  [yellow]{f['state']}[/yellow] {f['url']}: {f['last_error']}")
+    return 0
+
+
+def conn_failures(dsn: str) -> list[dict[str, Any]]:
+    with psycopg.connect(dsn, row_factory=dict_row) as conn:
+        return conn.execute("SELECT url, state, last_error FROM articles"
+                            " WHERE state IN ('failed', 'quarantined', 'skipped') ORDER BY id").fetchall()
+
+
+def _print_summary(summary: dict[str, Any], took: float, again: int, repoll_requests: int) -> None:
+    table = Table(title=f"Silkwire demo: replay corpus ingested in {took:.1f} s")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for key, value in summary.items():
+        table.add_row(key, str(value))
+    table.add_row("re-poll: requests / new articles", f"{repoll_requests} / {again}")
+    console.print(table)
