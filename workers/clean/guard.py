@@ -23,7 +23,10 @@ MAX_DEPTH = 2000
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _DATA_URI = re.compile(r"data:[^\s\"'>)]{256,}", re.IGNORECASE)
-_ATTR_NAME = re.compile(r"[\s\"'/]([^\s\"'=<>/`]+)")
+# Quoted values are collapsed first (a closing quote is found at most once per quote kind when it is
+# missing, so this stays linear), then each attribute is a name with an optional bare value.
+_QUOTED = re.compile(r""""[^"]*"|'[^']*'""")
+_ATTRIBUTE = re.compile(r"""[^\s"'>/=]+(?:\s*=\s*[^\s"'>=]*)?""")
 _TAG_NAME = re.compile(r"/?([a-zA-Z][a-zA-Z0-9:-]*)")
 _RAW_TEXT = ("script", "style", "svg", "template", "textarea", "noscript", "xmp", "iframe", "noembed")
 _REMOVED = frozenset({"script", "style", "svg", "template"})
@@ -80,7 +83,7 @@ def bound_html(html: str, *, max_bytes: int) -> Bounded:
             out.append(tag)
             continue
         if len(tag) > 2 * MAX_ATTRIBUTES:
-            attrs = len(_ATTR_NAME.findall(tag, m.end()))
+            attrs = sum(1 for _ in _ATTRIBUTE.finditer(_QUOTED.sub("Q", tag[m.end() : -1])))
             max_attrs = max(max_attrs, attrs)
             if attrs > MAX_ATTRIBUTES:
                 raise QuarantineError(f"hostile markup: <{name}> with {attrs} attributes")

@@ -75,6 +75,8 @@ def clean_html(
         include_images=False,
         include_links=False,
         favor_precision=FAVOR_PRECISION,
+        # Publication date from markup and metadata only, not guessed from dates in the prose.
+        date_extraction_params={"extensive_search": False, "original_date": True},
         output_format="python",
     )
     text = (getattr(doc, "text", None) or "") if doc is not None else ""

@@ -55,7 +55,8 @@ _PROMPT = re.compile(
     re.IGNORECASE,
 )
 # A line in a trailing related-link block is a headline: short.
-_HEADLINE_MAX_CHARS = 200
+_HEADLINE_MAX_CHARS = 160
+_TRAILING_BLOCK_MAX = 15
 TITLE_MAX_CHARS = 300
 
 
@@ -86,17 +87,28 @@ def is_related_header(line: str) -> bool:
     return m.end() == len(line) or (len(line) <= _HEADLINE_MAX_CHARS and line[m.end() - 1] in ":.")
 
 
+def _headline_like(line: str) -> bool:
+    # Linked headlines are short and do not end like a sentence.
+    return len(line) <= _HEADLINE_MAX_CHARS and not line.endswith((".", ":", ";", ","))
+
+
 def strip_boilerplate(lines: list[str]) -> tuple[list[str], list[str]]:
-    """Split lines into (kept, removed)."""
+    """Split lines into (kept, removed).
+
+    A related-link header alone on its line, followed only by headline-like lines (at most
+    _TRAILING_BLOCK_MAX of them), ends the article: header and block are removed together.
+    Anywhere else a header (alone or with its one linked headline) is removed by itself.
+    """
     keep: list[str] = []
     removed: list[str] = []
     for i, line in enumerate(lines):
         if is_related_header(line):
             rest = lines[i + 1 :]
-            # A related-link header followed only by short headline-like lines ends the article.
+            alone = _RELATED.fullmatch(line) is not None
             if (
-                all(len(r) <= _HEADLINE_MAX_CHARS or is_prompt(r) or is_credit(r) for r in rest)
-                and len(rest) <= 30
+                alone
+                and len(rest) <= _TRAILING_BLOCK_MAX
+                and all(_headline_like(r) or is_prompt(r) or is_credit(r) for r in rest)
             ):
                 removed.extend(lines[i:])
                 break

@@ -104,8 +104,6 @@ def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str]) -> ParsedFe
                 summary=_plain(raw.get("summary"))[:SUMMARY_MAX_CHARS] or None,
             )
         )
-    if raw_entries and not entries:
-        raise PermanentError(f"feed has {len(raw_entries)} entries but none with a usable http(s) link")
 
     feed = parsed.get("feed") or {}
     return ParsedFeed(
