@@ -33,7 +33,7 @@ WORKERS = {"worker-io", "worker-nlp"}
 # Keys of .env.example that compose or the start scripts read; silkwire itself ignores them.
 COMPOSE_KEYS = {
     "POSTGRES_USER", "POSTGRES_DB", "POSTGRES_PASSWORD", "REDIS_PASSWORD", "FLOWER_BASIC_AUTH",
-    "APP_IMAGE", "LOG_LEVEL", "WORKER_IO_CONCURRENCY", "WORKER_NLP_CONCURRENCY",
+    "APP_IMAGE", "APP_EXTRAS", "LOG_LEVEL", "WORKER_IO_CONCURRENCY", "WORKER_NLP_CONCURRENCY",
 }
 # Settings whose example value is the deployment's, not the code default (checked separately).
 DEPLOYMENT_VALUES = {"database_url", "broker_url", "redis_url", "seeds_dir"}
@@ -390,7 +390,7 @@ def test_dockerfile_builds_wheels_apart_and_runs_as_non_root() -> None:
     assert len(stages) == 2, "builder + final"
     builder, final = stages
     assert builder.startswith("${PYTHON_IMAGE} AS builder")
-    assert "pip wheel --wheel-dir /wheels ." in builder
+    assert 'pip wheel --wheel-dir /wheels ".${APP_EXTRAS:+[$APP_EXTRAS]}"' in builder
     assert "from=builder" in final
     for tool in ("apt-get", "gcc", "build-essential", "pip wheel"):
         assert tool not in final, f"{tool} in the final stage"
