@@ -1,0 +1,230 @@
+"""Fetch stage: page bytes + HTTP headers → text, or QuarantineError when no clean decoding exists.
+
+Order: BOM, then valid UTF-8, then the declared charset (HTTP header, <meta> in the head), then
+detection among windows-1251 and KOI8-R by Russian letter frequency; finally mojibake repair
+(UTF-8 bytes once read as windows-1251 or latin-1). Every decode is strict: never a lossy U+FFFD.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import math
+import re
+from collections.abc import Mapping
+
+from workers.errors import QuarantineError
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([\w:.+-]+)", re.IGNORECASE)
+_META = re.compile(rb"<meta\b[^>]*?>", re.IGNORECASE)
+_META_CHARSET = re.compile(rb"charset\s*=\s*[\"']?\s*([\w:.+-]+)", re.IGNORECASE)
+HEAD_SCAN_BYTES = 4096  # how far past the start of <head> a <meta> declaration is looked for
+SINGLE_BYTE_CYRILLIC = ("windows-1251", "koi8-r")
+OTHER_CYRILLIC = ("iso8859-5", "cp866", "mac-cyrillic", "kz1048")
+
+# Relative frequency of Russian letters in ordinary prose (per mille), used to tell which of
+# several single-byte decodings produced Russian and which produced letter soup.
+_FREQ = dict(zip(
+    "оеаинтсрвлкмдпуяызьгбчйхжшюцщэфъё",
+    (110, 85, 80, 74, 67, 63, 55, 47, 45, 44, 35, 32, 30, 28, 26, 20, 19, 17, 17, 17, 16, 14, 12, 10,
+     9, 7, 6, 5, 4, 3, 3, 1, 1),
+    strict=True,
+))
+PLAUSIBLE_RUSSIAN = -4.5  # Russian prose scores about -3, Ukrainian/Kazakh about -3.8, soup below -5
+_RARE = 0.05  # per mille, for Cyrillic letters that are not Russian (Serbian, Ukrainian, ...)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+MAX_CONTROL_FRACTION = 0.002
+MAX_SOURCE_REPLACEMENTS = 3  # U+FFFD already present in the source text
+
+
+def _normalize(label: str | None) -> str | None:
+    if not label:
+        return None
+    try:
+        name = codecs.lookup(label.strip().strip("\"'").lower()).name
+    except LookupError:
+        return None
+    # HTML: a page that declares UTF-16 in ASCII-compatible bytes is really UTF-8; latin-1 means 1252.
+    if name.startswith("utf-16") or name.startswith("utf-32"):
+        return "utf-8"
+    return {"latin-1": "cp1252", "iso8859-1": "cp1252", "ascii": "cp1252", "cp1251": "windows-1251"}.get(
+        name, name
+    )
+
+
+def _meta_charset(body: bytes) -> str | None:
+    head = body.lower().find(b"<head", 0, 16384)
+    start = max(head, 0)
+    window = body[: start + HEAD_SCAN_BYTES]
+    for tag in _META.finditer(window):
+        match = _META_CHARSET.search(tag.group())
+        if match:
+            return _normalize(match.group(1).decode("ascii", "replace"))
+    return None
+
+
+def declared_charset(body: bytes, headers: Mapping[str, str]) -> str | None:
+    """The charset the server or the page claims (HTTP header first), normalised; None if none/unknown."""
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    match = _HEADER_CHARSET.search(content_type)
+    return (_normalize(match.group(1)) if match else None) or _meta_charset(body)
+
+
+def russian_score(text: str, *, junk_counts: bool = False) -> float:
+    """Mean log-frequency per Cyrillic letter, minus a penalty for capitals inside words.
+
+    Russian prose scores about -3.3; cp1251 bytes read as KOI8-R (or the reverse) score far lower,
+    because the common letters land on rare ones and lower case lands on upper case.
+    With `junk_counts`, every other non-space character scores as a rare letter (for short runs).
+    """
+    total = 0.0
+    letters = 0
+    previous_letter = False
+    for ch in text:
+        if "\u0400" <= ch <= "\u04ff":
+            low = ch.lower()
+            total += math.log(_FREQ.get(low, _RARE) / 1000)
+            if ch != low and previous_letter:
+                total -= 2.0  # a capital in the middle of a word
+            letters += 1
+            previous_letter = True
+        else:
+            previous_letter = ch.isalpha()
+            if junk_counts and not ch.isspace():
+                total += math.log(_RARE / 1000)
+                letters += 1
+    return total / letters if letters else 0.0
+
+
+def _strict(body: bytes, encoding: str) -> str | None:
+    try:
+        return body.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _best_single_byte(body: bytes, candidates: tuple[str, ...]) -> tuple[str, str] | None:
+    decoded = [(enc, text) for enc in candidates if (text := _strict(body, enc)) is not None]
+    if not decoded:
+        return None
+    return max(decoded, key=lambda pair: russian_score(pair[1]))
+
+
+# --- mojibake: UTF-8 bytes that were once decoded with a single-byte charset and re-encoded -------
+
+def _byte_table(encoding: str) -> dict[str, int]:
+    # Bytes 0x80-0x9F also map back from their C1 code points: undefined bytes pass through that
+    # way on Windows, and latin-1 mojibake is cp1252 mojibake with C1 instead of punctuation.
+    table = {chr(b): b for b in range(0xA0)}
+    for b in range(256):
+        with contextlib.suppress(UnicodeDecodeError):
+            table[bytes([b]).decode(encoding)] = b
+    return table
+
+
+_MOJIBAKE_TABLES = {enc: _byte_table(enc) for enc in ("windows-1251", "cp1252")}
+
+
+def _lead_pattern(encoding: str) -> re.Pattern[str]:
+    table = _MOJIBAKE_TABLES[encoding]
+    lead = "".join(ch for ch, b in table.items() if b in (0xD0, 0xD1))  # UTF-8 lead bytes of Cyrillic
+    cont = "".join(ch for ch, b in table.items() if 0x80 <= b <= 0xBF)
+    # Whole words only: a lone pair inside a real word ("Рі" in Ukrainian "Рівне") is not mojibake.
+    return re.compile(f"(?<![^\\W\\d_])(?:[{re.escape(lead)}][{re.escape(cont)}])+(?![^\\W\\d_])")
+
+
+_MOJIBAKE_RUNS = {enc: _lead_pattern(enc) for enc in _MOJIBAKE_TABLES}
+
+
+def _unmangle(run: str, encoding: str) -> str | None:
+    table = _MOJIBAKE_TABLES[encoding]
+    try:
+        return bytes(table[ch] for ch in run).decode("utf-8")
+    except (KeyError, UnicodeDecodeError):
+        return None
+
+
+def _better(repaired: str, original: str, *, junk_counts: bool = False) -> bool:
+    score = russian_score(repaired)
+    if score < PLAUSIBLE_RUSSIAN:
+        return False
+    # latin-1/cp1252 mojibake has no Cyrillic letters at all (score 0.0): plausible Russian wins
+    return not _has_cyrillic(original) or score > russian_score(original, junk_counts=junk_counts) + 0.5
+
+
+def _has_cyrillic(text: str) -> bool:
+    return any("\u0400" <= ch <= "\u04ff" for ch in text)
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo UTF-8-read-as-cp1251/cp1252/latin-1, in the whole text or word by word, where it reads better."""
+    if text.isascii():
+        return text
+    for encoding, pattern in _MOJIBAKE_RUNS.items():
+        if not pattern.search(text):
+            continue
+        whole = _unmangle(text, encoding)
+        if whole is not None and _better(whole, text):
+            return whole
+
+        def fix(match: re.Match[str], encoding: str = encoding) -> str:
+            run = match.group()
+            # A one-letter word (с, о, в, к, у, я, и, а) shows as lead + letter (or ° for "а");
+            # lead + punctuation ("«С»") is usually real text.
+            if len(run) == 2 and not (run[1].isalpha() or run[1] == "°"):
+                return run
+            fixed = _unmangle(run, encoding)
+            return fixed if fixed is not None and _better(fixed, run, junk_counts=True) else run
+
+        text = pattern.sub(fix, text)
+    return text
+
+
+def _check_clean(text: str, encoding: str) -> str:
+    if not text:
+        return text
+    replacements = text.count("\ufffd")
+    if replacements > MAX_SOURCE_REPLACEMENTS:
+        raise QuarantineError(f"{replacements} replacement characters in {encoding} text")
+    controls = len(_CONTROL.findall(text))
+    if controls > max(2, MAX_CONTROL_FRACTION * len(text)):
+        raise QuarantineError(f"{controls} control characters in {len(text)} chars decoded as {encoding}")
+    return text
+
+
+def decode_html(body: bytes, headers: Mapping[str, str]) -> str:
+    """Decode an HTML page to text; raises QuarantineError when no candidate decodes cleanly."""
+    for bom, encoding in _BOMS:
+        if body.startswith(bom):
+            text = _strict(body[len(bom) :], encoding)
+            if text is None:
+                raise QuarantineError(f"byte order mark says {encoding} but the body is not")
+            return _check_clean(repair_mojibake(text), encoding)
+
+    # Valid UTF-8 with any non-ASCII byte is almost never an accident in another charset, and pages
+    # that declare windows-1251 while serving UTF-8 are common, so this wins over the declaration.
+    text = _strict(body, "utf-8")
+    if text is not None:
+        return _check_clean(repair_mojibake(text), "utf-8")
+
+    declared = declared_charset(body, headers)
+    if declared is not None and declared != "utf-8":
+        text = _strict(body, declared)
+        if text is not None:
+            if declared in SINGLE_BYTE_CYRILLIC + OTHER_CYRILLIC:
+                # A Cyrillic declaration can still be the wrong Cyrillic charset: let the letters decide.
+                best = _best_single_byte(body, (declared, *SINGLE_BYTE_CYRILLIC))
+                if best is not None and russian_score(best[1]) > russian_score(text) + 0.5:
+                    declared, text = best
+            return _check_clean(repair_mojibake(text), declared)
+
+    best = _best_single_byte(body, SINGLE_BYTE_CYRILLIC)
+    if best is None:
+        raise QuarantineError("not UTF-8 and not decodable as windows-1251 or KOI8-R")
+    encoding, text = best
+    return _check_clean(repair_mojibake(text), encoding)
