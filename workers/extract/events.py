@@ -25,7 +25,7 @@ SIGN = frozenset({"подписать", "подписание", "подписы�
 FORUM = frozenset({"форум", "саммит", "заседание", "сессия", "выставка", "экспо", "конференция", "ярмарка",
                    "съезд"})
 LAUNCH_WORDS = frozenset({"запуск", "запустить", "открытие", "открыть", "открываться", "запускать",
-                          "открыться", "запуститься"})
+                          "открыться", "запуститься", "старт", "отправиться", "отправка", "запущенный"})
 LAUNCH_OBJECTS = frozenset({
     "маршрут", "завод", "предприятие", "центр", "поезд", "рейс", "терминал", "линия", "производство",
     "пункт", "склад", "офис", "представительство", "мост", "дорога", "станция", "хаб", "консульство",
@@ -33,8 +33,16 @@ LAUNCH_OBJECTS = frozenset({
     "авиарейс", "цех", "лаборатория", "институт", "филиал", "площадка", "кластер", "трубопровод", "газопровод",
     "нефтепровод", "участок", "порт", "коридор", "проект", "объект", "переход", "павильон", "школа",
     "университет", "дом", "выставка", "канал", "посольство", "музей", "мощность", "пассажирский",
-    "грузовой", "железнодорожный", "авиасообщение", "контейнерный",
+    "грузовой", "железнодорожный", "авиасообщение", "контейнерный", "сервис", "работа", "состав",
+    "церемония",
 })
+# noun triggers governed by these words are talked about, not reported ("возможность открытия")
+HYPOTHETICAL = frozenset({"возможность", "вопрос", "перспектива", "целесообразность", "необходимость",
+                          "проработка", "обсуждение", "идея", "предложение", "подготовка"})
+FRAME_PREPS = (("в", "рамка"), ("в", "ход"), ("во", "время"), ("по", "итог"), ("по", "завершение"),
+               ("на", "поле"), ("по", "окончание"))
+FORUM_OF = frozenset({"совет", "комиссия", "комитет", "сессия", "форум", "генассамблея", "ассамблея",
+                      "организация", "саммит", "собрание"})
 MESSAGE = frozenset({"поздравить", "поздравление", "поздравительный", "соболезнование", "телеграмма",
                      "послание", "письмо"})
 DOC_WORDS = frozenset({"соглашение", "меморандум", "протокол", "договор", "контракт", "документ", "карта",
@@ -58,6 +66,9 @@ class Event:
     date: date | None
     location: str | None
     participants: list[dict[str, str | None]] = field(default_factory=list)
+    lemma: str = ""  # trigger lemma: two forums with different names are two events
+    frame: bool = False  # "в рамках визита": refers back to an event already reported
+    persons: set[str] = field(default_factory=set)  # named people among the participants
 
 
 def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str | None:
@@ -85,6 +96,10 @@ def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str 
                 return "meeting"
         return None
     if lem in INVITE:
+        # "по приглашению", "принял приглашение": the invitation was reported before, nothing new happens
+        before = [toks[k].lemma for k in range(max(lo, i - 2), i)]
+        if "по" in before or any(b in ("принять", "принятие", "принятый") for b in before):
+            return None
         return "invitation"
     if lem in SIGN:
         window = [toks[k].lemma for k in range(lo, hi)]
@@ -94,16 +109,35 @@ def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str 
             return "signing"
         return None
     if lem in FORUM and t.pos == "NOUN":
+        if lem in ("заседание", "сессия", "съезд"):
+            # a session is a forum only when it is a body's session ("заседание Совета глав государств")
+            for k in range(i + 1, min(hi, i + 4)):
+                if toks[k].lemma in FORUM_OF:
+                    return "forum"
+            return None
+        return "forum"
+    if lem == "встреча" and i + 3 <= hi and toks[i + 1].lemma in ("на", "в") and toks[i + 2].lemma in (
+            "высокий", "верх", "высший"):
         return "forum"
     if lem in LAUNCH_WORDS:
-        for k in range(i + 1, min(hi, i + 6)):
+        if lem in ("старт",) and not (i > lo and toks[i - 1].lemma in ("дать", "давать", "официальный")):
+            return None
+        if lem in ("отправиться", "отправка") and not any(
+                toks[k].lemma in ("первый",) for k in range(max(lo, i - 2), min(hi, i + 4))):
+            return None
+        if i > lo and toks[i - 1].lemma == "церемония":
+            return "launch"
+        for k in range(i + 1, min(hi, i + 7)):
             if toks[k].lemma in LAUNCH_OBJECTS:
                 return "launch"
-            if toks[k].pos in ("PUNCT", "VERB"):
+            if toks[k].pos in ("PUNCT", "VERB") and toks[k].text not in ("«", "»", "–", "-"):
                 break
-        for k in range(max(lo, i - 4), i):
-            if toks[k].lemma in LAUNCH_OBJECTS and t.pos == "VERB":
-                return "launch"
+        if t.pos == "VERB":
+            for k in range(i - 1, max(lo, i - 10) - 1, -1):
+                if toks[k].lemma in LAUNCH_OBJECTS:
+                    return "launch"
+                if toks[k].text in (",", ";", ".") or toks[k].pos == "VERB":
+                    break
         return None
     if lem in MESSAGE:
         if lem == "письмо" and not any(x in {"направить", "передать", "получить", "вручить"} for x in near):
@@ -157,6 +191,12 @@ def _participants(kind: str, actors: list[Actor], toks: tuple[nlp.Token, ...], t
     role = ROLES[kind]
     for x in actors:
         if x.kind == "place":
+            if x.country:
+                # "в Урумчи": the host country takes part even when the text does not name it
+                key0 = (gaz.country_names.get(x.country, x.country), x.country)
+                if key0 not in seen:
+                    seen.add(key0)
+                    out.append({"name": key0[0], "country": x.country, "role": "location"})
             continue
         if kind == "invitation" and x.first > trig and x.kind in ("person", "role"):
             r = "invitee"
@@ -202,33 +242,76 @@ def find_events(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, published: date
                 continue  # "пригласил посетить ... с визитом": only invited, not a visit
             if kind in ("talks", "meeting") and any(k == "phone_call" for _, k in found):
                 continue
-            if kind in kinds_here:
+            if toks[i].pos == "NOUN" and any(toks[k].lemma in HYPOTHETICAL for k in range(max(lo, i - 2), i)):
                 continue
-            kinds_here.add(kind)
+            key = kind + ":" + toks[i].lemma if kind == "forum" else kind
+            if key in kinds_here:
+                continue
+            kinds_here.add(key)
+            frame = toks[i].pos == "NOUN" and any(
+                (toks[k].lemma, toks[k + 1].lemma) in FRAME_PREPS or
+                (toks[k].lemma == "участие" and toks[k + 1].lemma in ("в", "во"))
+                for k in range(max(lo, i - 4), i - 1))
             status = _status(toks, i, lo, hi)
             loc = places[0].name if places else None
-            events.append(Event(kind, status, si, i, when, loc, _participants(kind, actors, toks, i, gaz)))
+            parts = _participants(kind, actors, toks, i, gaz)
+            people = {x.name for x in actors if x.kind == "person"}
+            for ev in _split_receptions(Event(kind, status, si, i, when, loc, parts, toks[i].lemma, frame,
+                                              people), actors, toks):
+                events.append(ev)
+    _fill_from_context(events)
     return _merge(events)
 
 
-def _people(e: Event) -> set[str]:
-    return {str(p["name"]) for p in e.participants if p["role"] not in ("country", "host")}
+def _split_receptions(e: Event, actors: list[Actor], toks: tuple[nlp.Token, ...]) -> list[Event]:
+    """'принял послов Китая и Монголии': a reception of two guests is two meetings."""
+    if e.type != "meeting":
+        return [e]
+    codes = [str(p["country"]) for p in e.participants if p["country"]]
+    distinct = list(dict.fromkeys(codes))
+    if len(distinct) < 3:
+        return [e]
+    subject = next((x for x in actors if x.first < e.trigger and x.kind == "person" and x.country), None)
+    host = subject.country if subject else ("KZ" if "KZ" in distinct else distinct[0])
+    out = []
+    for guest in distinct:
+        if guest == host:
+            continue
+        parts = [p for p in e.participants if p["country"] in (host, guest) or not p["country"]]
+        persons = {str(p["name"]) for p in parts if str(p["name"]) in e.persons}
+        out.append(Event(e.type, e.status, e.sent, e.trigger, e.date, e.location, parts, e.lemma, e.frame,
+                         persons))
+    return out
+
+
+def _fill_from_context(events: list[Event]) -> None:
+    """'Стороны обсудили...', 'Собеседники ...': a sentence naming fewer than two countries continues the
+    encounter reported just before it."""
+    for n, e in enumerate(events):
+        if n == 0 or len(_countries(e)) >= 2:
+            continue
+        prev = events[n - 1]
+        have = {(p["name"], p["country"]) for p in e.participants}
+        for p in prev.participants:
+            if (p["name"], p["country"]) not in have:
+                e.participants.append(dict(p, role="participant" if p["role"] != "country" else "country"))
+        e.persons |= prev.persons
 
 
 def _countries(e: Event) -> set[str]:
     return {str(p["country"]) for p in e.participants if p["country"]}
 
 
-def _compatible(x: Event, y: Event) -> bool:
-    if x.status != y.status:
+def _compatible(x: Event, y: Event, any_status: bool = False) -> bool:
+    if x.status != y.status and not any_status:
         return False
     if x.date and y.date and x.date != y.date:
         return False
-    px, py = _people(x), _people(y)
+    px, py = x.persons, y.persons
     if px and py and not (px <= py or py <= px):
         return False
     cx, cy = _countries(x), _countries(y)
-    return not (len(cx) >= 2 and len(cy) >= 2 and not (cx <= cy or cy <= cx))
+    return not cx or not cy or cx <= cy or cy <= cx
 
 
 def _merge(events: list[Event]) -> list[Event]:
@@ -238,7 +321,9 @@ def _merge(events: list[Event]) -> list[Event]:
         target = None
         for o in out:
             same = o.type == e.type or ({o.type, e.type} == {"talks", "meeting"})
-            if same and _compatible(o, e):
+            if same and e.type == "forum" and o.lemma != e.lemma and not e.frame:
+                same = False
+            if same and _compatible(o, e, any_status=e.frame):
                 target = o
                 break
         if target is None:
@@ -250,6 +335,7 @@ def _merge(events: list[Event]) -> list[Event]:
         for p in e.participants:
             if (p["name"], p["country"]) not in names:
                 target.participants.append(p)
+        target.persons |= e.persons
         target.date = target.date or e.date
         target.location = target.location or e.location
     return out
