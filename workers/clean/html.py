@@ -12,9 +12,10 @@ from typing import Any
 
 import trafilatura
 
+from workers.clean.decoding import decode_page
 from workers.clean.guard import bound_html
 from workers.clean.text import TITLE_MAX_CHARS, finish, normalise_lines, strip_boilerplate
-from workers.errors import PermanentError, QuarantineError
+from workers.errors import PermanentError
 from workers.feeds.canonical import canonical_from_html, canonicalize
 from workers.models import CleanDoc
 from workers.settings import get_settings
@@ -36,18 +37,6 @@ _MARKUP = re.compile(
 _LANG_ATTR = re.compile(r"<html\b[^>]{0,500}?\blang\s*=\s*[\"']?([a-zA-Z]{2})", re.IGNORECASE)
 
 
-def decode(body: bytes, headers: Mapping[str, str] | None) -> str:
-    """Bytes → str through the fetch stage's decoder; strict UTF-8 until that module exists."""
-    try:
-        from workers.fetch.decode import decode_html
-    except ImportError:
-        try:
-            return body.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise QuarantineError(f"undecodable page: {exc}") from exc
-    return decode_html(body, headers or {})
-
-
 def clean_html(
     body: bytes | str, *, url: str | None = None, headers: Mapping[str, str] | None = None
 ) -> CleanDoc:
@@ -59,7 +48,7 @@ def clean_html(
     if isinstance(body, bytes | bytearray):
         if body[:5] == b"%PDF-":
             raise PermanentError("not HTML: a PDF document")
-        html = decode(bytes(body), headers)
+        html = decode_page(bytes(body), headers)
     else:
         html = body
     if not _MARKUP.search(html[:200_000]):
