@@ -19,7 +19,8 @@ KIND = {"соглашение": "agreement", "меморандум": "memorandum
 COUNTABLE = {"документ": "document", "соглашение": "agreement", "меморандум": "memorandum",
              "контракт": "contract", "договор": "treaty", "протокол": "protocol", "договоренность": "document"}
 RATIFY = frozenset({"ратифицировать", "ратификация", "ратифицированный"})
-IN_FORCE = frozenset({"вступить", "вступление"})
+IN_FORCE = frozenset({"вступить", "вступление", "вступать"})
+DRAFT = frozenset({"проект", "подготовить", "подготовка", "разработать", "согласовать", "согласование"})
 PREPS = frozenset({"в", "к", "с", "по", "о", "об", "на", "для", "из", "от", "при", "согласно", "рамка"})
 LEVEL_BY_KIND = {"government": "intergovernmental", "presidency": "interstate", "parliament": "interstate",
                  "ministry": "interagency", "agency": "interagency", "committee": "interagency",
@@ -46,13 +47,29 @@ def _triggers(toks: tuple[nlp.Token, ...], lo: int, hi: int) -> list[Trigger]:
         elif lem == "заявление" and i > lo and toks[i - 1].lemma == "совместный":
             kind, i0 = "joint_statement", i - 1
             words = 2
-        elif lem in KIND and t.pos == "NOUN":
+        elif lem in KIND and t.pos in ("NOUN", "PROPN"):
             kind, i0 = KIND[lem], i
         else:
             continue
-        if t.case not in ("Nom", "Acc", "Ins", None):
+        # "проект межправительственного соглашения": a draft is a (planned) document too
+        draft = False
+        k0 = i0 - 1
+        while k0 >= lo and toks[k0].pos == "ADJ":
+            k0 -= 1
+        if k0 >= lo and toks[k0].lemma == "проект" and t.case == "Gen":
+            draft = True
+        if t.case not in ("Nom", "Acc", "Ins", None) and not draft:
             continue
+        if lem in ("программа", "план") and t.text[:1].islower():
+            continue  # only a named programme or plan ("Программа ...") is a document of its own
+        # adjectives before the kind word belong to the document ("межправительственное соглашение")
+        while i0 - 1 >= lo and toks[i0 - 1].pos == "ADJ" and toks[i0 - 1].case == t.case:
+            i0 -= 1
+            words += 1
         prev = toks[i0 - 1] if i0 > lo else None
+        if draft:
+            out.append(Trigger(i0, kind, words))
+            continue
         if prev is not None and (prev.lemma in PREPS or prev.pos in ("NUM",) or prev.lemma in
                                  {"ряд", "пакет", "несколько", "реализация", "проект", "рамка"}):
             continue
@@ -79,7 +96,12 @@ def _context(toks: tuple[nlp.Token, ...], lo: int, hi: int) -> tuple[int, str] |
             st = ev._status(toks, i, lo, hi)
             if st == "negated":
                 return None
+            if any(toks[k].lemma == "чтобы" for k in range(lo, i)):
+                return i, "planned"
             return i, "planned" if st == "planned" else "signed"
+    for i in range(lo, hi):
+        if toks[i].lemma in DRAFT:
+            return i, "planned"
     return None
 
 
@@ -182,9 +204,9 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer) -> tuple[list[dict[str
         text = a.text[s.start:s.stop]
         carried = status if ctx and text.rstrip().endswith(":") else (carried if not ctx and status and
                                                                      _starts_with_doc(toks, lo, hi) else None)
+        totals.extend(_totals(a, lo, hi, status or _plain_status(toks, lo, hi)))
         if not status:
             continue
-        totals.extend(_totals(a, lo, hi, status))
         trig = _triggers(toks, lo, hi)
         for n, tr in enumerate(trig):
             seg_end = trig[n + 1].index if n + 1 < len(trig) else hi
@@ -219,15 +241,19 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer) -> tuple[list[dict[str
                         if not any(p["country"] == c.code for p in parties):
                             parties.append({"name": gaz.country_names.get(c.code, c.code), "country": c.code})
                     states = True
-                else:
+                elif status != "ratified":  # the ratifying parliament is not a party
                     # parties named as the sentence's subjects ("Минэнерго и CNPC подписали соглашение")
                     before = [o for o in ents.orgs if lo <= o.first < trig[0].index]
                     for o in before:
                         if not any(p["name"] == o.name for p in parties):
                             parties.append({"name": o.name, "country": o.country})
                             kinds.append(o.kind)
-                    if not parties:
-                        for code in pair:
+                if not parties:
+                    if len({c.code for c in seg_c}) >= 2 or (seg_c and pair and seg_c[0].code not in pair):
+                        pair_here = list(dict.fromkeys([*(["KZ"] if "KZ" in pair else []), *[c.code for c in seg_c]]))
+                    else:
+                        pair_here = pair
+                    for code in pair_here[:2] if len(pair_here) >= 2 else pair:
                             parties.append({"name": gaz.country_names.get(code, code), "country": code})
             if kind == "treaty" and (any(k in ("company", "bank") for k in kinds) or
                                      _level(parties, kinds, seg_lemmas, False) == "corporate"):
@@ -243,7 +269,36 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer) -> tuple[list[dict[str
                 "parties": parties,
                 "evidence": {"start": s.start, "end": s.stop, "text": text},
             })
-    return agreements, totals
+    return _dedupe(agreements), _dedupe_totals(totals)
+
+
+def _dedupe(items: list[dict[str, object]]) -> list[dict[str, object]]:
+    """A headline and the body often report the same document: keep the fuller record once."""
+    out: list[dict[str, object]] = []
+    for g in items:
+        key = _party_key(g)
+        twin = next((o for o in out if o["kind"] == g["kind"] and _party_key(o) == key
+                     and o["evidence"] != g["evidence"]), None)  # enumerations in one sentence stay apart
+        if twin is None:
+            out.append(g)
+            continue
+        if len(str(g.get("title") or "")) > len(str(twin.get("title") or "")) and g.get("subject"):
+            out[out.index(twin)] = g
+    return out
+
+
+def _party_key(g: dict[str, object]) -> tuple[str, ...]:
+    parties = g.get("parties") or []
+    return tuple(sorted(str(p.get("country")) for p in parties))  # type: ignore[union-attr]
+
+
+def _dedupe_totals(items: list[dict[str, object]]) -> list[dict[str, object]]:
+    out: dict[tuple[object, object, object], dict[str, object]] = {}
+    for t in items:
+        k = (t["count"], t["kind"], t["status"])
+        if k not in out or (t.get("value") and not out[k].get("value")):
+            out[k] = t
+    return list(out.values())
 
 
 def _starts_with_doc(toks: tuple[nlp.Token, ...], lo: int, hi: int) -> bool:
@@ -253,9 +308,19 @@ def _starts_with_doc(toks: tuple[nlp.Token, ...], lo: int, hi: int) -> bool:
     return False
 
 
-def _totals(a: nlp.Analysis, lo: int, hi: int, status: str) -> list[dict[str, object]]:
+def _plain_status(toks: tuple[nlp.Token, ...], lo: int, hi: int) -> str | None:
+    """Status of a document count in a sentence without a signing word ("планируют подготовить 10 соглашений")."""
+    lemmas = {toks[k].lemma for k in range(lo, hi)}
+    if lemmas & (ev.PLANNED | DRAFT):
+        return "planned"
+    return None
+
+
+def _totals(a: nlp.Analysis, lo: int, hi: int, status: str | None) -> list[dict[str, object]]:
     toks = a.tokens
     out: list[dict[str, object]] = []
+    if status is None:
+        return out
     for i in range(lo, hi):
         if toks[i].lemma not in COUNTABLE:
             continue

@@ -96,7 +96,20 @@ def country_genitive(code: str | None, gaz: Gazetteer) -> str:
     if not code:
         return ""
     name = gaz.country_names.get(code, code)
-    return " ".join(_genitive(w) for w in name.split())
+    words = name.split()
+    out = []
+    inflect = True
+    for w in words:
+        # "Республика Узбекистан" → "Республики Узбекистан": only the head and its adjectives change
+        out.append(_genitive(w) if inflect else w)
+        if inflect and _is_noun(w):
+            inflect = False
+    return " ".join(out)
+
+
+def _is_noun(word: str) -> bool:
+    ps = nlp._models()["vocab"].parse(word.lower())
+    return bool(ps) and ps[0].tag.POS == "NOUN"
 
 
 def _genitive(word: str) -> str:
@@ -307,6 +320,13 @@ def _unglue(word: str, names: set[str]) -> str | None:
     return None
 
 
+def _name_like(word: str) -> bool:
+    """A word that can be a personal name: tagged Name/Surn/Patr, or unknown to the dictionary."""
+    if not nlp.is_known(word):
+        return True
+    return nlp.has_name_tag(word)
+
+
 def _looks_chinese(name: str) -> bool:
     parts = [p for p in re.split(r"[\s\-]+", nlp.norm(name)) if p]
     return len(parts) >= 2 and all(_CN_SYLLABLE.match(p) for p in parts) and len(parts[0]) <= 4
@@ -358,6 +378,8 @@ def find_persons(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef]) -
             continue
         if any(k in covered for k in range(s.first, s.last)):
             continue
+        if "\n" in a.text[s.start:s.stop] or not any(_name_like(toks[k].text) for k in range(s.first, s.last)):
+            continue  # "Акорда\nЕще", "Читайте": captions and prompts, not people
         words = s.normal.split()
         if words:
             fixed = _unglue(words[-1], names - {words[-1]})

@@ -38,7 +38,10 @@ LAUNCH_OBJECTS = frozenset({
 })
 # noun triggers governed by these words are talked about, not reported ("возможность открытия")
 HYPOTHETICAL = frozenset({"возможность", "вопрос", "перспектива", "целесообразность", "необходимость",
-                          "проработка", "обсуждение", "идея", "предложение", "подготовка"})
+                          "проработка", "обсуждение", "идея", "предложение", "основа", "для", "условие"})
+# a launch that is only proposed or discussed is not reported as happening
+PROPOSAL_VERBS = frozenset({"предложить", "ускорить", "рассмотреть", "обсудить", "изучить", "предлагать",
+                            "ускорять", "обсуждать"})
 FRAME_PREPS = (("в", "рамка"), ("в", "ход"), ("во", "время"), ("по", "итог"), ("по", "завершение"),
                ("на", "поле"), ("по", "окончание"))
 FORUM_OF = frozenset({"совет", "комиссия", "комитет", "сессия", "форум", "генассамблея", "ассамблея",
@@ -50,7 +53,8 @@ DOC_WORDS = frozenset({"соглашение", "меморандум", "прот
 PLANNED = frozenset({"планироваться", "запланировать", "предстоящий", "предстоять", "намереваться",
                      "ожидаться", "собираться", "намечать", "наметить", "планировать", "намерить",
                      "запланированный", "готовиться"})
-NEGATORS = frozenset({"отменить", "отмена", "отменяться", "отмениться", "сорвать"})
+NEGATORS = frozenset({"отменить", "отмена", "отменяться", "отмениться", "сорвать", "опровергнуть",
+                      "опровергать", "опровержение", "отрицать", "слух", "никакой"})
 PHONE = frozenset({"телефонный", "телефон", "созвониться", "видеосвязь", "видеоконференция"})
 RECEIVE_OBJECTS = frozenset({"посол", "делегация", "министр", "глава", "председатель", "представитель",
                              "заместитель", "губернатор", "аким", "руководитель", "президент",
@@ -84,6 +88,9 @@ def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str 
         return "phone_call"
     if lem in VISIT:
         return "visit"
+    if lem == "встреча" and i + 3 <= hi and toks[i + 1].lemma in ("на", "в") and toks[i + 2].lemma in (
+            "высокий", "верх", "высший"):
+        return "forum"
     if lem in MEETING:
         if any(x in PHONE for x in near):
             return "phone_call"
@@ -108,7 +115,9 @@ def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str 
                                                         and "договор" not in window):
             return "signing"
         return None
-    if lem in FORUM and t.pos == "NOUN":
+    if lem in FORUM and t.pos in ("NOUN", "PROPN"):
+        if t.number == "Plur":
+            return None  # "проводить выставки, концерты": activities, not one event
         if lem in ("заседание", "сессия", "съезд"):
             # a session is a forum only when it is a body's session ("заседание Совета глав государств")
             for k in range(i + 1, min(hi, i + 4)):
@@ -124,6 +133,8 @@ def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str 
             return None
         if lem in ("отправиться", "отправка") and not any(
                 toks[k].lemma in ("первый",) for k in range(max(lo, i - 2), min(hi, i + 4))):
+            return None
+        if any(toks[k].lemma in PROPOSAL_VERBS for k in range(max(lo, i - 3), i)):
             return None
         if i > lo and toks[i - 1].lemma == "церемония":
             return "launch"
@@ -244,6 +255,8 @@ def find_events(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, published: date
                 continue
             if toks[i].pos == "NOUN" and any(toks[k].lemma in HYPOTHETICAL for k in range(max(lo, i - 2), i)):
                 continue
+            if any(toks[k].lemma == "чтобы" for k in range(lo, i)):
+                continue  # "..., с тем чтобы соглашение было подписано": a purpose, not an event
             key = kind + ":" + toks[i].lemma if kind == "forum" else kind
             if key in kinds_here:
                 continue

@@ -147,11 +147,20 @@ def _scan(a: nlp.Analysis, lo: int, hi: int, skip: set[int] | None = None) -> li
                 i = k + 1
                 continue
             tk = toks[k]
+            if tk.lemma == "место" and k > j and toks[k - 1].lemma == "рабочий":
+                out.append(_fig(a, "count", value, "рабочее место", text_start, tk.stop))
+                i = k + 1
+                continue
             if tk.pos == "NOUN" and tk.lemma not in NOT_COUNTED and not _MONTHS.match(tk.text) \
                     and value == int(value) and len(tk.lemma) > 2:
                 out.append(_fig(a, "count", value, tk.lemma, text_start, tk.stop))
                 i = k + 1
                 continue
+        # "реализовано 39 проектов, еще 47 находятся ...": the noun is left out the second time
+        if i > lo and toks[i - 1].lemma in ("еще", "ещё") and value == int(value):
+            prev = next((f for f in reversed(out) if f["kind"] == "count"), None)
+            if prev is not None:
+                out.append(_fig(a, "count", value, str(prev["unit"]), text_start, toks[j - 1].stop))
         i = j
     return out
 
@@ -180,9 +189,15 @@ def _fig(a: nlp.Analysis, kind: str, value: float, unit: str, start: int, stop: 
 
 
 def find(a: nlp.Analysis, skip: set[int]) -> list[dict[str, object]]:
+    """Every distinct amount once (a headline repeats the body's figures)."""
     out: list[dict[str, object]] = []
+    seen: set[tuple[object, object, object]] = set()
     for s in a.sentences:
         for f in _scan(a, s.first, s.last, skip):
+            key = (f["kind"], f["value"], f["unit"])
+            if key in seen or (f["kind"] == "count" and f["value"] == 1):
+                continue
+            seen.add(key)
             f["evidence"] = {"start": s.start, "end": s.stop, "text": a.text[s.start:s.stop]}
             out.append(f)
     return out

@@ -203,3 +203,8 @@ def to_nominative(word: str, case: str | None = None, plural: bool | None = None
 def number_is_plural(word: str) -> bool:
     ps = _models()["vocab"].parse(word.lower())
     return bool(ps) and "plur" in ps[0].tag
+
+
+@lru_cache(maxsize=50_000)
+def has_name_tag(word: str) -> bool:
+    return any({"Name", "Surn", "Patr"} & set(p.tag.grammemes) for p in _models()["vocab"].parse(word.lower()))
