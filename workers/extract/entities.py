@@ -16,8 +16,7 @@ from workers.extract.gazetteer import Gazetteer, Match
 POSITION_WORDS = frozenset({
     "президент", "председатель", "премьер-министр", "премьер", "министр", "посол", "глава", "заместитель",
     "вице-премьер", "вице-президент", "аким", "губернатор", "руководитель", "директор", "лидер", "спикер",
-    "генсек", "генеральный", "секретарь", "советник", "посланник", "представитель", "мэр", "секретарь",
-    "вице-министр", "замминистр", "генконсул", "консул", "председатель", "первый", "государственный",
+    "генсек", "генеральный", "секретарь", "советник", "посланник", "представитель", "мэр", "вице-министр", "замминистр", "генконсул", "консул", "первый", "государственный",
 })
 HEAD_POSITION = frozenset({
     "президент", "председатель", "премьер-министр", "премьер", "министр", "посол", "глава", "заместитель",
@@ -204,6 +203,10 @@ def find_orgs(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef], take
                 j += 1
                 complement = True
                 continue
+            if complement and tj.lemma == "и" and j + 1 < n and toks[j + 1].case == "Gen" and \
+                    toks[j + 1].pos in ("NOUN", "ADJ") and j + 1 not in cstart and toks[j + 1].lemma not in ORG_HEADS:
+                j += 1  # "Министерство туризма и спорта"
+                continue
             if tj.lemma == "по" and j + 1 < n and toks[j + 1].case == "Dat":
                 k = j + 1
                 while k < n and toks[k].sent == t.sent and k not in cstart and (
@@ -338,7 +341,7 @@ def _context_country(a: nlp.Analysis, first: int, countries: list[CountryRef]) -
     sent = toks[first].sent
     k = first - 1
     lo = max(0, first - 8)
-    while k >= lo and toks[k].sent == sent and toks[k].pos not in ("PUNCT", "VERB") or (
+    while (k >= lo and toks[k].sent == sent and toks[k].pos not in ("PUNCT", "VERB")) or (
         k >= lo and toks[k].text in {"-", "–"}
     ):
         if toks[k].lemma in HEAD_POSITION:

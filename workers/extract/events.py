@@ -211,9 +211,7 @@ def _participants(kind: str, actors: list[Actor], toks: tuple[nlp.Token, ...], t
             continue
         if kind == "invitation" and x.first > trig and x.kind in ("person", "role"):
             r = "invitee"
-        elif kind == "invitation" and x.first > trig and x.kind == "country":
-            r = "host"
-        elif kind == "visit" and x.kind == "country" and x.first > 0 and toks[x.first - 1].lemma in {"в", "во"}:
+        elif (kind == "invitation" and x.first > trig and x.kind == "country") or (kind == "visit" and x.kind == "country" and x.first > 0 and toks[x.first - 1].lemma in {"в", "во"}):
             r = "host"
         elif kind == "message" and x.first > trig and x.kind in ("person", "role"):
             r = "recipient"

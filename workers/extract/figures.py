@@ -127,7 +127,7 @@ def _scan(a: nlp.Analysis, lo: int, hi: int, skip: set[int] | None = None) -> li
             out.append(_fig(a, "money", value, pre_cur, text_start, toks[j - 1].stop))
             i = j
             continue
-        if j < hi and toks[j].text in ("%",) or (j < hi and toks[j].lemma == "процент"):
+        if (j < hi and toks[j].text in ("%",)) or (j < hi and toks[j].lemma == "процент"):
             out.append(_fig(a, "percent", value, "%", text_start, toks[j].stop))
             i = j + 1
             continue

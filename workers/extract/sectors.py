@@ -17,7 +17,7 @@ ORDER = ["trade", "investment", "finance", "energy", "oil_gas", "petrochemicals"
 STEMS: list[tuple[str, str | None]] = [
     ("торгов", "trade"), ("товарооборот", "trade"), ("экспорт", "trade"), ("импорт", "trade"),
     ("инвест", "investment"),
-    ("финанс", "finance"), ("кредит", "finance"), ("банковск", "finance"), ("валютн", "finance"),
+    ("финанс", "finance"), ("финансирован", None), ("кредит", "finance"), ("банковск", "finance"), ("валютн", "finance"),
     ("энерг", "energy"), ("электроэнерг", "energy"), ("электростанц", "energy"), ("энергетик", "energy"),
     ("возобновляем", "energy"), ("ветроэлектр", "energy"), ("гидроэлектр", "energy"),
     ("энергоносител", "energy"),
@@ -26,7 +26,7 @@ STEMS: list[tuple[str, str | None]] = [
     ("нефтехим", "petrochemicals"), ("газохим", "petrochemicals"), ("полимер", "petrochemicals"),
     ("полипропилен", "petrochemicals"), ("полиэтилен", "petrochemicals"),
     ("атомн", "nuclear"), ("ядерн", "nuclear"), ("уран", "nuclear"), ("аэс", "nuclear"),
-    ("горнодоб", "mining"), ("горноруд", "mining"), ("недропольз", "mining"), ("редкоземел", "mining"),
+    ("горно", "mining"), ("горнодоб", "mining"), ("горноруд", "mining"), ("недропольз", "mining"), ("редкоземел", "mining"),
     ("рудн", "mining"), ("месторожден", "mining"), ("угол", None), ("угольн", "mining"),
     ("металлург", "metallurgy"), ("сталелит", "metallurgy"), ("алюмин", "metallurgy"), ("медеплав", "metallurgy"),
     ("ферросплав", "metallurgy"),
@@ -40,19 +40,21 @@ STEMS: list[tuple[str, str | None]] = [
     ("мясн", "agriculture"), ("плодоовощ", "agriculture"),
     ("транспорт", "transport"), ("транзит", "transport"), ("железнодорож", "transport"),
     ("авиасообщ", "transport"), ("авиарейс", "transport"), ("автодорог", "transport"),
-    ("грузоперевоз", "transport"), ("перевоз", "transport"), ("поезд", "transport"),
-    ("логист", "logistics"), ("мультимодал", "logistics"), ("таможен", "customs"),
-    ("турист", "tourism"), ("туризм", "tourism"), ("туроперат", "tourism"),
+    ("грузоперевоз", "transport"), ("перевоз", "transport"), ("поезд", "transport"), ("поездк", None), ("транспортир", None),
+    ("логист", "logistics"), ("груз", "logistics"), ("грузин", None), ("грузи", None),
+    ("доставк", "logistics"), ("мультимодал", "logistics"), ("таможен", "customs"),
+    ("турист", "tourism"), ("туризм", "tourism"), ("туроперат", "tourism"), ("турпоток", "tourism"),
     ("цифров", "digital"), ("цифровизац", "digital"), ("телеком", "digital"), ("ит", None),
-    ("высокотехнолог", "high_tech"), ("инновац", "high_tech"), ("инновацион", "high_tech"),
+    ("высокотехнолог", "high_tech"), ("инновац", "high_tech"), ("инновацион", "high_tech"), ("технологическ", "high_tech"),
     ("научн", "science"), ("наук", "science"), ("исследоват", "science"),
     ("космос", "space"), ("космическ", "space"), ("спутник", "space"),
     ("образован", "education"), ("образовательн", "education"), ("студент", "education"),
     ("вуз", "education"), ("университет", "education"),
-    ("культур", "culture"), ("культурно", "culture"), ("гуманитарн", "culture"), ("музе", "culture"),
-    ("кинематограф", "culture"), ("искусств", "culture"),
+    ("культур", "culture"), ("культурно", "culture"), ("гуманитарн", None), ("музе", "culture"),
+    ("кинематограф", "culture"), ("искусств", "culture"), ("искусствен", None),
     ("здравоохран", "health"), ("медицин", "health"), ("фармацевт", "health"), ("вакцин", "health"),
-    ("спорт", "sport"), ("олимпи", "sport"), ("сми", "media"), ("медиа", "media"), ("журналист", "media"),
+    ("спорт", "sport"), ("футбол", "sport"), ("матч", "sport"), ("чемпионат", "sport"),
+    ("турнир", "sport"), ("олимпиад", "sport"), ("олимпи", "sport"), ("сми", "media"), ("медиа", "media"), ("журналист", "media"),
     ("безопасност", "security"), ("терроризм", "security"), ("террорист", "security"),
     ("экстремизм", "security"), ("оборон", "security"), ("военн", "security"),
     ("водохозяйств", "water"), ("водопольз", "water"), ("водн", None),
@@ -66,21 +68,20 @@ PAIRS = [("электрон", "коммерц", "ecommerce"), ("электрон
          ("высок", "технолог", "high_tech"), ("сельск", "хозяйств", "agriculture"),
          ("желез", "дорог", "transport"), ("водн", "ресурс", "water"), ("трансгранич", "рек", "water"),
          ("окружающ", "сред", "ecology"), ("информацион", "технолог", "digital"),
-         ("искусствен", "интеллект", "digital"), ("пункт", "пропуск", "customs"),
-         ("сух", "порт", "logistics"), ("зелен", "энергет", "energy"), ("горн", "добыч", "mining")]
+         ("искусствен", "интеллект", "digital"),
+         ("сух", "порт", "logistics"), ("зелен", "энергет", "energy"), ("полезн", "ископаем", "mining"),
+         ("рын", "сбыт", "trade")]
 _SORTED = sorted(((s, sec) for s, sec in STEMS), key=lambda x: -len(x[0]))
 _EXCLUDE_WORDS = frozenset({"энергичн", "газет", "транспортир", "торговец"})
 
 
 def _part_sector(part: str) -> str | None:
+    if any(part.startswith(x) for x in _EXCLUDE_WORDS):
+        return None
     for stem, sec in _SORTED:
         if part.startswith(stem):
-            if any(part.startswith(x) for x in _EXCLUDE_WORDS) and stem in ("энерг", "газ"):
-                return None
             if stem == "газ" and part not in ("газ", "газа", "газу", "газом", "газе"):
                 continue
-            if stem == "торгов" and part.startswith("торговец"):
-                return None
             return sec
     return None
 
@@ -111,9 +112,17 @@ def find(a: nlp.Analysis, excluded: set[int]) -> list[str]:
             if not sec:
                 continue
             if sec in GENERIC and sec != "trade":
-                near = [per_token[k] for k in range(max(0, i - 2), min(len(toks), i + 4)) if k != i]
+                # "атомная промышленность", "строительство железной дороги": the specific word decides
+                near = [per_token[i - 1]] if i > 0 else []
+                for k in range(i + 1, min(len(toks), i + 4)):
+                    if toks[k].pos == "PUNCT":
+                        break
+                    near.append(per_token[k])
                 if any(x and x not in GENERIC for x in near):
                     continue
+            if sec == "culture" and p.startswith("культур") and i > 0 and \
+                    nlp.norm(toks[i - 1].text).startswith(("сельскохоз", "зернов", "масличн", "кормов")):
+                continue  # crops, not culture
             found.add(sec)
         if i + 1 < len(toks) and i + 1 not in excluded:
             w1, w2 = nlp.norm(t.text), nlp.norm(toks[i + 1].text)
