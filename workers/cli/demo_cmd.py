@@ -58,7 +58,7 @@ def _reset_database(dsn: str) -> None:
         migrate(conn)
 
 
-def _import_replay_feeds(conn: psycopg.Connection[Any], server: Any) -> int:
+def import_replay_feeds(conn: psycopg.Connection[Any], server: Any) -> int:
     from workers.replay import load_manifest
 
     manifest, _ = load_manifest(REPLAY_DIR)
@@ -158,7 +158,7 @@ def demo(
     app = make_app(demo_settings)
     procs: list[subprocess.Popen[bytes]] = []
     with ReplayServer(REPLAY_DIR) as server, psycopg.connect(dsn, autocommit=True, row_factory=dict_row) as conn:
-        feeds = _import_replay_feeds(conn, server)
+        feeds = import_replay_feeds(conn, server)
         console.print(f"replay corpus on {server.base_url}: {feeds} feeds; database {database}")
         try:
             procs = _start_workers(env, PROJECT_ROOT / ".demo")

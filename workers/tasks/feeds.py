@@ -19,7 +19,7 @@ from workers.settings import get_settings
 from workers.tasks.app import app
 from workers.tasks.common import INFRA_RETRY
 from workers.tasks.gates import host_gate, host_key
-from workers.tasks.intervals import next_poll_interval_s
+from workers.tasks.intervals import next_poll_interval
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def _record_success(feed: dict[str, Any], resp: HttpResponse, v: Validators, par
             if entries:
                 cur.executemany(QUERIES["link_article_feed"],
                                 [{"url": e.url, "feed_id": feed["id"]} for e in entries])
-        interval = next_poll_interval_s(feed, resp, parsed, new_entries=len(new_ids), settings=s)
+        interval = next_poll_interval(conn, feed, resp, parsed, new_entries=len(new_ids), settings=s)
         conn.execute(QUERIES["feed_poll_ok"], {
             "id": feed["id"], "etag": v.etag, "last_modified": v.last_modified, "body_hash": v.body_hash,
             "trusts_304": v.trusts_304, "polls_since_full": v.polls_since_full, "status": resp.status,

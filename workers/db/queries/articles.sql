@@ -31,11 +31,6 @@ WHERE id = %(id)s
 UPDATE articles SET last_error = %(error)s, last_error_stage = %(stage)s, queued_at = now(), updated_at = now()
 WHERE id = %(id)s
 
--- article_requeued --
--- A politeness wait: the task goes back to the queue, the attempt does not count.
-UPDATE articles SET attempts = GREATEST(attempts - 1, 0), queued_at = now(), updated_at = now()
-WHERE id = %(id)s
-
 -- store_raw_page --
 -- The fetched page, compressed, with its HTTP metadata; a re-fetch replaces it.
 INSERT INTO raw_pages (article_id, final_url, http_status, headers, content_type, body_gz, body_bytes,

@@ -75,3 +75,17 @@ SELECT f.id, f.name, f.url, f.kind, f.language, f.country, f.enabled, f.muted_re
        (SELECT count(*) FROM article_feeds af WHERE af.feed_id = f.id
            AND af.first_seen_at > now() - interval '1 day') AS items_last_day
 FROM feeds f ORDER BY f.name
+
+-- recent_polls --
+-- The last successful parses of a feed, oldest first, for the adaptive interval.
+SELECT started_at AS at, entries, new_entries FROM (
+    SELECT started_at, entries, new_entries FROM feed_fetches
+    WHERE feed_id = %(feed_id)s AND entries IS NOT NULL
+    ORDER BY started_at DESC LIMIT 20) recent
+ORDER BY at
+
+-- recent_publish_times --
+-- Publication times of the entries a feed listed in the last two weeks.
+SELECT a.feed_published_at AS at FROM article_feeds af JOIN articles a ON a.id = af.article_id
+WHERE af.feed_id = %(feed_id)s AND a.feed_published_at > now() - interval '14 days'
+ORDER BY a.feed_published_at DESC LIMIT 500
