@@ -5,6 +5,7 @@ Text in, our own frozen `Analysis` (tokens with lemmas, sentences, NER spans) ou
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -86,8 +87,82 @@ def norm(word: str) -> str:
     return word.lower().replace("ё", "е")
 
 
+_WORD = re.compile(r"[А-ЯЁа-яё]{7,}|\b[А-ЯЁ]{2,5}и\b")
+_GLUE_TAILS = frozenset({"VERB", "INFN", "PRTF", "PRTS", "GRND", "PREP", "CONJ", "PRCL", "ADVB"})
+
+
+@lru_cache(maxsize=50_000)
+def unglue(word: str) -> int:
+    """Where a word glued to the next one splits ('Казатомпромподписал' → 11, 'РКи' → 2), else 0."""
+    if len(word) <= 6:
+        return len(word) - 1 if word[:-1].isupper() and word.endswith("и") and len(word) >= 3 else 0
+    vocab = _models()["vocab"]
+    low = word.lower()
+    if vocab.word_is_known(low):
+        return 0
+    for p in range(len(word) - 2, 2, -1):
+        left, right = low[:p], low[p:]
+        if not vocab.word_is_known(right):
+            continue
+        if not any(x.tag.POS in _GLUE_TAILS for x in vocab.parse(right)[:2]):
+            continue
+        left_known = vocab.word_is_known(left)
+        if len(right) >= 4 and (left_known or (word[0].isupper() and len(left) >= 4)):
+            return p
+        if len(right) < 4 and left_known and len(left) >= 4:
+            return p
+    return 0
+
+
+def repair(text: str) -> tuple[str, list[int] | None]:
+    """Insert spaces into glued words; returns the new text and, when changed, new→original char offsets."""
+    cuts: list[int] = []
+    for m in _WORD.finditer(text):
+        p = unglue(m.group(0))
+        if p:
+            cuts.append(m.start() + p)
+    if not cuts:
+        return text, None
+    parts: list[str] = []
+    index: list[int] = []
+    prev = 0
+    for c in cuts:
+        parts.append(text[prev:c])
+        index.extend(range(prev, c))
+        parts.append(" ")
+        index.append(c)  # the inserted space stands where the second word begins
+        prev = c
+    parts.append(text[prev:])
+    index.extend(range(prev, len(text)))
+    index.append(len(text))
+    return "".join(parts), index
+
+
 def analyse(text: str) -> Analysis:
-    """Segment, morph-tag and NER-tag `text` once; everything later reads this result."""
+    """Segment, morph-tag and NER-tag `text` once; everything later reads this result.
+
+    Glued words are split before tagging; offsets are mapped back, so they always index `text`.
+    """
+    fixed, index = repair(text)
+    a = _analyse(fixed)
+    if index is None:
+        return a
+
+    def start(i: int) -> int:
+        return index[i]
+
+    def stop(i: int) -> int:
+        return index[i - 1] + 1 if i > 0 else 0
+
+    tokens = tuple(Token(start(t.start), stop(t.stop), t.text, t.pos, t.case, t.number, t.tense, t.lemma, t.sent)
+                   for t in a.tokens)
+    sents = tuple(Sentence(start(s.start), stop(s.stop), s.first, s.last) for s in a.sentences)
+    spans = tuple(NerSpan(s.type, start(s.start), stop(s.stop), s.text, s.normal, s.first, s.last)
+                  for s in a.spans)
+    return Analysis(text, tokens, sents, spans)
+
+
+def _analyse(text: str) -> Analysis:
     from natasha import Doc
 
     m = _models()

@@ -32,7 +32,7 @@ def score(ents: Entities, events: list[Event], agreements: list[dict[str, object
     both_agr = [g for g in agreements
                 if {"KZ", "CN"} <= {str(p.get("country")) for p in g.get("parties", [])}]  # type: ignore[union-attr]
     if both_agr:
-        s += 0.2
+        s += 0.3
     pc = {p.country for p in ents.persons}
     if {"KZ", "CN"} <= pc:
         s += 0.1
