@@ -25,7 +25,7 @@ from psycopg.rows import dict_row
 from rich.console import Console
 from rich.table import Table
 
-from workers.db import QUERIES
+from workers.db import fetch_one
 from workers.db.migrate import migrate
 from workers.settings import PROJECT_ROOT, Settings, get_settings
 
@@ -64,9 +64,9 @@ def import_replay_feeds(conn: psycopg.Connection[Any], server: Any) -> int:
     manifest, _ = load_manifest(REPLAY_DIR)
     with conn.transaction():
         for feed in manifest["feed"]:
-            source_id = conn.execute(QUERIES["upsert_source"], {
-                "name": f"replay:{feed['site']}", "country": None, "category": "agency"}).fetchone()["id"]
-            conn.execute(QUERIES["upsert_feed"], {
+            source_id = fetch_one(conn, "upsert_source", {
+                "name": f"replay:{feed['site']}", "country": None, "category": "agency"})["id"]
+            fetch_one(conn, "upsert_feed", {
                 "source_id": source_id, "name": f"replay-{feed['site']}", "url": server.url(feed["path"]),
                 "kind": FORMAT_KIND.get(feed["format"], "rss"), "pattern": None, "language": "ru",
                 "country": None, "category": "agency", "enabled": True, "poll_interval_s": 900,
@@ -103,7 +103,7 @@ def _progress(conn: psycopg.Connection[Any]) -> dict[str, int]:
         "SELECT count(*) AS articles,"
         " count(*) FILTER (WHERE state IN ('queued', 'pending')) AS waiting,"
         " (SELECT count(*) FROM feeds WHERE last_polled_at IS NULL) AS unpolled FROM articles").fetchone()
-    return dict(row)
+    return dict(row or {})
 
 
 def _summary(conn: psycopg.Connection[Any]) -> dict[str, Any]:
@@ -117,7 +117,7 @@ def _summary(conn: psycopg.Connection[Any]) -> dict[str, Any]:
                (SELECT count(DISTINCT name) FROM entities WHERE kind = 'organization') AS organisations,
                (SELECT count(*) FROM events) AS events,
                (SELECT count(*) FROM agreements) AS agreements
-    """).fetchone())
+    """).fetchone() or {})
 
 
 def demo(
@@ -185,7 +185,7 @@ def demo(
                 app.send_task("silkwire.poll_feed", args=[row["id"]], queue="feeds")
             time.sleep(0.5)
             polled = lambda: conn.execute(  # noqa: E731
-                "SELECT count(*) AS n FROM feed_fetches").fetchone()["n"] >= 2 * feeds
+                "SELECT count(*) AS n FROM feed_fetches").fetchone()["n"] >= 2 * feeds  # type: ignore[index]
             end = time.monotonic() + 30
             while not polled() and time.monotonic() < end:
                 time.sleep(0.2)

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 
 from workers.cli.output import Output, render
-from workers.db import QUERIES, connect
+from workers.db import QUERIES, connect, fetch_one
 from workers.feeds.registry import load_registry
 from workers.settings import get_settings
 
@@ -32,13 +32,13 @@ def import_(
     inserted = 0
     with connect() as conn, conn.transaction():
         for spec in specs:
-            source_id = conn.execute(QUERIES["upsert_source"], {
-                "name": spec.source, "country": spec.country, "category": spec.category}).fetchone()["id"]
-            row = conn.execute(QUERIES["upsert_feed"], {
+            source_id = fetch_one(conn, "upsert_source", {
+                "name": spec.source, "country": spec.country, "category": spec.category})["id"]
+            row = fetch_one(conn, "upsert_feed", {
                 "source_id": source_id, "name": spec.name, "url": spec.url, "kind": spec.kind,
                 "pattern": spec.pattern, "language": spec.language, "country": spec.country,
                 "category": spec.category, "enabled": spec.enabled, "poll_interval_s": spec.poll_interval_s,
-            }).fetchone()
+            })
             inserted += int(row["inserted"])
     err.print(f"{len(specs)} feeds in the registry: {inserted} new, {len(specs) - inserted} updated")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import psycopg.conninfo
@@ -36,7 +37,7 @@ def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     return found
 
 
-def migrate(conn: psycopg.Connection, directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+def migrate(conn: psycopg.Connection[Any], directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     """Apply what is missing, in order; returns what was applied (empty on a second run)."""
     applied: list[Migration] = []
     with conn.transaction():
@@ -51,7 +52,7 @@ def migrate(conn: psycopg.Connection, directory: Path = MIGRATIONS_DIR) -> list[
         for mig in discover(directory):
             if mig.version in done:
                 continue
-            conn.execute(mig.path.read_text(encoding="utf-8"))  # type: ignore[arg-type]
+            conn.execute(mig.path.read_text(encoding="utf-8"))
             conn.execute("INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
                          (mig.version, mig.name))
             applied.append(mig)

@@ -6,17 +6,17 @@ import os
 import threading
 
 from psycopg import Connection
-from psycopg.rows import dict_row
+from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool
 
 from workers.settings import Settings, get_settings
 
 _lock = threading.Lock()
-_pool: ConnectionPool | None = None
+_pool: ConnectionPool[Connection[DictRow]] | None = None
 _pool_pid: int | None = None
 
 
-def get_pool(settings: Settings | None = None) -> ConnectionPool:
+def get_pool(settings: Settings | None = None) -> ConnectionPool[Connection[DictRow]]:
     """The pool of this process; a forked child gets a fresh one instead of its parent's sockets."""
     global _pool, _pool_pid
     with _lock:
@@ -24,6 +24,7 @@ def get_pool(settings: Settings | None = None) -> ConnectionPool:
             s = settings or get_settings()
             _pool = ConnectionPool(
                 s.database_url,
+                connection_class=Connection[DictRow],
                 min_size=1,
                 max_size=s.db_pool_max,
                 kwargs={"row_factory": dict_row, "autocommit": False},
@@ -45,6 +46,6 @@ def close_pool() -> None:
         _pool, _pool_pid = None, None
 
 
-def connect(dsn: str | None = None) -> Connection:
+def connect(dsn: str | None = None) -> Connection[DictRow]:
     """A plain connection for the CLI and migrations (no pool needed for one command)."""
-    return Connection.connect(dsn or get_settings().database_url, row_factory=dict_row)  # type: ignore[arg-type]
+    return Connection.connect(dsn or get_settings().database_url, row_factory=dict_row)

@@ -15,13 +15,13 @@ from workers.versions import CLEAN_VERSION
 NEAR_DUP_MAX_BITS = 3
 
 
-def store_document(conn: Connection, article_id: int, doc: CleanDoc) -> int | None:
+def store_document(conn: Connection[Any], article_id: int, doc: CleanDoc) -> int | None:
     """Upsert the document; returns the article it is a near-duplicate of, if any."""
     row = conn.execute(QUERIES["find_near_duplicate"], {
         "article_id": article_id, "content_hash": doc.content_hash, "simhash": doc.simhash,
         "max_bits": NEAR_DUP_MAX_BITS,
     }).fetchone()
-    near = row["article_id"] if row else None  # type: ignore[call-overload]
+    near = row["article_id"] if row else None
     conn.execute(QUERIES["upsert_document"], {
         "article_id": article_id, "title": doc.title, "published": doc.published, "language": doc.language,
         "canonical_url": doc.canonical_url, "text": doc.text, "content_hash": doc.content_hash,
@@ -34,7 +34,7 @@ def _countries(items: list[dict[str, Any]]) -> list[str]:
     return sorted({i["country"] for i in items if i.get("country")})
 
 
-def store_extraction(conn: Connection, article_id: int, result: dict[str, Any]) -> None:
+def store_extraction(conn: Connection[Any], article_id: int, result: dict[str, Any]) -> None:
     """Replace the extraction and its normalised rows (delete + batched insert)."""
     aid = {"article_id": article_id}
     relevance = result.get("kz_cn") or {}

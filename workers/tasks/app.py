@@ -14,6 +14,8 @@ from celery import Celery, signals
 from kombu import Queue
 
 from schedules.beat import BEAT_SCHEDULE
+from workers.observability.logging import bind_celery_logging
+from workers.observability.sentry import init_sentry
 from workers.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,14 @@ def make_app(settings: Settings | None = None) -> Celery:
 
 
 app = make_app()
+# Our JSON logs (task id, task name, feed or article id) instead of Celery's handlers, in workers and beat.
+bind_celery_logging()
+
+
+@signals.celeryd_init.connect
+@signals.beat_init.connect
+def _sentry(**_: Any) -> None:
+    init_sentry(get_settings().sentry_dsn)
 
 # Set by the main worker process once it knows its queues; forked children inherit it.
 _warm_nlp = False

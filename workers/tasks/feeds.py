@@ -88,7 +88,7 @@ def _record_success(feed: dict[str, Any], resp: HttpResponse, v: Validators, par
                     "url": entry.url, "feed_id": feed["id"], "title": entry.title, "published": entry.published,
                 }).fetchone()
                 if row:
-                    new_ids.append(row["id"])  # type: ignore[call-overload]
+                    new_ids.append(row["id"])
             if entries:
                 cur.executemany(QUERIES["link_article_feed"],
                                 [{"url": e.url, "feed_id": feed["id"]} for e in entries])
