@@ -7,7 +7,7 @@ import sys
 import click
 import typer
 
-from workers.cli import db_cmd, extract_cmd, feeds_cmd
+from workers.cli import db_cmd, extract_cmd, feeds_cmd, metrics_cmd, query_cmd, reprocess_cmd, status_cmd
 
 app = typer.Typer(
     name="silkwire",
@@ -19,6 +19,12 @@ app = typer.Typer(
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(feeds_cmd.app, name="feeds")
 app.command("extract")(extract_cmd.extract)
+app.command("reprocess")(reprocess_cmd.reprocess)
+app.command("status")(status_cmd.status)
+app.command("events")(query_cmd.events)
+app.command("agreements")(query_cmd.agreements)
+app.command("search")(query_cmd.search)
+app.add_typer(metrics_cmd.app, name="metrics")
 
 
 def _register_optional() -> None:

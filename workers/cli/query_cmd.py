@@ -1,0 +1,219 @@
+"""`silkwire events`, `silkwire agreements`, `silkwire search`: read stored results back, filtered.
+
+Rows come from Postgres as dicts; output is a rich table (title, date, URL, short evidence), JSON
+Lines with the structured fields, or CSV with lists flattened to text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from workers.cli.output import Output, render
+from workers.db import QUERIES, connect
+
+EVENT_TYPES = ("visit", "talks", "meeting", "phone_call", "invitation", "signing", "forum", "launch", "message")
+AGREEMENT_KINDS = ("agreement", "memorandum", "protocol", "treaty", "contract", "roadmap", "joint_statement",
+                   "program", "other")
+EVIDENCE_CHARS = 160
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_WORD = re.compile(r"\w+")
+
+SINCE_HELP = "On or after this day (YYYY-MM-DD)."
+UNTIL_HELP = "On or before this day (YYYY-MM-DD)."
+
+
+def parse_countries(value: str | None) -> list[str] | None:
+    """'kz, CN' → ['CN', 'KZ'] (ISO 3166-1 alpha-2); None when not given."""
+    if value is None:
+        return None
+    codes = sorted({c.strip().upper() for c in value.split(",") if c.strip()})
+    bad = [c for c in codes if not _COUNTRY.match(c)]
+    if bad or not codes:
+        raise typer.BadParameter(f"{value!r}: expected two-letter country codes such as KZ,CN",
+                                 param_hint="--countries")
+    return codes
+
+
+def parse_types(value: str | None, allowed: Sequence[str], option: str) -> list[str] | None:
+    if value is None:
+        return None
+    types = sorted({t.strip().lower() for t in value.split(",") if t.strip()})
+    bad = [t for t in types if t not in allowed]
+    if bad or not types:
+        raise typer.BadParameter(f"unknown {', '.join(bad) or repr(value)}; choose from {', '.join(allowed)}",
+                                 param_hint=option)
+    return types
+
+
+def prefix_tsquery(text: str) -> str:
+    """Every word as a prefix term, all required: 'налоговые льготы' → 'налоговые:* & льготы:*'.
+
+    to_tsquery stems each word before adding the prefix, so 'налогов:*' also finds 'налог'. Only word
+    characters survive: the user's text can never inject tsquery operators.
+    """
+    return " & ".join(f"{w}:*" for w in _WORD.findall(text))
+
+
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value else None
+
+
+def _check_range(since: datetime | None, until: datetime | None) -> None:
+    if since and until and since > until:
+        raise typer.BadParameter(f"--since {since:%Y-%m-%d} is after --until {until:%Y-%m-%d}", param_hint="--since")
+
+
+def _names(items: Sequence[dict[str, Any]] | None) -> str:
+    return "; ".join(f"{i.get('name')} ({i.get('country') or '?'})" for i in items or [])
+
+
+def _short(text: str | None, n: int = EVIDENCE_CHARS) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= n else text[:n - 1].rstrip() + "…"
+
+
+def _flat(rows: Sequence[dict[str, Any]], people: str) -> list[dict[str, Any]]:
+    """For CSV: lists become text."""
+    return [{**r, "countries": ",".join(r.get("countries") or []), people: _names(r.get(people))} for r in rows]
+
+
+def _article(row: dict[str, Any]) -> Text:
+    t = Text(row.get("title") or "(no title)", style="bold")
+    t.append("\n" + (row.get("url") or ""), style="dim")
+    return t
+
+
+def _print_table(title: str, columns: Sequence[tuple[str, dict[str, Any]]], rows: Sequence[Sequence[Any]]) -> None:
+    table = Table(title=title, title_justify="left", show_lines=True)
+    for name, opts in columns:
+        table.add_column(name, **opts)
+    for row in rows:
+        # Text cells are never parsed as rich markup: titles and evidence may contain brackets.
+        table.add_row(*(v if isinstance(v, Text) else Text("" if v is None else str(v)) for v in row))
+    Console().print(table)
+
+
+def _fetch(name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    with connect() as conn:
+        return conn.execute(QUERIES[name], params).fetchall()
+
+
+def events(
+    since: datetime = typer.Option(None, "--since", formats=["%Y-%m-%d"], help=SINCE_HELP),
+    until: datetime = typer.Option(None, "--until", formats=["%Y-%m-%d"], help=UNTIL_HELP),
+    countries: str = typer.Option(None, "--countries", help="Events involving all of these, e.g. KZ,CN."),
+    type_: str = typer.Option(None, "--type", help=f"Event types, comma separated: {', '.join(EVENT_TYPES)}."),
+    party: str = typer.Option(None, "--party", help="A participant's name contains this (any case)."),
+    relevant_only: bool = typer.Option(False, "--relevant-only", help="Only documents about Kazakhstan–China."),
+    limit: int = typer.Option(50, "--limit", min=1, help="At most N rows, newest first."),
+    output: Output = typer.Option(Output.table, "--output", "-o", help="table, json (JSON Lines) or csv"),
+) -> None:
+    """List extracted events, newest first; the date is the event's own, else the article's.
+
+    Example: silkwire events --countries KZ,CN --type visit,talks --since 2026-01-01 --party Токаев
+    """
+    _check_range(since, until)
+    rows = _fetch("list_events", {
+        "since": _day(since), "until": _day(until), "countries": parse_countries(countries),
+        "types": parse_types(type_, EVENT_TYPES, "--type"), "party": party or None,
+        "relevant_only": relevant_only, "limit": limit,
+    })
+    columns = ["article_id", "ord", "date", "type", "status", "location", "countries", "participants", "title",
+               "url", "relevant", "evidence"]
+    if output is Output.json:
+        render(rows, columns, output)
+    elif output is Output.csv:
+        render(_flat(rows, "participants"), columns, output)
+    else:
+        _print_table(f"Events ({len(rows)})", [
+            ("date", {"no_wrap": True}), ("event", {}), ("participants", {"ratio": 2}),
+            ("article", {"ratio": 3, "overflow": "fold"}), ("evidence", {"ratio": 3})],
+            [[r["date"], f"{r['type']}\n{r['status']}" + (f"\n{r['location']}" if r["location"] else ""),
+              _names(r["participants"]), _article(r), _short(r["evidence"])] for r in rows])
+
+
+def agreements(
+    since: datetime = typer.Option(None, "--since", formats=["%Y-%m-%d"], help=SINCE_HELP + " Publication day."),
+    until: datetime = typer.Option(None, "--until", formats=["%Y-%m-%d"], help=UNTIL_HELP + " Publication day."),
+    countries: str = typer.Option(None, "--countries", help="Agreements whose parties include all of these."),
+    type_: str = typer.Option(None, "--type", help=f"Agreement kinds, comma separated: {', '.join(AGREEMENT_KINDS)}."),
+    party: str = typer.Option(None, "--party", help="A party's name contains this (any case)."),
+    relevant_only: bool = typer.Option(False, "--relevant-only", help="Only documents about Kazakhstan–China."),
+    limit: int = typer.Option(50, "--limit", min=1, help="At most N rows, newest first."),
+    output: Output = typer.Option(Output.table, "--output", "-o", help="table, json (JSON Lines) or csv"),
+) -> None:
+    """List extracted agreements, newest publication first.
+
+    Example: silkwire agreements --countries KZ,CN --type memorandum,agreement --party Sinopec -o csv
+    """
+    _check_range(since, until)
+    rows = _fetch("list_agreements", {
+        "since": _day(since), "until": _day(until), "countries": parse_countries(countries),
+        "types": parse_types(type_, AGREEMENT_KINDS, "--type"), "party": party or None,
+        "relevant_only": relevant_only, "limit": limit,
+    })
+    columns = ["article_id", "ord", "date", "kind", "level", "status", "agreement", "subject", "countries",
+               "parties", "title", "url", "relevant", "evidence"]
+    if output is Output.json:
+        render(rows, columns, output)
+    elif output is Output.csv:
+        render(_flat(rows, "parties"), columns, output)
+    else:
+        _print_table(f"Agreements ({len(rows)})", [
+            ("date", {"no_wrap": True}), ("agreement", {"ratio": 2}), ("parties", {"ratio": 2}),
+            ("article", {"ratio": 3, "overflow": "fold"}), ("evidence", {"ratio": 3})],
+            [[r["date"], "\n".join(x for x in (f"{r['kind']} · {r['status']}", r["level"], r["subject"]) if x),
+              _names(r["parties"]), _article(r), _short(r["evidence"])] for r in rows])
+
+
+def _snippet(snippet: str | None) -> Text:
+    """ts_headline marks matches with «…»: show them highlighted instead."""
+    out = Text()
+    for i, part in enumerate(re.split(r"[«»]", " ".join((snippet or "").split()))):
+        out.append(part, style="bold yellow" if i % 2 else "")
+    return out
+
+
+def search(
+    words: list[str] = typer.Argument(..., metavar="QUERY...",
+                                      help="Words to find; quotes, OR and -word work as in web search."),
+    prefix: bool = typer.Option(False, "--prefix", help="Match every word as a stem prefix (налог → налоговый)."),
+    since: datetime = typer.Option(None, "--since", formats=["%Y-%m-%d"], help=SINCE_HELP + " Publication day."),
+    until: datetime = typer.Option(None, "--until", formats=["%Y-%m-%d"], help=UNTIL_HELP + " Publication day."),
+    relevant_only: bool = typer.Option(False, "--relevant-only", help="Only documents about Kazakhstan–China."),
+    limit: int = typer.Option(20, "--limit", min=1, help="At most N documents, best first."),
+    output: Output = typer.Option(Output.table, "--output", "-o", help="table, json (JSON Lines) or csv"),
+) -> None:
+    """Russian full-text search over stored documents, ranked, with a snippet around the matches.
+
+    Examples:
+
+      silkwire search 'Токаев "Си Цзиньпин" -Путин' --since 2026-01-01
+
+      silkwire search --prefix налог льгот --relevant-only -o json
+    """
+    _check_range(since, until)
+    query = " ".join(words)
+    text = prefix_tsquery(query) if prefix else query.strip()
+    if not text:
+        raise typer.BadParameter("the query has no words to search for", param_hint="QUERY")
+    rows = _fetch("search_documents", {
+        "query": text, "prefix": prefix, "since": _day(since), "until": _day(until),
+        "relevant_only": relevant_only, "limit": limit,
+    })
+    columns = ["article_id", "rank", "date", "title", "url", "relevant", "snippet"]
+    if output is not Output.table:
+        render(rows, columns, output)
+        return
+    _print_table(f"Search: {query} ({len(rows)})", [
+        ("rank", {"justify": "right", "no_wrap": True}), ("date", {"no_wrap": True}),
+        ("article", {"ratio": 2, "overflow": "fold"}), ("snippet", {"ratio": 3})],
+        [[f"{r['rank']:.3f}", r["date"], _article(r), _snippet(r["snippet"])] for r in rows])

@@ -1,0 +1,187 @@
+"""`silkwire reprocess`: select stored articles, put them back in a stage and enqueue them on `reprocess`.
+
+Postgres is changed first, then messages are sent (batch by batch): a crash in between leaves articles
+queued that the sweeper re-enqueues. Results are replaced per article, so a re-run never duplicates.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+import click
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from workers.db import QUERIES, connect
+
+BATCH = 500
+POLL_S = 1.0
+WAITING = ("queued", "pending")
+BAD = ("failed", "quarantined")
+
+
+class Stage(StrEnum):
+    fetch = "fetch"
+    clean = "clean"
+    extract = "extract"
+
+
+class ReprocessOutput(StrEnum):
+    table = "table"
+    json = "json"
+
+
+# stage → (task, the article stage it waits in); clean re-runs analysis from the stored page.
+TASKS: dict[Stage, tuple[str, str]] = {
+    Stage.fetch: ("silkwire.fetch_article", "fetch"),
+    Stage.clean: ("silkwire.analyse_article", "analyse"),
+    Stage.extract: ("silkwire.extract_article", "analyse"),
+}
+_VERSION = re.compile(r"^(?:(?P<stage>[a-z]+)/)?(?P<n>\d+)$")
+
+
+def parse_version(value: str, stage: Stage) -> int:
+    """'extract/3' or '3' → 3; a version of another stage is refused."""
+    m = _VERSION.match(value.strip())
+    if not m:
+        raise typer.BadParameter(f"{value!r} is not a version like '{stage.value}/3' or '3'",
+                                 param_hint="--older-than-version")
+    if m["stage"] and m["stage"] != stage.value:
+        raise typer.BadParameter(f"{value!r} is a {m['stage']} version, not a {stage.value} one",
+                                 param_hint="--older-than-version")
+    return int(m["n"])
+
+
+def select_articles(conn: Any, stage: Stage, *, since: date | None = None, until: date | None = None,
+                    feeds: Sequence[int] = (), articles: Sequence[int] = (), only_failed: bool = False,
+                    older_than: int | None = None, limit: int | None = None) -> list[int]:
+    rows = conn.execute(QUERIES["reprocess_select"], {
+        "stage": stage.value, "since": since, "until": until, "feeds": list(feeds) or None,
+        "ids": list(articles) or None, "only_failed": only_failed, "older_than": older_than, "limit": limit,
+    }).fetchall()
+    return [r["id"] for r in rows]
+
+
+def _batches(ids: Sequence[int], size: int = BATCH) -> Iterator[Sequence[int]]:
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
+
+
+def requeue(conn: Any, stage: Stage, ids: Sequence[int]) -> int:
+    """Reset each batch in one transaction, then publish its messages on the `reprocess` queue."""
+    from workers.tasks.app import app
+
+    task, article_stage = TASKS[stage]
+    sent = 0
+    for batch in _batches(ids):
+        with conn.transaction():
+            conn.execute(QUERIES["reprocess_reset"], {"stage": article_stage, "ids": list(batch)})
+        with app.producer_or_acquire() as producer:
+            for article_id in batch:
+                app.send_task(task, args=[article_id], queue="reprocess", producer=producer)
+                sent += 1
+    return sent
+
+
+def progress_counts(conn: Any, ids: Sequence[int]) -> dict[str, int]:
+    return {r["state"]: r["n"] for r in conn.execute(QUERIES["reprocess_progress"], {"ids": list(ids)}).fetchall()}
+
+
+def wait_for(conn: Any, ids: Sequence[int], console: Console) -> dict[str, int]:
+    """Poll Postgres until no selected article is waiting; a progress bar on stderr meanwhile."""
+    columns = (TextColumn("reprocessing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("reprocess", total=len(ids))
+        while True:
+            counts = progress_counts(conn, ids)
+            waiting = sum(counts.get(s, 0) for s in WAITING)
+            bar.update(task, completed=len(ids) - waiting)
+            if waiting == 0:
+                return counts
+            time.sleep(POLL_S)
+
+
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value else None
+
+
+def reprocess(
+    stage: Stage = typer.Option(..., "--stage", "-s", help="Where to restart: fetch, clean or extract."),
+    since: datetime = typer.Option(None, "--since", formats=["%Y-%m-%d"],
+                                   help="First seen on or after this day (UTC)."),
+    until: datetime = typer.Option(None, "--until", formats=["%Y-%m-%d"],
+                                   help="First seen on or before this day (UTC)."),
+    feed: list[int] = typer.Option(None, "--feed", help="Only articles listed by this feed id (repeatable)."),
+    article: list[int] = typer.Option(None, "--article", help="Only this article id (repeatable)."),
+    only_failed: bool = typer.Option(False, "--only-failed", help="Only failed or quarantined articles."),
+    older_than_version: str = typer.Option(
+        None, "--older-than-version", help="Only outputs of this stage older than V ('extract/3' or '3')."),
+    limit: int = typer.Option(None, "--limit", min=1, help="At most N articles (lowest ids first)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Count (and list) the selection, change nothing."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (required when not a TTY)."),
+    wait: bool = typer.Option(False, "--wait", help="Show progress until done; exit 1 if any failed."),
+    output: ReprocessOutput = typer.Option(ReprocessOutput.table, "--output", "-o", help="table or json"),
+) -> int:
+    """Re-run stored articles from a stage, replacing their results (never duplicating them).
+
+    --since/--until select on the day an article was first seen (UTC, both inclusive).
+
+    --stage clean needs a stored page, --stage extract a stored document.
+
+    Examples:
+
+      silkwire reprocess --stage extract --older-than-version extract/3 --dry-run
+
+      silkwire reprocess --stage fetch --only-failed --since 2026-11-01 --feed 4 --yes --wait
+    """
+    older = parse_version(older_than_version, stage) if older_than_version is not None else None
+    if since and until and since > until:
+        raise typer.BadParameter(f"--since {since:%Y-%m-%d} is after --until {until:%Y-%m-%d}",
+                                 param_hint="--since")
+    err = Console(stderr=True)
+    as_json = output is ReprocessOutput.json
+    report: dict[str, Any] = {"stage": stage.value, "dry_run": dry_run}
+    with connect() as conn:
+        ids = select_articles(conn, stage, since=_day(since), until=_day(until), feeds=feed or (),
+                              articles=article or (), only_failed=only_failed, older_than=older, limit=limit)
+        conn.commit()
+        conn.autocommit = True  # each batch is its own transaction; progress polls see fresh rows
+        report["selected"] = len(ids)
+        if dry_run or not ids:
+            if as_json:
+                print(json.dumps({**report, "ids": ids}))
+            else:
+                print(f"{len(ids)} articles selected for re-{stage.value}" + (" (dry run)" if dry_run else ""))
+            return 0
+        if not as_json:
+            print(f"{len(ids)} articles selected for re-{stage.value}")
+        if not yes:
+            if not sys.stdin.isatty():
+                raise click.UsageError(f"refusing to reprocess {len(ids)} articles without --yes "
+                                       "(stdin is not a terminal to confirm on)")
+            if not typer.confirm(f"Reprocess {len(ids)} articles from {stage.value}?", err=True):
+                err.print("nothing changed")
+                return 1
+        report["enqueued"] = requeue(conn, stage, ids)
+        if not as_json:
+            print(f"{report['enqueued']} queued on 'reprocess'")
+        if not wait:
+            if as_json:
+                print(json.dumps(report))
+            return 0
+        counts = wait_for(conn, ids, err)
+    report["result"] = counts
+    failed = sum(counts.get(s, 0) for s in BAD)
+    if as_json:
+        print(json.dumps(report))
+    else:
+        print(", ".join(f"{counts.get(s, 0)} {s}" for s in ("done", "failed", "quarantined", "skipped")))
+    return 1 if failed else 0
