@@ -105,9 +105,7 @@ def main() -> int:
     precision, recall, f1 = score(rows)
     mode = "raw trafilatura.extract" if args.raw else "clean_html"
     print(f"{mode} favor_precision={args.favor_precision} on {len(keys)} pages")
-    print(
-        f"precision={precision:.3f} recall={recall:.3f} F1={f1:.3f}   (published trafilatura 2.0: F1 0.958)"
-    )
+    print(f"precision={precision:.3f} recall={recall:.3f} F1={f1:.3f}   (published trafilatura 2.0: F1 0.958)")
     print(f"{len(keys) / elapsed:.1f} docs/s ({elapsed:.1f} s, one process)")
     for reason, n in failures.most_common():
         print(f"  failed {n}: {reason}")

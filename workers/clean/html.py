@@ -22,6 +22,9 @@ from workers.settings import get_settings
 
 # favor_precision: measured on the article-extraction benchmark (bench/clean_quality.py).
 FAVOR_PRECISION = False
+# Below this many letters what trafilatura found is a menu or a caption, not an article (the shortest
+# press releases, one sentence on a phone call, have about 50).
+MIN_TEXT_LETTERS = 25
 
 _NOT_HTML_TYPES = (
     "image/",
@@ -31,15 +34,11 @@ _NOT_HTML_TYPES = (
     "application/zip",
     "application/octet-stream",
 )
-_MARKUP = re.compile(
-    r"<\s*(?:html|head|body|p|div|article|main|section|span|br|h[1-6]|table|a)\b", re.IGNORECASE
-)
+_MARKUP = re.compile(r"<\s*(?:html|head|body|p|div|article|main|section|span|br|h[1-6]|table|a)\b", re.IGNORECASE)
 _LANG_ATTR = re.compile(r"<html\b[^>]{0,500}?\blang\s*=\s*[\"']?([a-zA-Z]{2})", re.IGNORECASE)
 
 
-def clean_html(
-    body: bytes | str, *, url: str | None = None, headers: Mapping[str, str] | None = None
-) -> CleanDoc:
+def clean_html(body: bytes | str, *, url: str | None = None, headers: Mapping[str, str] | None = None) -> CleanDoc:
     settings = get_settings()
     headers = {k.lower(): v for k, v in (headers or {}).items()}
     ctype = headers.get("content-type", "").lower()
@@ -73,8 +72,9 @@ def clean_html(
         raise PermanentError("no article text found in the page")
 
     lines, removed = strip_boilerplate(normalise_lines(text))
-    if not lines:
-        raise PermanentError("no article text left after removing boilerplate")
+    letters = sum(ch.isalpha() for line in lines for ch in line)
+    if letters < MIN_TEXT_LETTERS:
+        raise PermanentError(f"no article text: {letters} letters left after removing boilerplate")
     title = " ".join(normalise_lines(getattr(doc, "title", None) or "")) or None
     if title and len(title) > TITLE_MAX_CHARS:
         title = title[:TITLE_MAX_CHARS].rsplit(" ", 1)[0]

@@ -30,9 +30,7 @@ _FEED_TYPES = {
     "application/json": "json",
 }
 # Anchors that usually point at a feed: /rss, /feed, /atom, *.rss, rss.xml, /rss/news ...
-_FEED_HREF = re.compile(
-    r"(?:^|/)(?:rss|feeds?|atom)(?:[/._-]|$)|\.rss$|\.atom$|[/_-]rss[^/]*\.xml$", re.IGNORECASE
-)
+_FEED_HREF = re.compile(r"(?:^|/)(?:rss|feeds?|atom)(?:[/._-]|$)|\.rss$|\.atom$|[/_-]rss[^/]*\.xml$", re.IGNORECASE)
 _SITEMAP_HREF = re.compile(r"sitemap[^/]*\.xml(?:\.gz)?$", re.IGNORECASE)
 _NEWS_SITEMAP = re.compile(r"news", re.IGNORECASE)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)

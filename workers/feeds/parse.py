@@ -24,9 +24,7 @@ from workers.settings import get_settings
 # NUL-tolerant so UTF-16/UTF-32 spellings are caught too.
 _ENTITY_DECL = re.compile(rb"<\x00*!\x00*E\x00*N\x00*T\x00*I\x00*T\x00*Y", re.IGNORECASE)
 _CDATA = re.compile(rb"<!\[CDATA\[.*?\]\]>", re.DOTALL)
-_HTML_START = re.compile(
-    rb"^\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html|<head|<body)", re.IGNORECASE | re.DOTALL
-)
+_HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html|<head|<body)", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
 _WS = re.compile(r"\s+")
 
@@ -68,20 +66,19 @@ def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str]) -> ParsedFe
     reject_entity_declarations(body)
 
     response_headers = {k.lower(): v for k, v in headers.items()}
-    response_headers.setdefault("content-location", url)
     parsed = feedparser.parse(io.BytesIO(body), response_headers=response_headers, sanitize_html=True)
 
     warnings: list[str] = []
-    if parsed.get("bozo"):
+    if _get(parsed, "bozo"):
         warnings.append(f"bozo: {_reason(parsed)}")
 
-    raw_entries = parsed.get("entries") or []
+    raw_entries = _get(parsed, "entries") or []
     if not raw_entries:
-        if not parsed.get("version") and _looks_like_html(body, response_headers):
+        if not _get(parsed, "version") and _looks_like_html(body, response_headers):
             raise PermanentError("not a feed: the body is an HTML page")
-        if parsed.get("bozo"):
+        if _get(parsed, "bozo"):
             raise PermanentError(f"unparseable feed: {_reason(parsed)}")
-        if not parsed.get("version"):
+        if not _get(parsed, "version"):
             raise PermanentError("not a feed: no RSS/Atom root element")
 
     now = datetime.now(UTC)
@@ -98,24 +95,29 @@ def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str]) -> ParsedFe
         entries.append(
             FeedEntry(
                 url=link,
-                title=_plain(raw.get("title")) or None,
+                title=_plain(_get(raw, "title")) or None,
                 published=_entry_date(raw, now),
-                guid=(raw.get("id") or None),
-                summary=_plain(raw.get("summary"))[:SUMMARY_MAX_CHARS] or None,
+                guid=(_get(raw, "id") or None),
+                summary=_plain(_get(raw, "summary"))[:SUMMARY_MAX_CHARS] or None,
             )
         )
 
-    feed = parsed.get("feed") or {}
+    feed = _get(parsed, "feed") or {}
     return ParsedFeed(
-        title=_plain(feed.get("title")) or None,
+        title=_plain(_get(feed, "title")) or None,
         entries=tuple(entries),
         ttl_s=_ttl_s(feed),
         warnings=tuple(warnings),
     )
 
 
+def _get(d: Any, key: str, default: Any = None) -> Any:
+    """Plain dict lookup: FeedParserDict.get maps updated↔published with a DeprecationWarning."""
+    return dict.get(d, key, default)
+
+
 def _reason(parsed: Any) -> str:
-    exc = parsed.get("bozo_exception")
+    exc = _get(parsed, "bozo_exception")
     return f"{type(exc).__name__}: {exc}"[:300] if exc is not None else "unknown"
 
 
@@ -131,13 +133,16 @@ def _looks_like_html(body: bytes, headers: Mapping[str, str]) -> bool:
 
 def _entry_link(raw: Any, feed_url: str) -> str | None:
     candidates: list[str] = []
-    if raw.get("link"):
+    if _get(raw, "link"):
         candidates.append(raw["link"])
-    for link in raw.get("links") or []:
-        if link.get("rel", "alternate") == "alternate" and link.get("href"):
+    for link in _get(raw, "links") or []:
+        if _get(link, "rel", "alternate") == "alternate" and _get(link, "href"):
             candidates.append(link["href"])
-    if raw.get("guidislink") or str(raw.get("id", "")).startswith(("http://", "https://")):
-        candidates.append(raw.get("id", ""))
+    # A guid stands in for a missing link only when it is an absolute http(s) URL (RSS 2.0 calls
+    # every guid a permalink by default, but "n-1" is no address).
+    guid = str(_get(raw, "id") or "")
+    if guid.lower().startswith(("http://", "https://")):
+        candidates.append(guid)
     for cand in candidates:
         cand = cand.strip()
         if not cand:
@@ -151,11 +156,11 @@ def _entry_link(raw: Any, feed_url: str) -> str | None:
 
 def _entry_date(raw: Any, now: datetime) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        dt = plausible(from_struct_time(raw.get(key)), now)
+        dt = plausible(from_struct_time(_get(raw, key)), now)
         if dt is not None:
             return dt
     for key in ("published", "updated", "created"):
-        text = raw.get(key)
+        text = _get(raw, key)
         if text:
             dt = plausible(parse_ru_datetime(text), now)
             if dt is not None:
@@ -172,12 +177,12 @@ def _plain(value: Any) -> str:
 
 
 def _ttl_s(feed: Any) -> int | None:
-    ttl = str(feed.get("ttl") or "").strip()
+    ttl = str(_get(feed, "ttl") or "").strip()
     if ttl.isdigit() and int(ttl) > 0:
         return int(ttl) * 60
-    period = str(feed.get("sy_updateperiod") or "").strip().lower()
+    period = str(_get(feed, "sy_updateperiod") or "").strip().lower()
     if period in _PERIOD_S:
-        freq_text = str(feed.get("sy_updatefrequency") or "1").strip()
+        freq_text = str(_get(feed, "sy_updatefrequency") or "1").strip()
         freq = int(freq_text) if freq_text.isdigit() and int(freq_text) > 0 else 1
         return max(1, _PERIOD_S[period] // freq)
     return None

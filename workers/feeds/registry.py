@@ -45,9 +45,7 @@ def load_registry(path: str | Path) -> list[FeedSpec]:
             raise ValueError(f"{path}: not valid TOML: {exc}") from exc
     unknown_tables = set(data) - {"feed"}
     if unknown_tables:
-        raise ValueError(
-            f"{path}: only [[feed]] tables belong in the registry, found {sorted(unknown_tables)}"
-        )
+        raise ValueError(f"{path}: only [[feed]] tables belong in the registry, found {sorted(unknown_tables)}")
     raw = data.get("feed", [])
     if not isinstance(raw, list):
         raise ValueError(f"{path}: 'feed' must be an array of tables ([[feed]])")
