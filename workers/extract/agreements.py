@@ -191,8 +191,12 @@ def _level(parties: list[dict[str, str | None]], kinds: list[str | None], seg_le
     return None
 
 
-def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event] | None = None
+         ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     toks = a.tokens
+    sent_events: dict[int, list[ev.Event]] = {}
+    for e in events or []:
+        sent_events.setdefault(e.sent, []).append(e)
     agreements: list[dict[str, object]] = []
     totals: list[dict[str, object]] = []
     carried: str | None = None  # status carried into a list that follows "подписаны документы:"
@@ -253,13 +257,22 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer) -> tuple[list[dict[str
                         pair_here = list(dict.fromkeys([*(["KZ"] if "KZ" in pair else []), *[c.code for c in seg_c]]))
                     else:
                         pair_here = pair
-                    for code in pair_here[:2] if len(pair_here) >= 2 else pair:
+                    from_events = sorted(set().union(*[
+                        {str(p["country"]) for p in e.participants if p["country"]}
+                        for e in sent_events.get(toks[lo].sent, [])])) if sent_events else []
+                    if len(from_events) > 2:
+                        # "Лидеры шести государств подписали декларацию": the signatories of the event
+                        pair_here = sorted(from_events, key=lambda c: (c not in ("KZ", "CN"), c))
+                    for code in pair_here if len(pair_here) > 2 else (pair_here[:2] if len(pair_here) >= 2 else pair):
                             parties.append({"name": gaz.country_names.get(code, code), "country": code})
             if kind == "treaty" and (any(k in ("company", "bank") for k in kinds) or
                                      _level(parties, kinds, seg_lemmas, False) == "corporate"):
                 kind = "contract"
             title = a.text[toks[tr.index].start:toks[seg_end - 1].stop]
             subject = _subject(toks, a, tr.index + tr.words, seg_end, seg_orgs)
+            head = toks[tr.index + tr.words - 1]
+            if head.number == "Plur" and not subject and not seg_orgs:
+                continue  # "заключили контракты на выставке": deals in general, not one document
             agreements.append({
                 "kind": kind,
                 "level": _level(parties, kinds, seg_lemmas, states),

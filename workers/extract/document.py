@@ -93,9 +93,7 @@ def _fill(out: dict[str, Any], doc: CleanDoc, text: str) -> None:
     gaz = gazetteer.default()
     ents = entities.analyse_entities(a, gaz)
     evs = events.find_events(a, ents, gaz, doc.published)
-    agreements, totals = agr.find(a, ents, gaz)
-    if agreements and not any(e.type == "signing" for e in evs):
-        pass
+    agreements, totals = agr.find(a, ents, gaz, evs)
     figs = figures.find(a, set())
     excluded = {i for o in ents.orgs for i in range(o.first, o.last)}
     excluded |= {i for p in ents.persons for f, la in p.tokens for i in range(f, la)}

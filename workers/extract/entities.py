@@ -34,6 +34,7 @@ ORG_HEADS = frozenset({
 WEAK_HEADS = frozenset({"центр", "институт", "союз", "ассоциация", "компания", "холдинг", "банк", "фонд",
                         "корпорация", "совет", "комиссия", "палата", "университет", "академия", "суд"})
 PRONOUNS = frozenset({"он", "она"})
+FORUM_WORDS = frozenset({"саммит", "форум", "выставка", "конференция", "экспо", "заседание", "ярмарка"})
 _CN_SYLLABLE = re.compile(
     r"^(?:(?:ч|чж|ц|цз|цз|ш|сь|с|х|ж|л|м|н|б|п|д|т|г|к|ф|в|й|я|ю|е)?"
     r"(?:а|ай|ань|ан|ао|е|ей|ень|ен|и|ин|ион|ун|уань|уан|уй|у|э|эй|энь|эн|ю|юань|юнь|ян|яо|я|ь|о|оу|ун|ой))+$"
@@ -246,6 +247,8 @@ def find_orgs(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef], take
     for s in a.spans:
         if s.type != "ORG" or any(k in covered for k in range(s.first, s.last)):
             continue
+        if toks[s.first].lemma in FORUM_WORDS:
+            continue  # "Саммит «Центральная Азия – Китай»" is an event, not a body
         stop = s.last
         country = None
         if stop in cstart and not cstart[stop].adjective:
@@ -325,6 +328,9 @@ def _unglue(word: str, names: set[str]) -> str | None:
 
 def _name_like(word: str) -> bool:
     """A word that can be a personal name: tagged Name/Surn/Patr, or unknown to the dictionary."""
+    parts = [p for p in word.split("-") if p]
+    if len(parts) > 1:
+        return any(_name_like(p) for p in parts)
     if not nlp.is_known(word):
         return True
     return nlp.has_name_tag(word)
@@ -365,6 +371,9 @@ def find_persons(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef]) -
     gz_matches = gaz.find(toks, frozenset({"person"}))
     covered: set[int] = set()
     raw: list[tuple[str, int, int, str | None, bool, str | None]] = []  # name, first, last, country, canonical
+    # tokens that the gazetteer knows as a body, place or country are not people ("Казатомпром")
+    for m in gaz.find(toks, frozenset({"org", "place", "country"})):
+        covered.update(range(m.first, m.last))
     titled: list[Match] = []
     for m in gz_matches:
         if m.via_title:

@@ -73,6 +73,7 @@ class Event:
     lemma: str = ""  # trigger lemma: two forums with different names are two events
     frame: bool = False  # "в рамках визита": refers back to an event already reported
     persons: set[str] = field(default_factory=set)  # named people among the participants
+    verb: bool = False  # stated by a verb ("встретился с"), so a new encounter rather than a reference
 
 
 def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str | None:
@@ -87,6 +88,12 @@ def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str 
     if lem == "созвониться":
         return "phone_call"
     if lem in VISIT:
+        if t.pos == "VERB":
+            # "посетил консульство", "выставку посетили": touring a venue is not a visit to a country
+            for k in range(max(lo, i - 3), min(hi, i + 5)):
+                if k != i and toks[k].pos == "NOUN" and toks[k].case == "Acc" and toks[k].lemma not in (
+                        "страна", "столица", "город", "регион", "область", "провинция", "республика"):
+                    return None
         return "visit"
     if lem == "встреча" and i + 3 <= hi and toks[i + 1].lemma in ("на", "в") and toks[i + 2].lemma in (
             "высокий", "верх", "высший"):
@@ -239,6 +246,14 @@ def find_events(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, published: date
             if kind:
                 found.append((i, kind))
         if not found:
+            lemmas = {toks[k].lemma for k in range(lo, hi)}
+            if events and lemmas & {"церемония", "участие"} and events[-1].sent >= si - 2:
+                # "В церемонии приняли участие ...": more participants of the event just reported
+                last = events[-1]
+                have = {(p["name"], p["country"]) for p in last.participants}
+                for p in _participants(last.type, ents.actors_by_sent.get(si, []), toks, lo, gaz):
+                    if (p["name"], p["country"]) not in have:
+                        last.participants.append(dict(p, role="participant" if p["role"] != "country" else "country"))
             continue
         inv = [i for i, k in found if k == "invitation"]
         kinds_here: set[str] = set()
@@ -268,10 +283,10 @@ def find_events(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, published: date
             parts = _participants(kind, actors, toks, i, gaz)
             people = {x.name for x in actors if x.kind == "person"}
             for ev in _split_receptions(Event(kind, status, si, i, when, loc, parts, toks[i].lemma, frame,
-                                              people), actors, toks):
+                                              people, toks[i].pos == "VERB"), actors, toks):
                 events.append(ev)
     _fill_from_context(events)
-    return _merge(events)
+    return [e for e in _merge(events) if e.participants]
 
 
 def _split_receptions(e: Event, actors: list[Actor], toks: tuple[nlp.Token, ...]) -> list[Event]:
@@ -291,7 +306,7 @@ def _split_receptions(e: Event, actors: list[Actor], toks: tuple[nlp.Token, ...]
         parts = [p for p in e.participants if p["country"] in (host, guest) or not p["country"]]
         persons = {str(p["name"]) for p in parts if str(p["name"]) in e.persons}
         out.append(Event(e.type, e.status, e.sent, e.trigger, e.date, e.location, parts, e.lemma, e.frame,
-                         persons))
+                         persons, e.verb))
     return out
 
 
@@ -302,6 +317,8 @@ def _fill_from_context(events: list[Event]) -> None:
         if n == 0 or len(_countries(e)) >= 2:
             continue
         prev = events[n - 1]
+        if not _countries(e) <= _countries(prev):
+            continue  # "на встрече с послом Монголии": another party, not the same encounter
         have = {(p["name"], p["country"]) for p in e.participants}
         for p in prev.participants:
             if (p["name"], p["country"]) not in have:
@@ -331,7 +348,7 @@ def _merge(events: list[Event]) -> list[Event]:
     for e in events:
         target = None
         for o in out:
-            same = o.type == e.type or ({o.type, e.type} == {"talks", "meeting"})
+            same = o.type == e.type or ({o.type, e.type} == {"talks", "meeting"} and not e.verb)
             if same and e.type == "forum" and o.lemma != e.lemma and not e.frame:
                 same = False
             if same and _compatible(o, e, any_status=e.frame):

@@ -99,6 +99,14 @@ def unglue(word: str) -> int:
     vocab = _models()["vocab"]
     low = word.lower()
     if vocab.word_is_known(low):
+        # "контрактна" is a dictionary short adjective, but in a text it is "контракт на"
+        ps = vocab.parse(low)
+        if all(x.tag.POS in ("ADJS", "PRTS") for x in ps[:3]):
+            for tail in ("на", "в", "с", "и", "по", "о"):
+                left = low[: -len(tail)]
+                if low.endswith(tail) and len(left) >= 5 and any(
+                        x.tag.POS == "NOUN" and "nomn" in x.tag for x in vocab.parse(left)[:2]):
+                    return len(left)
         return 0
     for p in range(len(word) - 2, 2, -1):
         left, right = low[:p], low[p:]
