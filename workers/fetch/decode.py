@@ -40,6 +40,9 @@ _RARE = 0.05  # per mille, for Cyrillic letters that are not Russian (Serbian, U
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 MAX_CONTROL_FRACTION = 0.002
 MAX_SOURCE_REPLACEMENTS = 3  # U+FFFD already present in the source text
+MAX_PATCHED_FRACTION = 0.05  # invalid bytes a "UTF-8 with cp1251 fragments" page may have
+MAX_JUNK_FRACTION = 0.15  # non-ASCII symbols (not letters) a single-byte decoding may produce
+_TYPOGRAPHY = set("«»„“”‘’‚—–…№•·°§©®™€‰†‡\u00a0\u00ad")
 
 
 def _normalize(label: str | None) -> str | None:
@@ -84,21 +87,27 @@ def russian_score(text: str, *, junk_counts: bool = False) -> float:
     """
     total = 0.0
     letters = 0
-    previous_letter = False
+    upper = 0
+    previous_lower = False
     for ch in text:
         if "\u0400" <= ch <= "\u04ff":
             low = ch.lower()
             total += math.log(_FREQ.get(low, _RARE) / 1000)
-            if ch != low and previous_letter:
-                total -= 2.0  # a capital in the middle of a word
+            if ch != low:
+                upper += 1
+                if previous_lower:
+                    total -= 2.0  # a capital right after a small letter: "пРИ" (ALL CAPS is fine)
             letters += 1
-            previous_letter = True
+            previous_lower = ch == low
         else:
-            previous_letter = ch.isalpha()
+            previous_lower = ch.isalpha() and ch.islower()
             if junk_counts and not ch.isspace():
                 total += math.log(_RARE / 1000)
                 letters += 1
-    return total / letters if letters else 0.0
+    if not letters:
+        return 0.0
+    # Mostly capitals is what lower-case text looks like in the other charset (cp1251 <-> KOI8-R).
+    return total / letters - 3.0 * max(0.0, upper / letters - 0.5)
 
 
 def _strict(body: bytes, encoding: str) -> str | None:
@@ -176,7 +185,7 @@ def repair_mojibake(text: str) -> str:
             run = match.group()
             # A one-letter word (с, о, в, к, у, я, и, а) shows as lead + letter (or ° for "а");
             # lead + punctuation ("«С»") is usually real text.
-            if len(run) == 2 and not (run[1].isalpha() or run[1] == "°"):
+            if encoding == "windows-1251" and len(run) == 2 and not (run[1].isalpha() or run[1] == "°"):
                 return run
             fixed = _unmangle(run, encoding)
             return fixed if fixed is not None and _better(fixed, run, junk_counts=True) else run
@@ -194,6 +203,40 @@ def _check_clean(text: str, encoding: str) -> str:
     controls = len(_CONTROL.findall(text))
     if controls > max(2, MAX_CONTROL_FRACTION * len(text)):
         raise QuarantineError(f"{controls} control characters in {len(text)} chars decoded as {encoding}")
+    return text
+
+
+def _utf8_patched(body: bytes) -> str | None:
+    """UTF-8 whose few invalid bytes are windows-1251 (a cp1251 fragment pasted into a UTF-8 page).
+
+    None when the invalid bytes are more than MAX_PATCHED_FRACTION of the non-ASCII ones (then the
+    page is not UTF-8 at all) or are not windows-1251 either.
+    """
+    non_ascii = sum(1 for b in body if b >= 0x80)
+    budget = max(8, int(MAX_PATCHED_FRACTION * non_ascii))
+    parts: list[str] = []
+    pos = patched = 0
+    while True:
+        try:
+            parts.append(body[pos:].decode("utf-8"))
+            return "".join(parts)
+        except UnicodeDecodeError as exc:
+            bad = body[pos + exc.start : pos + exc.end]
+            patched += len(bad)
+            fix = _strict(bad, "windows-1251")
+            if patched > budget or fix is None:
+                return None
+            parts.append(body[pos : pos + exc.start].decode("utf-8"))
+            parts.append(fix)
+            pos += exc.end
+
+
+def _check_plausible(text: str, encoding: str) -> str:
+    """A single-byte charset decodes any bytes; random ones come out as symbols between letters."""
+    non_ascii = [ch for ch in text if ch > "\x7f"]
+    junk = sum(1 for ch in non_ascii if not (ch.isalpha() or ch.isspace() or ch in _TYPOGRAPHY))
+    if len(non_ascii) >= 20 and junk > MAX_JUNK_FRACTION * len(non_ascii):
+        raise QuarantineError(f"{junk} of {len(non_ascii)} non-ASCII characters are symbols as {encoding}")
     return text
 
 
@@ -221,10 +264,14 @@ def decode_html(body: bytes, headers: Mapping[str, str]) -> str:
                 best = _best_single_byte(body, (declared, *SINGLE_BYTE_CYRILLIC))
                 if best is not None and russian_score(best[1]) > russian_score(text) + 0.5:
                     declared, text = best
-            return _check_clean(repair_mojibake(text), declared)
+            return _check_clean(_check_plausible(repair_mojibake(text), declared), declared)
+
+    text = _utf8_patched(body)
+    if text is not None:
+        return _check_clean(repair_mojibake(text), "utf-8 (with windows-1251 fragments)")
 
     best = _best_single_byte(body, SINGLE_BYTE_CYRILLIC)
     if best is None:
         raise QuarantineError("not UTF-8 and not decodable as windows-1251 or KOI8-R")
     encoding, text = best
-    return _check_clean(repair_mojibake(text), encoding)
+    return _check_clean(_check_plausible(repair_mojibake(text), encoding), encoding)
