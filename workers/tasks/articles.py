@@ -131,6 +131,9 @@ def analyse_article(self: Task, article_id: int) -> dict[str, Any]:
         return _fail(article_id, "analyse", exc, "quarantined")
     except (PermanentError, SoftTimeLimitExceeded) as exc:
         return _fail(article_id, "analyse", exc)
+    except Exception as exc:  # a bug on one page must be visible on that page, not only in a log
+        log.exception("analysis crashed", extra={"article_id": article_id})
+        return _fail(article_id, "analyse", exc)
     with get_pool().connection() as conn, conn.transaction():
         near = store_document(conn, article_id, analysis.doc)
         store_extraction(conn, article_id, analysis.result)
@@ -156,6 +159,9 @@ def extract_article(self: Task, article_id: int) -> dict[str, Any]:
     try:
         result = extract_document(doc)
     except SoftTimeLimitExceeded as exc:
+        return _fail(article_id, "analyse", exc)
+    except Exception as exc:  # see analyse_article
+        log.exception("extraction crashed", extra={"article_id": article_id})
         return _fail(article_id, "analyse", exc)
     with get_pool().connection() as conn, conn.transaction():
         store_extraction(conn, article_id, result)
