@@ -25,7 +25,8 @@ _CREDIT_WORD = (
     r"(?:фото|фотография|фотоколлаж|коллаж|иллюстрация|иллюстративное\s+фото|скриншот|видео|инфографика|"
     r"photo|image|источник\s+фото)"
 )
-_CREDIT_SEP = re.compile(rf"^{_CREDIT_WORD}\s*(?::|—|–|-|/|©|\|)", re.IGNORECASE)
+# A dash only counts with spaces around it: "Видео-трансляция ..." starts a sentence, not a credit.
+_CREDIT_SEP = re.compile(rf"^{_CREDIT_WORD}(?:\s*(?::|/|©|\|)|\s+[—–-]\s)", re.IGNORECASE)
 _CREDIT_LEAD = re.compile(
     rf"^(?:©\s*)?{_CREDIT_WORD}\s+(?:пресс-служб|из\s+открытых\s+источников|из\s+архива|с\s+сайта|"
     r"предоставлен|автора|агентства|акорды|akorda|сайта|архив|reuters|ап|ria|риа|тасс|unsplash|"
@@ -33,6 +34,19 @@ _CREDIT_LEAD = re.compile(
     re.IGNORECASE,
 )
 _COPYRIGHT_LINE = re.compile(r"^©\s*\S.{0,80}$")
+# Bylines and editor lines, possibly with a photo credit: "Автор: Имя Фамилия. Фото: ...",
+# "[Ответственный редактор: ...]". Names here are not people the article is about.
+_BYLINE = re.compile(
+    r"^\[?\s*(?:автор|авторы|текст|корреспондент|(?:ответственный\s+|выпускающий\s+)?редактор|"
+    r"author|editor|responsible\s+editor)\s*:\s*[^.!?\]]{1,80}\.?\s*(?:(?:фото|photo)\s*[:—–-].{0,80})?\]?$",
+    re.IGNORECASE,
+)
+# Metadata lines: a timestamp followed by the source ("2026-09-16 14:45:00 | Источник: ...").
+_META_LINE = re.compile(
+    r"^(?:\d{4}-\d{2}-\d{2}|\d{1,2}\.\d{1,2}\.\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?\s*[|·•,—–-]?\s*"
+    r"(?:источник|source)\s*:.{0,120}$",
+    re.IGNORECASE,
+)
 
 # Headers of related-link blocks.
 _RELATED = re.compile(
@@ -43,14 +57,17 @@ _RELATED = re.compile(
     r"\s*[:.!]?",
     re.IGNORECASE,
 )
+_SOCIAL = (
+    r"(?:facebook|twitter|telegram|whatsapp|вконтакте|vk|одноклассники|ok|instagram|x|youtube|tiktok|"
+    r"weibo|wechat|viber|e-?mail|почта|мой\s+мир|livejournal|ссылкой)"
+)
 # Prompts to share, subscribe or report typos.
 _PROMPT = re.compile(
-    r"^(?:поделиться(?:\s+в\s+\S+)?|share(?:\s+this)?|tweet|подписаться|"
+    rf"^(?:(?:поделиться|share(?:\s+this)?)(?:\s*:|\s+в)?(?:\s*[,|/]?\s*{_SOCIAL})*|tweet|подписаться|"
     r"подписывайтесь\s+на\s+.{0,80}|подпишитесь\s+на\s+.{0,80}|следите\s+за\s+.{0,60}\s+в\s+.{0,60}|"
     r"читайте\s+нас\s+в\s+.{0,60}|присоединяйтесь\s+к\s+.{0,80}|"
     r"нашли\s+ошибку\??.{0,120}|если\s+вы\s+нашли\s+ошибку.{0,160}|"
-    r"(?:facebook|twitter|telegram|whatsapp|вконтакте|vk|одноклассники|instagram|x|youtube|tiktok)"
-    r"(?:\s*[,|/]\s*(?:facebook|twitter|telegram|whatsapp|вконтакте|vk|одноклассники|instagram|x|youtube|tiktok))*|"
+    rf"{_SOCIAL}(?:\s*[,|/]?\s*{_SOCIAL})*|"
     r"теги\s*:.{0,200}|метки\s*:.{0,200}|реклама)\s*[.!]?$",
     re.IGNORECASE,
 )
@@ -72,7 +89,13 @@ def normalise_lines(text: str) -> list[str]:
 def is_credit(line: str) -> bool:
     if len(line) > 160:
         return False
-    return bool(_CREDIT_SEP.match(line) or _CREDIT_LEAD.match(line) or _COPYRIGHT_LINE.match(line))
+    return bool(
+        _CREDIT_SEP.match(line)
+        or _CREDIT_LEAD.match(line)
+        or _COPYRIGHT_LINE.match(line)
+        or _BYLINE.match(line)
+        or _META_LINE.match(line)
+    )
 
 
 def is_prompt(line: str) -> bool:
