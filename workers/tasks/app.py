@@ -21,18 +21,38 @@ from workers.settings import Settings, get_settings
 log = logging.getLogger(__name__)
 
 QUEUES = ("feeds", "fetch", "nlp", "reprocess")
-# Longest countdown any task may ask for (retries, politeness waits).
-MAX_COUNTDOWN_S = 600
+# Shortest countdown cap that still lets retries back off meaningfully.
+MIN_COUNTDOWN_CAP_S = 5
+
+
+def max_countdown_s(s: Settings) -> int:
+    """Longest countdown any task may ask for (retries, politeness waits), derived from the settings.
+
+    A countdown is an ETA message the worker holds unacked: it must end, and the task run to its hard
+    limit, before the visibility timeout redelivers it. At most 600 s, and at most half the room the
+    visibility timeout leaves above the hard limit (600 with the defaults; small in fault tests).
+    """
+    return int(min(600, (s.visibility_timeout_s - s.task_hard_limit_s) // 2))
+
+
+# With the process's settings (the worker's); make_app re-checks any settings it is given.
+MAX_COUNTDOWN_S = max_countdown_s(get_settings())
 
 
 def make_app(settings: Settings | None = None) -> Celery:
     s = settings or get_settings()
     app = Celery("silkwire", include=["workers.tasks.feeds", "workers.tasks.articles", "workers.tasks.sweeper"])
-    if s.visibility_timeout_s <= s.task_hard_limit_s + MAX_COUNTDOWN_S:
-        raise ValueError("visibility_timeout_s must exceed the hard time limit plus the longest countdown")
+    cap = max_countdown_s(s)
+    if cap < MIN_COUNTDOWN_CAP_S or s.visibility_timeout_s <= s.task_hard_limit_s + cap:
+        raise ValueError("visibility_timeout_s must exceed the hard time limit plus the longest countdown "
+                         f"(at least {MIN_COUNTDOWN_CAP_S} s)")
+    if s.politeness_requeue_max_s > cap:
+        raise ValueError(f"politeness_requeue_max_s must not exceed the longest countdown ({cap} s)")
     app.conf.update(
         broker_url=s.broker_url,
-        broker_transport_options={"visibility_timeout": s.visibility_timeout_s,
+        # Scan for messages abandoned by a dead worker every 10 s (kombu's default scans every 10th
+        # tick, 100 s): the scan is one ZRANGE on the unacked index under a mutex.
+        broker_transport_options={"visibility_timeout": s.visibility_timeout_s, "unacked_restore_throttle": 1,
                                   **({"global_keyprefix": s.key_prefix} if s.key_prefix else {})},
         broker_connection_retry_on_startup=True,
         result_backend=None,

@@ -20,7 +20,7 @@ INFRA_ERRORS: tuple[type[BaseException], ...] = (
 INFRA_RETRY = {
     "autoretry_for": INFRA_ERRORS,
     "retry_backoff": 2,
-    "retry_backoff_max": 60,
+    "retry_backoff_max": min(60, MAX_COUNTDOWN_S),
     "retry_jitter": True,
     "max_retries": 40,
 }
