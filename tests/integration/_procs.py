@@ -1,0 +1,84 @@
+"""Integration-test helper (no tests here): real Celery worker and Flower subprocesses on this test
+session's broker prefix and database, with logs kept in a file and a bounded, always-reaped stop.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import IO
+
+from tests.conftest import ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def child_env(**overrides: str) -> dict[str, str]:
+    """This process's environment (conftest set the SILKWIRE_* values) without CELERY_* overrides."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CELERY_")}
+    env.update(overrides)
+    return env
+
+
+class Proc:
+    """A started subprocess whose output goes to `log_path` (read it when a test fails)."""
+
+    def __init__(self, args: list[str], env: Mapping[str, str], log_path: Path, name: str = "") -> None:
+        self.args = args
+        self.name = name
+        self.log_path = log_path
+        self._log: IO[bytes] = log_path.open("wb")
+        self.popen = subprocess.Popen(args, env=dict(env), stdout=self._log, stderr=subprocess.STDOUT, cwd=ROOT,
+                                      start_new_session=True)
+
+    @property
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def log_tail(self, chars: int = 4000) -> str:
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")[-chars:]
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        """SIGTERM (warm shutdown), then SIGKILL to the whole process group if it lingers."""
+        try:
+            if self.popen.poll() is None:
+                self.popen.send_signal(signal.SIGTERM)
+                with suppress(subprocess.TimeoutExpired):
+                    self.popen.wait(timeout=timeout_s)
+            # Pool children of a worker share its process group (start_new_session): reap them all.
+            with suppress(ProcessLookupError):
+                os.killpg(self.popen.pid, signal.SIGKILL)
+            self.popen.wait(timeout=10)
+        finally:
+            self._log.close()
+
+
+def worker_args(queues: str, concurrency: int, name: str, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "celery", "-A", "workers.tasks.app", "worker", "-Q", queues,
+            "-c", str(concurrency), "-n", f"{name}@%h", "--loglevel", "WARNING", "--without-mingle",
+            "--without-gossip", *extra]
+
+
+@contextmanager
+def worker_process(tmp_path: Path, queues: str = "feeds,fetch,nlp,reprocess", concurrency: int = 2,
+                   extra: tuple[str, ...] = (), **env: str) -> Iterator[Proc]:
+    """A real `celery worker` subprocess; `env` overrides SILKWIRE_* settings for it alone."""
+    name = f"it-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    proc = Proc(worker_args(queues, concurrency, name, *extra), child_env(**env), tmp_path / f"{name}.log",
+                name=f"{name}@{socket.gethostname()}")
+    try:
+        yield proc
+    finally:
+        proc.stop()

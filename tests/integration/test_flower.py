@@ -1,0 +1,145 @@
+"""Monitoring through the real stack: a worker subprocess runs the replay corpus and Flower 2.x, started
+the way compose starts it (`-A workers.tasks.app`, basic auth), sees every task with its arguments.
+
+Flower learns about tasks only from events it receives while running, so it is up (and receiving the
+worker's heartbeats) before the first task is sent.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT, wait_until
+from tests.integration._procs import Proc, child_env, free_port, worker_process
+from workers.cli.demo_cmd import import_replay_feeds
+from workers.replay import load_manifest
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+MANIFEST, _ = load_manifest(ROOT / "seeds" / "replay")
+AUTH = ("silkwire", "flower-test-pass")
+OUR_TASKS = ("silkwire.poll_due_feeds", "silkwire.poll_feed", "silkwire.fetch_article", "silkwire.analyse_article")
+
+
+def _get(base: str, path: str, auth: tuple[str, str] | None = AUTH, **params: Any) -> httpx.Response:
+    return httpx.get(base + path, auth=auth, params=params, timeout=10)
+
+
+def _up(base: str, flower: Proc) -> bool:
+    assert flower.alive, f"flower exited:\n{flower.log_tail()}"
+    try:
+        return _get(base, "/healthcheck", auth=None).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _metric_lines(base: str, prefix: str) -> list[str]:
+    return [line for line in _get(base, "/metrics", auth=None).text.splitlines() if line.startswith(prefix)]
+
+
+def _worker_online(base: str, name: str) -> bool:
+    # Set from the worker's heartbeat events: proves Flower's event receiver hears our broker prefix.
+    return any(f'worker="{name}"' in line and not line.rstrip().endswith(" 0.0")
+               for line in _metric_lines(base, "flower_worker_online"))
+
+
+def _drained(db: Any, feeds: int) -> bool:
+    row = db.execute(
+        "SELECT (SELECT count(DISTINCT feed_id) FROM feed_fetches) AS polled,"
+        " (SELECT count(*) FROM articles) AS articles,"
+        " (SELECT count(*) FROM articles WHERE state IN ('queued', 'pending')) AS waiting").fetchone()
+    return row["polled"] >= feeds and row["articles"] > 0 and row["waiting"] == 0
+
+
+def _tasks(base: str) -> dict[str, dict[str, Any]]:
+    response = _get(base, "/api/tasks")
+    response.raise_for_status()
+    return {t["uuid"]: t for t in response.json().values() if t.get("name") in OUR_TASKS}
+
+
+def _args(task: dict[str, Any]) -> tuple[Any, ...]:
+    # Flower shows args as the worker's repr of them: "[3]" or "(3,)".
+    return tuple(ast.literal_eval(task["args"])) if task.get("args") else ()
+
+
+def _work_done(tasks: dict[str, dict[str, Any]]) -> dict[str, set[Any]]:
+    """Per task name, the first argument of every SUCCESS that did the work (not a politeness requeue)."""
+    done: dict[str, set[Any]] = {name: set() for name in OUR_TASKS}
+    for t in tasks.values():
+        if t["state"] == "SUCCESS" and "requeued_s" not in str(t.get("result")):
+            args = _args(t)
+            done[t["name"]].add(args[0] if args else None)
+    return done
+
+
+def test_flower_sees_the_whole_pipeline(db: Any, clean_redis: Any, replay: Any, tmp_path: Path) -> None:
+    from workers.tasks.app import app
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    flower = Proc([sys.executable, "-m", "celery", "-A", "workers.tasks.app", "flower", "--address=127.0.0.1",
+                   f"--port={port}", f"--basic-auth={AUTH[0]}:{AUTH[1]}"],
+                  child_env(), tmp_path / "flower.log")
+    try:
+        # Given Flower up and hearing a real worker subprocess on this session's broker prefix
+        assert wait_until(lambda: _up(base, flower), timeout_s=60, interval_s=0.5), flower.log_tail()
+        with worker_process(tmp_path, queues="feeds,fetch,nlp,reprocess", concurrency=2, extra=("-E",)) as worker:
+            assert wait_until(lambda: _worker_online(base, worker.name) or not worker.alive,
+                              timeout_s=120, interval_s=1), f"worker never seen by Flower:\n{flower.log_tail()}"
+            assert worker.alive, worker.log_tail()
+
+            # When the replay feeds are imported and beat's tick is sent
+            feeds = import_replay_feeds(db, replay)
+            app.send_task("silkwire.poll_due_feeds", queue="feeds")
+            assert wait_until(lambda: _drained(db, feeds), timeout_s=180, interval_s=1), worker.log_tail()
+            assert worker.alive, worker.log_tail()
+
+            feed_ids = {r["id"] for r in db.execute("SELECT id FROM feeds").fetchall()}
+            article_ids = {r["id"] for r in db.execute("SELECT id FROM articles").fetchall()}
+            fetched_ids = {r["article_id"] for r in db.execute("SELECT article_id FROM raw_pages").fetchall()}
+            done_ids = {r["id"] for r in db.execute("SELECT id FROM articles WHERE state = 'done'").fetchall()}
+            assert done_ids and fetched_ids >= done_ids and article_ids > fetched_ids  # the 404 link is not fetched
+            expected = {"silkwire.poll_due_feeds": {None}, "silkwire.poll_feed": feed_ids,
+                        "silkwire.fetch_article": article_ids, "silkwire.analyse_article": fetched_ids}
+
+            # Expect Flower's task list to show every piece of work, succeeded, named by its id
+            seen: dict[str, set[Any]] = {}
+
+            def flower_caught_up() -> bool:
+                nonlocal seen
+                seen = _work_done(_tasks(base))
+                return seen == expected
+
+            assert wait_until(flower_caught_up, timeout_s=60, interval_s=1), (seen, expected)
+            tasks = _tasks(base)
+            by_name = Counter(t["name"] for t in tasks.values())
+            states = Counter((t["name"], t["state"]) for t in tasks.values())
+            # Every task that was sent also finished: nothing stuck in RECEIVED/STARTED or FAILURE.
+            assert all(state == "SUCCESS" for (_, state) in states), states
+            assert {t.get("worker") for t in tasks.values()} == {worker.name}
+            print(f"\nflower: {dict(by_name)}; feeds {len(feed_ids)}, articles {len(article_ids)}, "
+                  f"fetched {len(fetched_ids)}, analysed {len(done_ids)}")
+
+            workers = _get(base, "/api/workers", refresh="1")
+            assert workers.status_code == 200
+            assert worker.name in workers.json()
+
+            events = _metric_lines(base, "flower_events_total")
+            for name in OUR_TASKS:
+                succeeded = sum(float(line.rsplit(" ", 1)[1]) for line in events
+                                if f'task="{name}"' in line and 'type="task-succeeded"' in line)
+                assert succeeded >= len(expected[name]), (name, events)
+
+            assert _get(base, "/healthcheck", auth=None).text.strip() == "OK"
+            assert _get(base, "/api/tasks", auth=None).status_code == 401
+            assert _get(base, "/api/tasks", auth=(AUTH[0], "wrong")).status_code == 401
+            assert worker.alive, worker.log_tail()
+    finally:
+        flower.stop()
