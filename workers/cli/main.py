@@ -7,7 +7,7 @@ import sys
 import click
 import typer
 
-from workers.cli import db_cmd, extract_cmd, feeds_cmd, metrics_cmd, query_cmd, reprocess_cmd, status_cmd
+from workers.cli import db_cmd, demo_cmd, extract_cmd, feeds_cmd, metrics_cmd, query_cmd, reprocess_cmd, status_cmd
 
 app = typer.Typer(
     name="silkwire",
@@ -25,30 +25,34 @@ app.command("events")(query_cmd.events)
 app.command("agreements")(query_cmd.agreements)
 app.command("search")(query_cmd.search)
 app.add_typer(metrics_cmd.app, name="metrics")
+app.command("demo")(demo_cmd.demo)
 
 
-def _register_optional() -> None:
-    # Commands whose modules pull in Celery are registered lazily so `silkwire extract` stays light.
-    from workers.cli import demo_cmd
+# typer ≥ 0.20 vendors its own click: catch both its exceptions and click's.
+_CLI_ERRORS: tuple[type[BaseException], ...] = tuple(
+    {click.ClickException, getattr(typer, "TyperException", click.ClickException)})
+_ABORTS: tuple[type[BaseException], ...] = tuple({click.exceptions.Abort, typer.Abort})
 
-    app.command("demo")(demo_cmd.demo)
+
+def _is_usage_error(exc: BaseException) -> bool:
+    return any(cls.__name__ == "UsageError" for cls in type(exc).__mro__)
 
 
 def main(argv: list[str] | None = None) -> int:
-    _register_optional()
     try:
         result = app(args=argv, prog_name="silkwire", standalone_mode=False)
-    except click.UsageError as exc:
-        hint = f" (see 'silkwire {exc.ctx.command_path.split(' ', 1)[1]} --help')" if exc.ctx and " " in (
-            exc.ctx.command_path or "") else " (see 'silkwire --help')"
-        print(f"silkwire: error: {exc.format_message()}{hint}", file=sys.stderr)
-        return 2
-    except click.exceptions.Abort:
+    except _ABORTS:
         print("silkwire: aborted", file=sys.stderr)
         return 130
-    except click.ClickException as exc:
-        print(f"silkwire: error: {exc.format_message()}", file=sys.stderr)
-        return exc.exit_code
+    except _CLI_ERRORS as exc:
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        if _is_usage_error(exc):
+            ctx = getattr(exc, "ctx", None)
+            path = getattr(ctx, "command_path", "") or "silkwire"
+            print(f"silkwire: error: {message} (see '{path} --help')", file=sys.stderr)
+            return 2
+        print(f"silkwire: error: {message}", file=sys.stderr)
+        return int(getattr(exc, "exit_code", 1))
     return result if isinstance(result, int) else 0
 
 
