@@ -146,10 +146,17 @@ def _subject(toks: tuple[nlp.Token, ...], a: nlp.Analysis, lo: int, hi: int, org
         case = toks[start].case
         words: list[str] = []
         head_done = False
+        gender = None
+        for k in range(start, end):
+            tk = toks[k]
+            if tk.pos == "NOUN" and tk.case == case and case in ("Dat", "Loc"):
+                gender = nlp.gender_of(nlp.to_nominative(tk.text, tk.case, tk.number == "Plur"))
+                break
         for k in range(start, end):
             tk = toks[k]
             if not head_done and tk.pos in ("NOUN", "ADJ") and tk.case == case and case in ("Dat", "Loc"):
-                words.append(nlp.to_nominative(tk.text, tk.case, tk.number == "Plur"))
+                words.append(nlp.to_nominative(tk.text, tk.case, tk.number == "Plur",
+                                               gender if tk.pos == "ADJ" else None))
             elif not head_done and tk.lemma == "и" and k + 1 < end and toks[k + 1].case == case:
                 words.append(tk.text)
             else:

@@ -271,9 +271,11 @@ def _org_name(toks: tuple[nlp.Token, ...], left: int, head: int, stop: int, coun
               gaz: Gazetteer, comp_end: int) -> str:
     words: list[str] = []
     plural = toks[head].number == "Plur"
-    for k in range(left, head + 1):
-        w = nlp.to_nominative(toks[k].text, toks[k].case, plural)
-        words.append(w.lower())
+    head_word = nlp.to_nominative(toks[head].text, toks[head].case, plural)
+    gender = nlp.gender_of(head_word)
+    for k in range(left, head):
+        words.append(nlp.to_nominative(toks[k].text, toks[k].case, plural, gender).lower())
+    words.append(head_word.lower())
     if words:
         words[0] = words[0][:1].upper() + words[0][1:]
     rest = " ".join(toks[k].text for k in range(head + 1, min(comp_end, stop)))
@@ -319,7 +321,7 @@ def _name_words(a: nlp.Analysis, gaz: Gazetteer) -> set[str]:
 def _unglue(word: str, names: set[str]) -> str | None:
     """'Цзиньпинтакже' → 'Цзиньпин' when a known name is glued to a dictionary word."""
     low = word.lower()
-    for n in sorted(names, key=len, reverse=True):
+    for n in sorted(names, key=lambda x: (-len(x), x)):
         nl = n.lower()
         if low.startswith(nl) and len(low) - len(nl) >= 2 and nlp.is_known(low[len(nl):]):
             return n

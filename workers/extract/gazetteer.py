@@ -90,6 +90,7 @@ class _Pattern:
     entry: Entry
     via_title: bool
     adjective: bool
+    seq: int  # registration order: ties between equally long matches resolve the same way in every process
 
 
 def split_words(text: str) -> list[str]:
@@ -100,6 +101,7 @@ class Gazetteer:
     def __init__(self, records: dict[str, list[dict[str, Any]]]):
         self.entries: list[Entry] = []
         self._index: dict[str, list[_Pattern]] = {}
+        self._seq = 0
         self.country_names: dict[str, str] = {}
         self.country_short: dict[str, str] = {}
         self.by_name: dict[str, Entry] = {}
@@ -156,7 +158,8 @@ class Gazetteer:
             return
         lemmas = tuple(nlp.lemma_forms(w) for w in words)
         upper = tuple(len(w) <= 5 and w.isupper() and len(w) > 1 for w in words)
-        pat = _Pattern(lemmas, upper, e, via_title, adjective)
+        pat = _Pattern(lemmas, upper, e, via_title, adjective, self._seq)
+        self._seq += 1
         for lem in lemmas[0]:
             self._index.setdefault(lem, []).append(pat)
 
@@ -168,15 +171,15 @@ class Gazetteer:
         while i < n:
             tok = tokens[i]
             best: tuple[int, _Pattern] | None = None
-            keys = nlp.lemma_forms(tok.text) | {tok.lemma}
+            keys = sorted(nlp.lemma_forms(tok.text) | {tok.lemma})
             seen: set[int] = set()
             for key in keys:
                 for pat in self._index.get(key, ()):
-                    if id(pat) in seen or (kinds and pat.entry.kind not in kinds):
+                    if pat.seq in seen or (kinds and pat.entry.kind not in kinds):
                         continue
-                    seen.add(id(pat))
+                    seen.add(pat.seq)
                     ln = len(pat.lemmas)
-                    if i + ln > n or (best and ln <= best[0]):
+                    if i + ln > n or (best and (ln, -pat.seq) <= (best[0], -best[1].seq)):
                         continue
                     if all(self._tok_ok(tokens[i + k], pat, k) for k in range(ln)) and all(
                         tokens[i + k].sent == tok.sent for k in range(ln)

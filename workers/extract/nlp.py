@@ -250,8 +250,19 @@ def is_known(word: str) -> bool:
     return bool(_models()["vocab"].word_is_known(norm(word)))
 
 
+@lru_cache(maxsize=50_000)
+def gender_of(noun: str) -> str | None:
+    """UD gender of a noun ('Masc', 'Fem', 'Neut'), for adjectives that must agree with it."""
+    for p in _models()["vocab"].parse(noun.lower()):
+        if p.tag.POS == "NOUN":
+            g = {"masc": "Masc", "femn": "Fem", "neut": "Neut"}.get(str(p.tag.gender))
+            return g
+    return None
+
+
 @lru_cache(maxsize=100_000)
-def to_nominative(word: str, case: str | None = None, plural: bool | None = None) -> str:
+def to_nominative(word: str, case: str | None = None, plural: bool | None = None,
+                  gender: str | None = None) -> str:
     """Inflect one word to nominative, keeping number; `case` (UD) prefers the matching parse."""
     if not any(ch.isalpha() for ch in word):
         return word
@@ -271,6 +282,8 @@ def to_nominative(word: str, case: str | None = None, plural: bool | None = None
     grams = {"Nom"}
     if plural is not None:
         grams.add("Plur" if plural else "Sing")
+    if gender and not plural and best.tag.POS in ("ADJF", "PRTF"):
+        grams.add(gender)
     form = best.inflect(grams) or best.inflect({"Nom"})
     if form is None:
         return word
