@@ -1,6 +1,7 @@
 """Bench: clean_html over the article-extraction benchmark, scored with its shingle F1; prints docs/s.
 
     .venv/bin/python bench/clean_quality.py [--favor-precision] [--raw] [--limit N]
+    .venv/bin/python bench/clean_quality.py --hostile     # time the guard on pages built to hurt lxml
 
 Scoring follows the benchmark's evaluate.py: 4-token shingles (tokens = \\w+), multiset TP/FP/FN
 normalised per document, precision and recall averaged over documents, F1 from the two means.
@@ -61,12 +62,38 @@ def score(rows: list[tuple[float, float, float]]) -> tuple[float, float, float]:
     return precision, recall, 2 * precision * recall / (precision + recall)
 
 
+def hostile() -> int:
+    """Time clean_html on synthetic hostile pages: each must end quickly, quarantined or cleaned."""
+    filler = "<p>" + "Казахстан и Китай обсудили транзит. " * 20 + "</p>"
+    cases = {
+        "100k attributes on one tag": "<html><body><div " + " ".join(f"a{i}=1" for i in range(100_000)) + ">x</div>",
+        "300 tags x 999 attributes": "<html><body>" + ("<i " + " ".join(f"a{i}" for i in range(999)) + ">x</i>") * 300,
+        "50k nested divs": "<html><body>" + "<div>" * 50_000 + filler + "</div>" * 50_000,
+        "900k unclosed '<a '": "<html><body>" + filler + "<a " * 900_000,
+        "NUL bytes": "<html><body>" + (filler + "\x00" * 1000) * 50,
+        "2.7 MB of Cyrillic text": "<html><body>" + filler * 2000,
+        "10 MB inline script": "<html><body>" + filler + "<script>" + "x" * 10_000_000 + "</script>",
+    }
+    for name, page in cases.items():
+        started = time.perf_counter()
+        try:
+            doc = clean_html_module.clean_html(page, url="https://example.kz/x")
+            outcome = f"cleaned, {len(doc.text)} chars"
+        except PermanentError as exc:
+            outcome = f"{type(exc).__name__}: {str(exc)[:70]}"
+        print(f"{name:28s} {time.perf_counter() - started:7.3f} s  {outcome}")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--favor-precision", action="store_true")
     ap.add_argument("--raw", action="store_true", help="plain trafilatura.extract, none of our clean-up")
     ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--hostile", action="store_true", help="time hostile pages instead of the benchmark")
     args = ap.parse_args()
+    if args.hostile:
+        return hostile()
     if not DATA.is_dir():
         print(f"benchmark data not found at {DATA}")
         return 1

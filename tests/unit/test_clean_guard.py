@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workers.clean.guard import MAX_ATTRIBUTES, MAX_DEPTH, bound_html
+from workers.clean.guard import ATTRIBUTE_BUDGET, MAX_ATTRIBUTES, MAX_DEPTH, bound_html
 from workers.errors import QuarantineError
 
 BIG = 10**8
@@ -43,6 +43,14 @@ def test_attribute_limit() -> None:
     bad = "<div " + " ".join(f"a{i}" for i in range(MAX_ATTRIBUTES + 1)) + ">t</div>"
     with pytest.raises(QuarantineError, match=f"{MAX_ATTRIBUTES + 1} attributes"):
         bound_html(bad, max_bytes=BIG)
+
+
+def test_many_tags_with_hundreds_of_attributes() -> None:
+    tag = "<i " + " ".join(f"a{i}" for i in range(900)) + ">x</i>"
+    fits = ATTRIBUTE_BUDGET // (900 * 900)
+    assert bound_html(tag * fits, max_bytes=BIG).max_attributes == 900
+    with pytest.raises(QuarantineError, match="hundreds of attributes"):
+        bound_html(tag * (fits + 1), max_bytes=BIG)
 
 
 def test_long_attribute_values_are_not_attributes() -> None:

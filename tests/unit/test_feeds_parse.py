@@ -241,3 +241,13 @@ def test_size_cap(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_only_bytes_are_accepted() -> None:
     with pytest.raises(TypeError):
         parse_feed("https://press.example.kz/rss", url=FEED_URL, headers=XML)  # type: ignore[arg-type]
+
+
+def test_feed_served_as_text_html_is_still_a_feed() -> None:
+    feed = parse_feed(rss2(item()).encode(), url=FEED_URL, headers={"Content-Type": "text/html; charset=utf-8"})
+    assert len(feed.entries) == 1
+
+
+def test_utf8_bom_and_leading_whitespace() -> None:
+    feed = parse_feed(b"\xef\xbb\xbf\n  " + rss2(item()).encode(), url=FEED_URL, headers=XML)
+    assert feed.entries[0].title == "Переговоры в Астане"
