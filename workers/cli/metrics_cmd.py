@@ -50,4 +50,5 @@ def serve(
         pass
     finally:
         server.shutdown()
+        server.server_close()
         thread.join(timeout=5)

@@ -15,7 +15,6 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -26,6 +25,13 @@ BATCH = 500
 POLL_S = 1.0
 WAITING = ("queued", "pending")
 BAD = ("failed", "quarantined")
+
+
+class UsageError(typer.BadParameter):
+    """A usage error about the command as a whole: shown as written, exit status 2 (typer adds the context)."""
+
+    def format_message(self) -> str:
+        return self.message
 
 
 class Stage(StrEnum):
@@ -114,7 +120,9 @@ def _day(value: datetime | None) -> date | None:
 
 
 def reprocess(
-    stage: Stage = typer.Option(..., "--stage", "-s", help="Where to restart: fetch, clean or extract."),
+    # Checked in the body: click's own "missing option" message lists the choices over several lines.
+    stage: Stage = typer.Option(None, "--stage", "-s", show_default=False,
+                                help="Where to restart: fetch, clean or extract (required)."),
     since: datetime = typer.Option(None, "--since", formats=["%Y-%m-%d"],
                                    help="First seen on or after this day (UTC)."),
     until: datetime = typer.Option(None, "--until", formats=["%Y-%m-%d"],
@@ -142,6 +150,8 @@ def reprocess(
 
       silkwire reprocess --stage fetch --only-failed --since 2026-11-01 --feed 4 --yes --wait
     """
+    if stage is None:
+        raise UsageError("missing option '--stage': choose fetch, clean or extract")
     older = parse_version(older_than_version, stage) if older_than_version is not None else None
     if since and until and since > until:
         raise typer.BadParameter(f"--since {since:%Y-%m-%d} is after --until {until:%Y-%m-%d}",
@@ -165,8 +175,8 @@ def reprocess(
             print(f"{len(ids)} articles selected for re-{stage.value}")
         if not yes:
             if not sys.stdin.isatty():
-                raise click.UsageError(f"refusing to reprocess {len(ids)} articles without --yes "
-                                       "(stdin is not a terminal to confirm on)")
+                raise UsageError(f"refusing to reprocess {len(ids)} articles without --yes "
+                                 "(stdin is not a terminal to confirm on)")
             if not typer.confirm(f"Reprocess {len(ids)} articles from {stage.value}?", err=True):
                 err.print("nothing changed")
                 return 1
