@@ -157,6 +157,17 @@ def test_language_guess() -> None:
     assert clean_text("12 345").language is None
 
 
+def test_dateline_near_the_top_is_the_publication_date() -> None:
+    from datetime import date
+
+    assert clean_text("Заголовок\n1 октября 2026 года\n\nТекст о переговорах.").published == date(2026, 10, 1)
+    assert clean_text("Заголовок\n12.11.2025 14:30\nТекст.").published == date(2025, 11, 12)
+    # a date inside a sentence, or a future one, is not a dateline
+    assert clean_text("Заголовок\nВстреча пройдёт 1 октября 2026 года в Астане, сообщили в МИД.").published is None
+    assert clean_text("Заголовок\n1 октября 2099 года\nТекст.").published is None
+    assert clean_text(ARTICLE).published is None
+
+
 def test_empty_text() -> None:
     doc = clean_text("\n \n")
     assert doc.text == "" and doc.title is None

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from workers.feeds.dates import month_from_word, parse_ru_datetime, plausible
+from workers.feeds.dates import month_from_word, parse_ru_date, parse_ru_datetime, plausible
 
 
 @pytest.mark.parametrize(
@@ -49,3 +49,10 @@ def test_plausible_window() -> None:
     assert plausible(now + timedelta(days=2), now) is None
     assert plausible(datetime(1989, 12, 31, tzinfo=UTC), now) is None
     assert plausible(None, now) is None
+
+
+def test_calendar_date_is_not_shifted_by_the_zone() -> None:
+    # midnight in Almaty is the previous day in UTC; the written date must stay the written date
+    assert parse_ru_date("1 октября 2026 года") == date(2026, 10, 1)
+    assert parse_ru_date("05.03.2025") == date(2025, 3, 5)
+    assert parse_ru_date("30 февраля 2025") is None

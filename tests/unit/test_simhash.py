@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workers.clean.simhash import hamming, shingles, simhash, to_signed
+from workers.clean.simhash import hamming, is_near_duplicate, shingles, simhash, to_signed
 
 BASE = (
     "Казахстан и Китай договорились расширить пропускную способность пограничного перехода. "
@@ -46,3 +46,11 @@ def test_hamming_works_on_signed_and_unsigned_forms() -> None:
     assert hamming(-1, 0) == 64
     assert hamming(to_signed(u), u) == 0
     assert hamming(0b1011, 0b0001) == 2
+
+
+def test_near_duplicate_threshold() -> None:
+    long_text = " ".join(f"{BASE} Абзац {i}: стороны обсудили вопрос номер {i * 7}." for i in range(8))
+    edited = long_text.replace("вопрос номер 14", "вопрос номер 15")
+    assert is_near_duplicate(simhash(long_text), simhash(edited))
+    other = " ".join(f"Погода в Алматы: днём до {i} градусов, ночью заморозки, ветер северный." for i in range(30))
+    assert not is_near_duplicate(simhash(long_text), simhash(other))

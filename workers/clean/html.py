@@ -14,7 +14,7 @@ import trafilatura
 
 from workers.clean.decoding import decode_page
 from workers.clean.guard import bound_html
-from workers.clean.text import TITLE_MAX_CHARS, finish, normalise_lines, strip_boilerplate
+from workers.clean.text import TITLE_MAX_CHARS, dateline_date, finish, normalise_lines, strip_boilerplate
 from workers.errors import PermanentError
 from workers.feeds.canonical import canonical_from_html, canonicalize
 from workers.models import CleanDoc
@@ -96,7 +96,7 @@ def clean_html(body: bytes | str, *, url: str | None = None, headers: Mapping[st
         lines,
         removed,
         title=title,
-        published=_plausible_date(getattr(doc, "date", None)),
+        published=_plausible_date(getattr(doc, "date", None)) or dateline_date(lines),
         canonical_url=canonical,
         language_hint=lang_hint,
     )

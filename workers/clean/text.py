@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from datetime import UTC, date, datetime, timedelta
 
 from workers.clean.language import guess_language
 from workers.clean.simhash import simhash
+from workers.feeds.dates import parse_ru_date
 from workers.models import CleanDoc
 from workers.settings import get_settings
 
@@ -75,6 +77,9 @@ _PROMPT = re.compile(
 _HEADLINE_MAX_CHARS = 160
 _TRAILING_BLOCK_MAX = 15
 TITLE_MAX_CHARS = 300
+# A dateline is a short line near the top that is mostly a date: "1 октября 2026 года", "12.11.2026 14:30".
+DATELINE_MAX_CHARS = 40
+DATELINE_SEARCH_LINES = 4
 
 
 def normalise_lines(text: str) -> list[str]:
@@ -143,6 +148,17 @@ def strip_boilerplate(lines: list[str]) -> tuple[list[str], list[str]]:
     return keep, removed
 
 
+def dateline_date(lines: list[str]) -> date | None:
+    """Publication date from a dateline among the first lines, when plausible (1990 .. tomorrow)."""
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date()
+    for line in lines[:DATELINE_SEARCH_LINES]:
+        if len(line) <= DATELINE_MAX_CHARS:
+            d = parse_ru_date(line)
+            if d is not None and date(1990, 1, 1) <= d <= tomorrow:
+                return d
+    return None
+
+
 def finish(
     lines: list[str],
     removed: list[str],
@@ -160,8 +176,6 @@ def finish(
         cut = cut if cut > limit // 2 else limit
         removed = [*removed, f"[truncated {len(text) - cut} chars over max_text_chars]"]
         text = text[:cut].rstrip()
-    from datetime import date
-
     return CleanDoc(
         text=text,
         title=title,
@@ -182,4 +196,4 @@ def clean_text(text: str, *, title: str | None = None) -> CleanDoc:
         title = kept[0]
     elif title is not None:
         title = " ".join(normalise_lines(title)) or None
-    return finish(kept, removed, title=title)
+    return finish(kept, removed, title=title, published=dateline_date(kept))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import re
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
@@ -60,6 +60,23 @@ def parse_ru_datetime(text: str, default_tz: str = DEFAULT_TZ) -> datetime | Non
     if m2:
         return _build(int(m2.group(3)), int(m2.group(2)), int(m2.group(1)), m2.group(4), m2.group(5), tz)
     return None
+
+
+def parse_ru_date(text: str) -> date | None:
+    """The calendar date (as written, no zone shift) of the first date in `text`."""
+    for m in _WORD_DATE.finditer(text[:500]):
+        month = month_from_word(m.group(2))
+        if month is not None:
+            return _date(int(m.group(3)), month, int(m.group(1)))
+    m2 = _NUM_DATE.search(text[:500])
+    return _date(int(m2.group(3)), int(m2.group(2)), int(m2.group(1))) if m2 else None
+
+
+def _date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
 
 
 def _build(year: int, month: int, day: int, hh: str | None, mm: str | None, tz: ZoneInfo) -> datetime | None:

@@ -23,6 +23,7 @@ is_quiet — no new entry for more than QUIET_FACTOR usual gaps.
 from __future__ import annotations
 
 import itertools
+import math
 import random
 import statistics
 from collections.abc import Sequence
@@ -168,17 +169,18 @@ def backoff_interval_s(
 ) -> int:
     """Graded backoff after errors: doubles from 5 minutes, honours Retry-After, capped at the maximum.
 
-    Jitter only shortens the wait, so the result never exceeds poll_max_interval_s.
+    Jitter only shortens the wait, so the result never exceeds poll_max_interval_s; it never cuts
+    into Retry-After either: a server that asked for a pause gets at least that (up to the maximum).
     """
     s = settings or get_settings()
     n = max(1, consecutive_errors)
     t = BACKOFF_BASE_S * 2.0 ** min(n - 1, 30)
-    if retry_after_s:
-        t = max(t, float(retry_after_s))
     t = min(max(t, s.poll_min_interval_s), s.poll_max_interval_s)
     if s.poll_jitter_fraction > 0:
         t *= 1 - (rng or random).uniform(0, s.poll_jitter_fraction)
-    return int(max(t, s.poll_min_interval_s))
+    if retry_after_s:
+        t = max(t, min(float(retry_after_s), s.poll_max_interval_s))
+    return math.ceil(max(t, s.poll_min_interval_s))
 
 
 def typical_gap_s(publish_times: Sequence[datetime]) -> float | None:
