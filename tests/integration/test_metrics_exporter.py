@@ -25,7 +25,8 @@ def _samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
 def _fetch(db: Any, feed_id: int, ms: int | None, status: int | None, *, hours_ago: float = 0) -> None:
     db.execute(QUERIES["record_feed_fetch"], {
         "feed_id": feed_id, "duration_ms": ms, "http_status": status, "not_modified": status == 304,
-        "bytes": 1000, "entries": 10, "new_entries": 0, "error": None if status else "TransientError: timeout"})
+        "bytes": 1000, "entries": 10, "new_entries": 0, "error": None if status else "TransientError: timeout",
+        "warnings": None})
     if hours_ago:
         db.execute("UPDATE feed_fetches SET started_at = now() - make_interval(secs => %s)"
                    " WHERE id = (SELECT max(id) FROM feed_fetches)", (hours_ago * 3600,))

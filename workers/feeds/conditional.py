@@ -26,13 +26,17 @@ class Validators:
 class Request:
     etag: str | None
     last_modified: str | None
-    forced_full: bool
+
+    @property
+    def full(self) -> bool:
+        """Sent without validators: the answer is the whole feed, whatever the server thinks."""
+        return self.etag is None and self.last_modified is None
 
 
 def plan_request(v: Validators, *, full_every: int) -> Request:
     if v.trusts_304 is False or v.polls_since_full + 1 >= full_every:
-        return Request(None, None, forced_full=True)
-    return Request(v.etag, v.last_modified, forced_full=False)
+        return Request(None, None)
+    return Request(v.etag, v.last_modified)
 
 
 def body_hash(body: bytes) -> str:
@@ -52,11 +56,11 @@ def after_response(v: Validators, req: Request, *, status: int, etag: str | None
     digest = body_hash(body)
     changed = digest != v.body_hash
     trusts = v.trusts_304
-    if req.forced_full and v.body_hash is not None and v.last_status == 304:
+    if req.full and v.body_hash is not None and v.last_status == 304:
         # The last conditional answer said "not modified": was that true?
         trusts = not changed
     return Outcome(
         Validators(etag=etag, last_modified=last_modified, body_hash=digest, trusts_304=trusts,
-                   polls_since_full=0 if req.forced_full else v.polls_since_full + 1, last_status=status),
+                   polls_since_full=0 if req.full else v.polls_since_full + 1, last_status=status),
         changed=changed,
     )

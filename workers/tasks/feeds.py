@@ -103,8 +103,8 @@ def _record_success(feed: dict[str, Any], resp: HttpResponse, v: Validators, par
         conn.execute(QUERIES["record_feed_fetch"], {
             "feed_id": feed["id"], "duration_ms": int((time.monotonic() - started) * 1000),
             "http_status": resp.status, "not_modified": resp.status == 304, "bytes": len(resp.body),
-            "entries": len(entries), "new_entries": len(new_ids),
-            "error": "; ".join(parsed.warnings)[:1000] if parsed and parsed.warnings else None,
+            "entries": len(entries), "new_entries": len(new_ids), "error": None,
+            "warnings": "; ".join(parsed.warnings)[:1000] if parsed and parsed.warnings else None,
         })
         if target and redirects >= MOVE_AFTER_REDIRECTS:
             conn.execute(QUERIES["move_feed_url"], {"id": feed["id"], "url": target})
@@ -142,7 +142,7 @@ def _record_failure(feed: dict[str, Any], exc: StageError, started: float) -> di
         conn.execute(QUERIES["record_feed_fetch"], {
             "feed_id": feed["id"], "duration_ms": int((time.monotonic() - started) * 1000),
             "http_status": status, "not_modified": False, "bytes": None, "entries": None,
-            "new_entries": None, "error": message,
+            "new_entries": None, "error": message, "warnings": None,
         })
     log.warning("feed poll failed", extra={"feed_id": feed["id"], "error": message})
     return {"error": message, "backoff_s": backoff}

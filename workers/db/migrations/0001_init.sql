@@ -55,7 +55,8 @@ CREATE TABLE feed_fetches (
     bytes         integer,
     entries       integer,
     new_entries   integer,
-    error         text
+    error         text,
+    warnings      text                  -- tolerated problems of a usable feed (feedparser bozo)
 );
 CREATE INDEX feed_fetches_feed ON feed_fetches (feed_id, started_at DESC);
 

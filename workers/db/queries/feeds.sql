@@ -36,9 +36,10 @@ SELECT * FROM feeds WHERE id = %(id)s
 
 -- record_feed_fetch --
 -- One line of a feed's fetch history.
-INSERT INTO feed_fetches (feed_id, duration_ms, http_status, not_modified, bytes, entries, new_entries, error)
+INSERT INTO feed_fetches (feed_id, duration_ms, http_status, not_modified, bytes, entries, new_entries, error,
+                          warnings)
 VALUES (%(feed_id)s, %(duration_ms)s, %(http_status)s, %(not_modified)s, %(bytes)s, %(entries)s,
-        %(new_entries)s, %(error)s)
+        %(new_entries)s, %(error)s, %(warnings)s)
 
 -- feed_poll_ok --
 -- A successful poll (200 or 304): store validators, schedule the next poll, drop the lease.
