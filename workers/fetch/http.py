@@ -176,7 +176,11 @@ def _exchange(target: _Target, addresses: list[str], headers: list[tuple[bytes, 
                        target=target.target.encode("ascii"))
     with (
         httpcore.ConnectionPool(
-            ssl_context=_ssl_context(), network_backend=backend, max_connections=1
+            # built only for https: 50 ms of CA loading would otherwise sit between a politeness
+            # slot being granted and the first plain-http request of a process
+            ssl_context=_ssl_context() if target.scheme == "https" else None,
+            network_backend=backend,
+            max_connections=1,
         ) as pool,
         pool.stream("GET", url, headers=headers, extensions={"timeout": timeouts}) as response,
     ):
