@@ -84,10 +84,11 @@ def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str]) -> ParsedFe
     now = datetime.now(UTC)
     entries: list[FeedEntry] = []
     seen: set[str] = set()
+    linkless: list[int] = []
     for i, raw in enumerate(raw_entries):
         link = _entry_link(raw, url)
         if link is None:
-            warnings.append(f"entry {i}: no usable http(s) link, skipped")
+            linkless.append(i)
             continue
         if link in seen:
             continue
@@ -102,6 +103,9 @@ def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str]) -> ParsedFe
             )
         )
 
+    if linkless:
+        shown = ", ".join(map(str, linkless[:10])) + (", ..." if len(linkless) > 10 else "")
+        warnings.append(f"{len(linkless)} entries without a usable http(s) link skipped (#{shown})")
     feed = _get(parsed, "feed") or {}
     return ParsedFeed(
         title=_plain(_get(feed, "title")) or None,
