@@ -178,3 +178,25 @@ def test_mostly_invalid_utf8_is_not_patched_but_detected() -> None:
 
 def test_empty_body_is_empty_text() -> None:
     assert decode_html(b"", {}) == ""
+
+
+FR = "Le marché était fermé; à côté, la boulangère préparait des crêpes pour l’été. Ça coûte déjà très cher."
+
+
+@pytest.mark.parametrize("label", ["iso-8859-1", "latin1", "windows-1252"])
+@pytest.mark.parametrize("encoding", ["windows-1251", "koi8-r"])
+def test_russian_mislabelled_as_latin_is_read_as_cyrillic(label: str, encoding: str) -> None:
+    assert RU in decode_html(page(RU).encode(encoding), ct(label))
+
+
+def test_western_page_labelled_latin_stays_latin() -> None:
+    assert FR in decode_html(page(FR).encode("cp1252"), ct("iso-8859-1"))
+
+
+def test_unlabelled_western_page_is_not_forced_into_cyrillic() -> None:
+    assert FR in decode_html(page(FR).encode("cp1252"), {})
+
+
+def test_a_few_stray_control_characters_are_tolerated() -> None:
+    text = page(RU + "\x0b" + RU + "\x1f")
+    assert decode_html(text.encode("utf-8"), {}) == text

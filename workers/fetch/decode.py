@@ -37,6 +37,7 @@ _FREQ = dict(zip(
 ))
 PLAUSIBLE_RUSSIAN = -4.5  # Russian prose scores about -3, Ukrainian/Kazakh about -3.8, soup below -5
 _RARE = 0.05  # per mille, for Cyrillic letters that are not Russian (Serbian, Ukrainian, ...)
+_CYRILLIC_RUN = re.compile(r"[\u0400-\u04ff]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 MAX_CONTROL_FRACTION = 0.002
 MAX_SOURCE_REPLACEMENTS = 3  # U+FFFD already present in the source text
@@ -115,6 +116,25 @@ def _strict(body: bytes, encoding: str) -> str | None:
         return body.decode(encoding)
     except (UnicodeDecodeError, LookupError):
         return None
+
+
+def cyrillic_in_words(text: str) -> tuple[int, float]:
+    """(Cyrillic letters, share of them inside runs of 3+ Cyrillic letters).
+
+    Russian read correctly is words of Cyrillic letters; French or German read as windows-1251
+    scatters single Cyrillic letters between Latin ones ("cafй").
+    """
+    total = in_words = 0
+    for run in _CYRILLIC_RUN.findall(text):
+        total += len(run)
+        if len(run) >= 3:
+            in_words += len(run)
+    return total, (in_words / total if total else 0.0)
+
+
+def _looks_russian(text: str) -> bool:
+    letters, share = cyrillic_in_words(text)
+    return letters >= 20 and share >= 0.8 and russian_score(text) >= PLAUSIBLE_RUSSIAN
 
 
 def _best_single_byte(body: bytes, candidates: tuple[str, ...]) -> tuple[str, str] | None:
@@ -201,7 +221,7 @@ def _check_clean(text: str, encoding: str) -> str:
     if replacements > MAX_SOURCE_REPLACEMENTS:
         raise QuarantineError(f"{replacements} replacement characters in {encoding} text")
     controls = len(_CONTROL.findall(text))
-    if controls > max(2, MAX_CONTROL_FRACTION * len(text)):
+    if controls > max(10, MAX_CONTROL_FRACTION * len(text)):
         raise QuarantineError(f"{controls} control characters in {len(text)} chars decoded as {encoding}")
     return text
 
@@ -264,6 +284,11 @@ def decode_html(body: bytes, headers: Mapping[str, str]) -> str:
                 best = _best_single_byte(body, (declared, *SINGLE_BYTE_CYRILLIC))
                 if best is not None and russian_score(best[1]) > russian_score(text) + 0.5:
                     declared, text = best
+            else:
+                # Old servers label everything ISO-8859-1; Russian bytes then come out as "Ïðåçèäåíò".
+                best = _best_single_byte(body, SINGLE_BYTE_CYRILLIC)
+                if best is not None and _looks_russian(best[1]):
+                    declared, text = best
             return _check_clean(_check_plausible(repair_mojibake(text), declared), declared)
 
     text = _utf8_patched(body)
@@ -274,4 +299,10 @@ def decode_html(body: bytes, headers: Mapping[str, str]) -> str:
     if best is None:
         raise QuarantineError("not UTF-8 and not decodable as windows-1251 or KOI8-R")
     encoding, text = best
+    letters, share = cyrillic_in_words(text)
+    if letters and share < 0.5:
+        # Scattered single Cyrillic letters: a Western page without a charset, not Russian.
+        western = _strict(body, "cp1252")
+        if western is not None:
+            encoding, text = "cp1252", western
     return _check_clean(_check_plausible(repair_mojibake(text), encoding), encoding)

@@ -212,6 +212,8 @@ def _exchange_mapped(target: _Target, addresses: list[str], headers: list[tuple[
 
 
 def _raise_for_status(status: int, headers: dict[str, str], url: str) -> None:
+    if status < 200:  # 101 Switching Protocols and friends: nothing a page fetch can use
+        raise PermanentError(f"HTTP {status} from {url}", status=status)
     if status == 429 or status >= 500 or status == 408:
         raise TransientError(f"HTTP {status} from {url}", status=status,
                              retry_after_s=parse_retry_after(headers.get("retry-after")))
@@ -230,7 +232,11 @@ def fetch_url(url: str, *, settings: Settings, etag: str | None = None, last_mod
     while True:
         target = _parse_target(current)
         # Resolved once per hop, checked, then pinned: the connection goes to exactly these addresses.
-        addresses = resolve_checked(target.host, target.port, settings.allow_private_hosts)
+        try:
+            addresses = resolve_checked(target.host, target.port, settings.allow_private_hosts,
+                                        timeout_s=min(settings.connect_timeout_s, deadline - time.monotonic()))
+        except TimeoutError as exc:
+            raise TransientError(str(exc)) from exc
         headers = _request_headers(target, settings, etag, last_modified, accept)
         status, response_headers, body = _exchange_mapped(
             target, addresses, headers, settings=settings, deadline=deadline, limit=limit

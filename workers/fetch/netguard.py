@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 from collections.abc import Iterable
+from typing import Any
 
 from workers.errors import PermanentError
 
@@ -60,16 +62,41 @@ def _parse(address: str) -> IPAddress:
     return ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone id
 
 
-def resolve_checked(host: str, port: int, allow: Iterable[str] = ()) -> list[str]:
+def _getaddrinfo(host: str, port: int, timeout_s: float | None) -> list[Any]:
+    """getaddrinfo, given up on after `timeout_s` (the C resolver has no timeout of its own we control)."""
+    if timeout_s is None:
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["infos"] = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+        except BaseException as exc:  # handed to the caller's thread below
+            box["error"] = exc
+
+    # A daemon thread: a resolver stuck past the timeout is abandoned, not waited for at exit.
+    worker = threading.Thread(target=run, name=f"resolve {host}", daemon=True)
+    worker.start()
+    worker.join(max(timeout_s, 0.0))
+    if worker.is_alive():
+        raise TimeoutError(f"resolving {host!r} took longer than {timeout_s:.1f}s")
+    if "error" in box:
+        raise box["error"]
+    infos: list[Any] = box["infos"]
+    return infos
+
+
+def resolve_checked(host: str, port: int, allow: Iterable[str] = (), *, timeout_s: float | None = None) -> list[str]:
     """Resolve `host` once and return its addresses as strings, each one checked.
 
     Any non-global address in the answer refuses the whole host, so a DNS answer that mixes a
     public and a private address cannot steer us to the private one. A host or address named in
-    `allow` (tests and the demo allow 127.0.0.1) skips the check.
+    `allow` (tests and the demo allow 127.0.0.1) skips the check. A resolver slower than
+    `timeout_s` raises TimeoutError (the caller treats it as transient).
     """
     allowed = {a.strip().lower().strip("[]") for a in allow}
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+        infos = _getaddrinfo(host, port, timeout_s)
     except (socket.gaierror, UnicodeError) as exc:
         # A name that does not resolve today may resolve tomorrow, but retrying costs little and
         # a feed with a dead domain is recorded by the caller after max_attempts.
