@@ -63,11 +63,14 @@ _SOCIAL = (
     r"(?:facebook|twitter|telegram|whatsapp|вконтакте|vk|одноклассники|ok|instagram|x|youtube|tiktok|"
     r"weibo|wechat|viber|e-?mail|почта|мой\s+мир|livejournal|ссылкой)"
 )
+_CHANNEL = r"telegram|телеграм|соцсет|канал|instagram|инстаграм|whatsapp|вконтакте|facebook|youtube|tiktok|dzen|дзен"
 # Prompts to share, subscribe or report typos.
 _PROMPT = re.compile(
     rf"^(?:(?:поделиться|share(?:\s+this)?)(?:\s*:|\s+в)?(?:\s*[,|/]?\s*{_SOCIAL})*|tweet|подписаться|"
-    r"подписывайтесь\s+на\s+.{0,80}|подпишитесь\s+на\s+.{0,80}|следите\s+за\s+.{0,60}\s+в\s+.{0,60}|"
-    r"читайте\s+нас\s+в\s+.{0,60}|присоединяйтесь\s+к\s+.{0,80}|"
+    r"подписывайтесь\s+на\s+.{0,80}|подпишитесь\s+на\s+.{0,80}|"
+    # these two also start ordinary quoted appeals, so they must name a channel
+    rf"(?:следите\s+за|присоединяйтесь\s+к)\s+.{{0,60}}(?:{_CHANNEL}).{{0,40}}|"
+    r"читайте\s+нас\s+в\s+.{0,60}|"
     r"нашли\s+ошибку\??.{0,120}|если\s+вы\s+нашли\s+ошибку.{0,160}|"
     rf"{_SOCIAL}(?:\s*[,|/]?\s*{_SOCIAL})*|"
     r"теги\s*:.{0,200}|метки\s*:.{0,200}|реклама)\s*[.!]?$",
