@@ -110,3 +110,18 @@ def test_deep_nesting_is_quarantined() -> None:
     nest = "<div>" * 5000 + "x" + "</div>" * 5000
     with pytest.raises(QuarantineError, match="nested"):
         clean_html(page().replace("<main>", "<main>" + nest), url="https://a.example.kz/x")
+
+
+def test_oversized_raw_input_is_refused_before_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    from workers.clean import decoding, html
+    from workers.settings import Settings
+
+    monkeypatch.setattr(html, "get_settings", lambda: Settings(max_html_bytes=10_000))
+
+    def never(*_a: object, **_k: object) -> str:
+        raise AssertionError("an oversized page must not be decoded")
+
+    monkeypatch.setattr(html, "decode_page", never)
+    assert decoding.decode_page is not never
+    with pytest.raises(QuarantineError, match="too large"):
+        clean_html(b"<html><body>" + b"<p>x</p>" * 5000, url="https://a.example.kz/x")

@@ -15,13 +15,16 @@ import trafilatura
 from workers.clean.decoding import decode_page
 from workers.clean.guard import bound_html
 from workers.clean.text import TITLE_MAX_CHARS, dateline_date, finish, normalise_lines, strip_boilerplate
-from workers.errors import PermanentError
+from workers.errors import PermanentError, QuarantineError
 from workers.feeds.canonical import canonical_from_html, canonicalize
 from workers.models import CleanDoc
 from workers.settings import get_settings
 
 # favor_precision: measured on the article-extraction benchmark (bench/clean_quality.py).
 FAVOR_PRECISION = False
+# Raw input beyond this multiple of max_html_bytes is refused before decoding: even scripts and inline
+# images do not make a news page that large, and every later step is linear in it.
+RAW_SIZE_FACTOR = 3
 # Below this many letters what trafilatura found is a menu or a caption, not an article (the shortest
 # press releases, one sentence on a phone call, have about 50).
 MIN_TEXT_LETTERS = 25
@@ -39,11 +42,14 @@ _LANG_ATTR = re.compile(r"<html\b[^>]{0,500}?\blang\s*=\s*[\"']?([a-zA-Z]{2})", 
 
 
 def clean_html(body: bytes | str, *, url: str | None = None, headers: Mapping[str, str] | None = None) -> CleanDoc:
+    """Raise PermanentError for non-HTML or empty pages, QuarantineError for hostile or undecodable ones."""
     settings = get_settings()
     headers = {k.lower(): v for k, v in (headers or {}).items()}
     ctype = headers.get("content-type", "").lower()
     if ctype.startswith(_NOT_HTML_TYPES):
         raise PermanentError(f"not HTML: content-type {ctype}")
+    if len(body) > RAW_SIZE_FACTOR * settings.max_html_bytes:
+        raise QuarantineError(f"page too large: {len(body)} bytes/chars before any parsing")
     if isinstance(body, bytes | bytearray):
         if body[:5] == b"%PDF-":
             raise PermanentError("not HTML: a PDF document")
