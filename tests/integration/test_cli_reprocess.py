@@ -230,3 +230,30 @@ def test_wait_exits_non_zero_when_an_article_fails(
     assert "0 done, 1 failed, 0 quarantined" in out
     row = db.execute("SELECT stage, state, last_error_stage FROM articles WHERE id = %s", (article_id,)).fetchone()
     assert (row["stage"], row["state"], row["last_error_stage"]) == ("analyse", "failed", "analyse")
+
+
+@pytest.mark.parametrize(("answer", "code", "state"), [("n", 1, "failed"), ("y", 0, "queued")])
+def test_on_a_terminal_it_asks_first(corpus: dict[str, int], db: Any, clean_redis: Any, answer: str, code: int,
+                                     state: str) -> None:
+    import pty
+    import subprocess
+    import sys
+
+    # Given stdin is a terminal (a pseudo-terminal driven by this test)
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "workers.cli.main", "reprocess", "--stage", "fetch",
+                             "--article", str(corpus["a1"])], stdin=follower, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=ROOT, env=os.environ.copy())
+    os.close(follower)
+    os.write(leader, f"{answer}\n".encode())
+    try:
+        out, err = proc.communicate(timeout=60)
+    finally:
+        os.close(leader)
+
+    # Expect the question, then the answer obeyed
+    assert "1 article selected for re-fetch" in out.decode()
+    assert "Reprocess 1 article from fetch?" in err.decode()
+    assert proc.returncode == code, err.decode()
+    assert db.execute("SELECT state FROM articles WHERE id = %s", (corpus["a1"],)).fetchone()["state"] == state
+    assert len(_reprocess_messages(clean_redis)) == (1 if answer == "y" else 0)

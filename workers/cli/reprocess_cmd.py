@@ -115,6 +115,10 @@ def wait_for(conn: Any, ids: Sequence[int], console: Console) -> dict[str, int]:
             time.sleep(POLL_S)
 
 
+def _articles(n: int) -> str:
+    return f"{n} article" if n == 1 else f"{n} articles"
+
+
 def _day(value: datetime | None) -> date | None:
     return value.date() if value else None
 
@@ -169,15 +173,15 @@ def reprocess(
             if as_json:
                 print(json.dumps({**report, "ids": ids}))
             else:
-                print(f"{len(ids)} articles selected for re-{stage.value}" + (" (dry run)" if dry_run else ""))
+                print(f"{_articles(len(ids))} selected for re-{stage.value}" + (" (dry run)" if dry_run else ""))
             return 0
         if not as_json:
-            print(f"{len(ids)} articles selected for re-{stage.value}")
+            print(f"{_articles(len(ids))} selected for re-{stage.value}")
         if not yes:
             if not sys.stdin.isatty():
-                raise UsageError(f"refusing to reprocess {len(ids)} articles without --yes "
+                raise UsageError(f"refusing to reprocess {_articles(len(ids))} without --yes "
                                  "(stdin is not a terminal to confirm on)")
-            if not typer.confirm(f"Reprocess {len(ids)} articles from {stage.value}?", err=True):
+            if not typer.confirm(f"Reprocess {_articles(len(ids))} from {stage.value}?", err=True):
                 err.print("nothing changed")
                 return 1
         report["enqueued"] = requeue(conn, stage, ids)
