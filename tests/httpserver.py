@@ -8,6 +8,8 @@
         url = srv.url("/a")
         ... srv.requests  # list[LoggedRequest], in arrival order
 
+`ScriptedServer(tls=server_ssl_context)` serves https instead (base_url then starts with https://).
+
 Route fields: status, headers, body, delay_s (before the status line), trickle_s (pause between
 body chunks of `chunk_bytes`), abort (close the socket without answering), content_length
 (override or None to omit; omitted means the body ends when the connection closes).
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -107,15 +110,19 @@ class _Server(ThreadingHTTPServer):
 class ScriptedServer:
     """Serves `routes` on 127.0.0.1:<free port> from a background thread until closed."""
 
-    def __init__(self, routes: Mapping[str, RouteSpec] | None = None):
+    def __init__(self, routes: Mapping[str, RouteSpec] | None = None, *, tls: ssl.SSLContext | None = None):
         self._routes: dict[str, RouteSpec] = dict(routes or {})
         self._served: dict[str, int] = {}
         self._lock = threading.Lock()
         self.requests: list[LoggedRequest] = []
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.owner = self
+        if tls is not None:
+            # The handshake runs in the handler thread (first read), so a stalled client blocks no one.
+            self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True,
+                                                 do_handshake_on_connect=False)
         self.port: int = self._httpd.server_address[1]
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.base_url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         daemon=True)
         self._thread.start()

@@ -202,13 +202,24 @@ def _exchange_mapped(target: _Target, addresses: list[str], headers: list[tuple[
     except httpcore.TimeoutException as exc:
         raise TransientError(f"{where}: timeout ({type(exc).__name__})") from exc
     except httpcore.ConnectError as exc:
-        if isinstance(exc.__cause__, ssl.SSLCertVerificationError):
+        if _caused_by(exc, ssl.SSLCertVerificationError):
             raise PermanentError(f"{where}: TLS certificate refused: {exc}") from exc
         raise TransientError(f"{where}: connection failed: {exc}") from exc
     except (httpcore.NetworkError, httpcore.RemoteProtocolError) as exc:
         raise TransientError(f"{where}: {type(exc).__name__}: {exc}") from exc
     except (httpcore.LocalProtocolError, httpcore.UnsupportedProtocol) as exc:
         raise PermanentError(f"{where}: {type(exc).__name__}: {exc}") from exc
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    seen: BaseException | None = exc
+    for _ in range(10):  # causes and contexts, not an endless loop on a cyclic chain
+        if seen is None:
+            return False
+        if isinstance(seen, kind):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _raise_for_status(status: int, headers: dict[str, str], url: str) -> None:
