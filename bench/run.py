@@ -1,0 +1,609 @@
+"""Bench: Silkwire end to end against the limit of its own libraries, side by side in one run.
+
+    .venv/bin/python bench/run.py            # N=2000 articles, scaling at 4N
+    .venv/bin/python bench/run.py --quick    # N=200, scaling at 800: a few minutes
+
+Phases: limit (analyse_html in a loop, one process), pipeline (beat tick → Postgres with the compose
+worker layout, fresh database), reprocess (`silkwire reprocess --stage extract`), latency at half the
+measured capacity, resources (peak RSS, database bytes, Redis memory), scaling (N vs 4N).
+Prints one table with PASS/MISS per target and writes bench/results/<date>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench._monitor import Monitor, children, wait_idle  # noqa: E402
+from bench.corpus import Corpus, CorpusUnavailable  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+LOGS = RESULTS / "logs"  # ignored by git, like the results
+VENV_BIN = Path(sys.executable).parent
+BENCH_DB = "silkwire_bench"
+# Every page is on 127.0.0.1:PORT, one "host" for the per-host gate: politeness is switched off
+# for the benchmark (it measures the machine, not the delay we owe a press service).
+HOST_MIN_DELAY_S = "0"
+HOST_MAX_CONCURRENCY = "64"
+LAYOUT = {"io": ["-Q", "feeds,fetch", "-c", "4"], "nlp": ["-Q", "nlp,reprocess", "-c", "2", "-O", "fair"]}
+TARGETS = {"pipeline_ratio": 0.85, "reprocess_ratio": 0.90, "latency_p95_s": 5.0, "nlp_rss_mb": 400.0}
+TABLES_SQL = "SELECT sum(pg_total_relation_size(relid))::bigint AS bytes FROM pg_stat_user_tables"
+
+
+def log(msg: str) -> None:
+    print(f"[{datetime.now(UTC):%H:%M:%S}] {msg}", flush=True)
+
+
+def loadavg() -> float:
+    return os.getloadavg()[0]
+
+
+# -- 1. limit ---------------------------------------------------------------------------------------
+
+
+def measure_limit(corpus: Corpus, pages: int, warm: int = 5) -> dict[str, Any]:
+    """analyse_html over `pages` corpus pages in this process: no queue, no database."""
+    from workers.extract import warm_up
+    from workers.pipeline import analyse_html
+
+    t = time.perf_counter()
+    warm_up()
+    warm_s = time.perf_counter() - t
+    docs = [(corpus.page(a), f"http://127.0.0.1{a.path}") for a in map(corpus.article, range(pages + warm))]
+    for body, url in docs[:warm]:
+        analyse_html(body, url=url)
+    load0 = loadavg()
+    w0, c0 = time.perf_counter(), time.process_time()
+    relevant = 0
+    for body, url in docs[warm:]:
+        relevant += bool(analyse_html(body, url=url).result["kz_cn"]["relevant"])
+    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+    return {"pages": pages, "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+            "docs_per_s": round(pages / wall, 3), "docs_per_cpu_s": round(pages / cpu, 3),
+            "ms_per_doc_cpu": round(1000 * cpu / pages, 1), "warm_up_s": round(warm_s, 2),
+            "relevant": relevant, "loadavg_before": round(load0, 2), "loadavg_after": round(loadavg(), 2),
+            "page_bytes_median": statistics.median(len(b) for b, _ in docs)}
+
+
+# -- system under test -------------------------------------------------------------------------------
+
+
+class System:
+    """A fresh database, the bench server, the compose worker layout and a Celery client."""
+
+    def __init__(self, corpus: Corpus, tag: str) -> None:
+        import psycopg.conninfo
+
+        from workers.settings import get_settings
+
+        base = get_settings()
+        self.corpus, self.tag = corpus, tag
+        self.dsn = psycopg.conninfo.make_conninfo(base.database_url, dbname=BENCH_DB)
+        self.prefix = f"silkwire-bench-{uuid.uuid4().hex[:8]}:"
+        self.settings = base.model_copy(update={
+            "database_url": self.dsn, "key_prefix": self.prefix, "allow_private_hosts": ["127.0.0.1"],
+            "host_min_delay_s": float(HOST_MIN_DELAY_S), "host_max_concurrency": int(HOST_MAX_CONCURRENCY),
+            "log_json": False,
+        })
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("CELERY_")}
+        self.env.update({
+            "SILKWIRE_DATABASE_URL": self.dsn, "SILKWIRE_KEY_PREFIX": self.prefix,
+            "SILKWIRE_ALLOW_PRIVATE_HOSTS": '["127.0.0.1"]', "SILKWIRE_HOST_MIN_DELAY_S": HOST_MIN_DELAY_S,
+            "SILKWIRE_HOST_MAX_CONCURRENCY": HOST_MAX_CONCURRENCY, "SILKWIRE_LOG_JSON": "false",
+        })
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    def __enter__(self) -> System:
+        import psycopg
+        import redis
+        from psycopg.rows import dict_row
+
+        from bench._server import BenchServer
+        from workers.cli.demo_cmd import _reset_database
+        from workers.tasks.app import make_app
+
+        _reset_database(self.dsn)
+        self.server = BenchServer(self.corpus).__enter__()
+        self.conn = psycopg.connect(self.dsn, autocommit=True, row_factory=dict_row)
+        self.app = make_app(self.settings)
+        self.redis = redis.Redis.from_url(self.settings.redis_url)
+        self.feed_ids = [self.add_feed(f"bench-{f:03d}", self.server.url(self.corpus.feed_path(f)))
+                         for f in range(self.corpus.m)]
+        self.start_workers()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop_workers()
+        self.server.__exit__(None, None, None)
+        self.conn.close()
+        for key in self.redis.scan_iter(match=f"{self.prefix}*", count=1000):
+            self.redis.delete(key)
+        self.redis.close()
+
+    def add_feed(self, name: str, url: str) -> int:
+        from workers.db import fetch_one
+
+        with self.conn.transaction():
+            source = fetch_one(self.conn, "upsert_source", {"name": f"bench:{name}", "country": "KZ",
+                                                            "category": "government"})["id"]
+            return int(fetch_one(self.conn, "upsert_feed", {
+                "source_id": source, "name": name, "url": url, "kind": "rss", "pattern": None, "language": "ru",
+                "country": "KZ", "category": "government", "enabled": True, "poll_interval_s": 3600,
+            })["id"])
+
+    def start_workers(self) -> None:
+        LOGS.mkdir(parents=True, exist_ok=True)
+        base = [sys.executable, "-m", "celery", "-A", "workers.tasks.app", "worker", "--loglevel", "WARNING",
+                "--without-mingle", "--without-gossip"]
+        for role, args in LAYOUT.items():
+            out = open(LOGS / f"worker-{role}-{self.tag}.log", "wb")  # noqa: SIM115 - lives with the worker
+            self.procs[role] = subprocess.Popen([*base, *args, "-n", f"{role}-bench-{os.getpid()}@%h"],
+                                                env=self.env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            replies = self.app.control.ping(timeout=1.0) or []
+            if len(replies) >= len(LAYOUT):
+                break
+            if any(p.poll() is not None for p in self.procs.values()):
+                raise RuntimeError(f"a worker exited at start; see {LOGS}/worker-*-{self.tag}.log")
+        else:
+            raise RuntimeError("workers did not answer ping within 120 s")
+        # Pool children warm the NLP models in worker_process_init: wait until they are idle.
+        wait_idle(children(self.procs["nlp"].pid))
+
+    def stop_workers(self) -> None:
+        for p in self.procs.values():
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in self.procs.values():
+            try:
+                p.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+    def monitor(self) -> Monitor:
+        keys = [f"{self.prefix}{q}" for q in ("feeds", "fetch", "nlp", "reprocess")]
+        return Monitor({r: p.pid for r, p in self.procs.items()}, self.redis, keys, prefix=self.prefix)
+
+    def db_now(self) -> datetime:
+        return self.conn.execute("SELECT now() AS t").fetchone()["t"]  # type: ignore[index]
+
+    def counts(self) -> dict[str, int]:
+        return dict(self.conn.execute(
+            "SELECT count(*) AS articles,"
+            " count(*) FILTER (WHERE state IN ('queued', 'pending')) AS waiting,"
+            " count(*) FILTER (WHERE state = 'done') AS done,"
+            " count(*) FILTER (WHERE state IN ('failed', 'quarantined', 'skipped')) AS failed,"
+            " (SELECT count(*) FROM feeds WHERE last_polled_at IS NULL) AS unpolled FROM articles").fetchone() or {})
+
+    def wait_done(self, expected: int, timeout_s: float) -> dict[str, int]:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            c = self.counts()
+            if c["articles"] >= expected and c["waiting"] == 0 and c["unpolled"] == 0:
+                return c
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"not done after {timeout_s:.0f} s: {c}")
+            if any(p.poll() is not None for p in self.procs.values()):
+                raise RuntimeError(f"a worker exited; see {LOGS}/worker-*-{self.tag}.log")
+            time.sleep(0.5)
+
+    def db_bytes(self) -> int:
+        return int(self.conn.execute(TABLES_SQL).fetchone()["bytes"])  # type: ignore[index]
+
+
+# -- 2. pipeline -------------------------------------------------------------------------------------
+
+
+def run_pipeline(sys_: System, timeout_s: float, profile_s: float = 0.0) -> dict[str, Any]:
+    n = sys_.corpus.n
+    profiler = None
+    with sys_.monitor() as mon:
+        t0 = sys_.db_now()
+        load0 = loadavg()
+        sys_.app.send_task("silkwire.poll_due_feeds", queue="feeds")
+        if profile_s:
+            profiler = start_profiler(sys_.procs["nlp"].pid, profile_s, sys_.tag)
+        counts = sys_.wait_done(n, timeout_s)
+    row = sys_.conn.execute(
+        "SELECT max(extracted_at) AS last, count(*) AS n FROM extractions").fetchone() or {}
+    first_poll = sys_.conn.execute("SELECT min(started_at) AS t FROM feed_fetches").fetchone()["t"]  # type: ignore[index]
+    span = (row["last"] - t0).total_seconds()
+    cpu = mon.cpu_by_role()
+    out = {
+        "articles": n, "done": counts["done"], "failed": counts["failed"], "seconds": round(span, 2),
+        "articles_per_s": round(counts["done"] / span, 3),
+        "tick_to_first_poll_s": round((first_poll - t0).total_seconds(), 3) if first_poll else None,
+        "cpu_s": {k: round(v, 1) for k, v in cpu.items()},
+        "nlp_cpu_ms_per_article": round(1000 * cpu.get("nlp-child", 0.0) / max(counts["done"], 1), 1),
+        "io_cpu_ms_per_article": round(1000 * (cpu.get("io-child", 0.0) + cpu.get("io-main", 0.0))
+                                       / max(counts["done"], 1), 1),
+        "peak_rss_mb": {k: round(v, 1) for k, v in mon.peak_rss_mb().items()},
+        "redis_used_before_mb": round(mon.redis_base / 2**20, 2),
+        "redis_peak_delta_mb": round((mon.redis_peak - mon.redis_base) / 2**20, 2),
+        "redis_after_delta_mb": round((mon.redis_last - mon.redis_base) / 2**20, 2),
+        "redis_own_keys_before_kb": round(mon.own_base / 1024, 1),
+        "redis_own_keys_peak_kb": round(mon.own_peak / 1024, 1),
+        "redis_own_keys_after_kb": round(mon.own_last / 1024, 1),
+        "queued_messages_peak": mon.queue_peak,
+        "db_bytes": sys_.db_bytes(),
+        "loadavg_before": round(load0, 2), "loadavg_after": round(loadavg(), 2),
+    }
+    out["db_bytes_per_article"] = round(out["db_bytes"] / max(counts["articles"], 1))
+    if profiler is not None:
+        out["profile"] = finish_profiler(profiler)
+    return out
+
+
+# -- 3. reprocess ------------------------------------------------------------------------------------
+
+
+def run_reprocess(sys_: System, timeout_s: float) -> dict[str, Any]:
+    cmd = [str(VENV_BIN / "silkwire"), "reprocess", "--stage", "extract", "--yes", "--wait", "--output", "json"]
+    with sys_.monitor() as mon:
+        t0 = sys_.db_now()
+        w0 = time.monotonic()
+        done = subprocess.run(cmd, env=sys_.env, cwd=ROOT, capture_output=True, timeout=timeout_s, check=False)
+        wall = time.monotonic() - w0
+    if done.returncode != 0:
+        log(f"reprocess exited {done.returncode}: {done.stderr.decode(errors='replace')[-500:]}")
+    report = json.loads(done.stdout.decode().strip().splitlines()[-1]) if done.stdout.strip() else {}
+    last = sys_.conn.execute("SELECT max(extracted_at) AS t FROM extractions").fetchone()["t"]  # type: ignore[index]
+    n = int(report.get("selected", 0))
+    span = (last - t0).total_seconds()
+    cpu = mon.cpu_by_role()
+    return {"command": " ".join(cmd[1:]), "exit": done.returncode, "articles": n, "result": report.get("result"),
+            "command_wall_s": round(wall, 2), "seconds": round(span, 2),
+            "articles_per_s": round(n / span, 3) if span > 0 else None,
+            "articles_per_s_command": round(n / wall, 3),
+            "nlp_cpu_ms_per_article": round(1000 * cpu.get("nlp-child", 0.0) / max(n, 1), 1),
+            "peak_rss_mb": {k: round(v, 1) for k, v in mon.peak_rss_mb().items()}}
+
+
+# -- 4. latency --------------------------------------------------------------------------------------
+
+
+def run_latency(sys_: System, rate: float, duration_s: float, timeout_s: float) -> dict[str, Any]:
+    """Publish entries into a live feed at `rate`/s, polling right after each; latency from the poll."""
+    live_url = sys_.server.add_live_feed("latency")
+    feed_id = sys_.add_feed("bench-live", live_url)
+    count = max(10, round(rate * duration_s))
+    start_index = 10 * sys_.corpus.n  # never a corpus article
+    published: dict[str, float] = {}
+    with sys_.monitor() as mon:
+        t0 = time.time()
+        for j in range(count):
+            due = t0 + j / rate
+            if (pause := due - time.time()) > 0:
+                time.sleep(pause)
+            url = sys_.server.publish(live_url, start_index + j)
+            published[url] = time.time()
+            sys_.app.send_task("silkwire.poll_feed", args=[feed_id], queue="feeds")
+        offered_s = time.time() - t0
+        before = sys_.counts()["articles"]
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            c = sys_.conn.execute(
+                "SELECT count(*) AS n, count(*) FILTER (WHERE state IN ('queued', 'pending')) AS waiting"
+                " FROM articles WHERE first_feed_id = %s", (feed_id,)).fetchone() or {}
+            if c["n"] >= count and c["waiting"] == 0:
+                break
+            time.sleep(0.25)
+    rows = sys_.conn.execute(
+        "SELECT a.url, extract(epoch FROM e.extracted_at - a.first_seen_at)::float8 AS from_poll,"
+        " extract(epoch FROM e.extracted_at)::float8 AS extracted"
+        " FROM articles a JOIN extractions e ON e.article_id = a.id WHERE a.first_feed_id = %s", (feed_id,)).fetchall()
+    from_poll = sorted(r["from_poll"] for r in rows)
+    from_pub = sorted(r["extracted"] - published[r["url"]] for r in rows if r["url"] in published)
+
+    def pct(xs: list[float], q: float) -> float | None:
+        return round(xs[min(len(xs) - 1, int(q * len(xs)))], 3) if xs else None
+
+    return {"offered_per_s": round(rate, 3), "entries": count, "offered_over_s": round(offered_s, 1),
+            "extracted": len(rows), "articles_before_wait": before,
+            "p50_s": pct(from_poll, 0.5), "p95_s": pct(from_poll, 0.95), "max_s": pct(from_poll, 1.0),
+            "from_publish_p50_s": pct(from_pub, 0.5), "from_publish_p95_s": pct(from_pub, 0.95),
+            "peak_rss_mb": {k: round(v, 1) for k, v in mon.peak_rss_mb().items()}}
+
+
+# -- hot spots ---------------------------------------------------------------------------------------
+
+
+def start_profiler(pid: int, seconds: float, tag: str) -> tuple[subprocess.Popen[bytes], Path] | None:
+    spy = VENV_BIN / "py-spy"
+    if not spy.exists():
+        log("py-spy not in the venv: no worker profile (pip install py-spy)")
+        return None
+    out = LOGS / f"pyspy-nlp-{tag}.txt"
+    cmd = [str(spy), "record", "--pid", str(pid), "--subprocesses", "--format", "raw", "--rate", "50",
+           "--duration", str(int(seconds)), "--nonblocking", "-o", str(out)]
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE), out
+
+
+MARKERS = [  # (label, substring of a frame), first match from the leaf side wins within a stack
+    ("find_near_duplicate + upsert_document (SQL)", "store_document"),
+    ("store_extraction (SQL)", "store_extraction"),
+    ("natasha / extract", "extract_document"),
+    ("clean_html (trafilatura, lxml)", "clean_html"),
+    ("get_raw_page / begin / advance (SQL)", "analyse_article"),
+    ("extract_article (reprocess)", "extract_article"),
+]
+
+
+def finish_profiler(handle: tuple[subprocess.Popen[bytes], Path] | None) -> dict[str, Any] | None:
+    if handle is None:
+        return None
+    proc, out = handle
+    try:
+        proc.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    if not out.exists():
+        return {"error": (proc.stderr.read() if proc.stderr else b"").decode(errors="replace")[-300:]}
+    return summarise_stacks(out.read_text(errors="replace").splitlines())
+
+
+def summarise_stacks(lines: list[str], top: int = 15) -> dict[str, Any]:
+    """py-spy raw (collapsed) stacks → share of samples per stage and the top leaf functions."""
+    by_stage: Counter[str] = Counter()
+    leaves: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for line in lines:
+        stack, _, n = line.rpartition(" ")
+        if not n.isdigit():
+            continue
+        count = int(n)
+        total += count
+        frames = stack.split(";")
+        label = next((lab for lab, mark in MARKERS if any(mark in f for f in frames)), "celery / other")
+        by_stage[label] += count
+        leaves[frames[-1].split(" (")[0] + " " + frames[-1].rsplit("/", 1)[-1]] += count
+        for f in set(frames):
+            inclusive[f.split(" (")[0] + " " + f.rsplit("/", 1)[-1]] += count
+    def share(c: Counter[str]) -> list[tuple[str, float]]:
+        return [(k, round(100 * v / total, 1)) for k, v in c.most_common(top)] if total else []
+
+    return {"samples": total, "by_stage_pct": share(by_stage), "top_self_pct": share(leaves),
+            "top_inclusive_pct": share(inclusive)}
+
+
+def profile_limit(corpus: Corpus, pages: int) -> dict[str, Any]:
+    """cProfile over analyse_html (the limit loop): where a document's CPU goes, by function."""
+    import cProfile
+    import pstats
+
+    from workers.pipeline import analyse_html
+
+    docs = [(corpus.page(a), f"http://127.0.0.1{a.path}") for a in map(corpus.article, range(pages))]
+    prof = cProfile.Profile()
+    prof.enable()
+    for body, url in docs:
+        analyse_html(body, url=url)
+    prof.disable()
+    st = pstats.Stats(prof)
+    total = st.total_tt  # type: ignore[attr-defined]
+    rows = []
+    for (file, line, func), (_cc, _nc, tt, ct, _callers) in st.stats.items():  # type: ignore[attr-defined]
+        rows.append((ct, tt, f"{func} {Path(file).parent.name}/{Path(file).name}:{line}"))
+    cumulative = [(name, round(1000 * ct / pages, 1)) for ct, _tt, name in sorted(rows, reverse=True)[:40]]
+    own = [(name, round(1000 * tt / pages, 1)) for _ct, tt, name in sorted(rows, key=lambda r: -r[1])[:20]]
+    return {"pages": pages, "ms_per_doc_profiled": round(1000 * total / pages, 1),
+            "cumulative_ms_per_doc": cumulative, "self_ms_per_doc": own}
+
+
+# -- the run -----------------------------------------------------------------------------------------
+
+
+def services_missing() -> list[str]:
+    from workers.cli.demo_cmd import _services_ok
+    from workers.settings import get_settings
+
+    return _services_ok(get_settings())
+
+
+def versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for pkg in ("silkwire", "celery", "kombu", "redis", "psycopg", "trafilatura", "lxml", "natasha", "feedparser"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "?"
+    from workers import versions as v
+
+    out.update({k.lower(): str(getattr(v, k)) for k in dir(v) if k.endswith("_VERSION")})
+    with contextlib.suppress(OSError):
+        out["git"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                    text=True, check=False).stdout.strip()
+    return out
+
+
+def machine() -> dict[str, Any]:
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor())
+    mem = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                   if line.startswith("MemTotal"))) // 1024
+    pg = redis_v = "?"
+    try:
+        import psycopg
+        import redis
+
+        from workers.settings import get_settings
+
+        s = get_settings()
+        with psycopg.connect(s.database_url.rsplit("/", 1)[0] + "/postgres") as c:
+            pg = str(c.execute("SHOW server_version").fetchone()[0])  # type: ignore[index]
+        redis_v = str(redis.Redis.from_url(s.redis_url).info("server")["redis_version"])
+    except Exception as exc:  # versions are informative only
+        pg = redis_v = f"? ({exc})"
+    return {"cpu": model, "cores": os.cpu_count(), "mem_mb": mem, "kernel": platform.release(),
+            "postgres": pg, "redis": redis_v}
+
+
+def verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("PASS" if ok else "MISS")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Silkwire end-to-end benchmark")
+    ap.add_argument("--quick", action="store_true", help="N=200 (scaling at 800): a few minutes")
+    ap.add_argument("--articles", type=int, help="N (default 2000, quick 200)")
+    ap.add_argument("--feeds", type=int, default=20)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--limit-pages", type=int, help="pages in the limit loop (default min(N, 300))")
+    ap.add_argument("--latency-s", type=float, help="seconds of offered load (default 60, quick 30)")
+    ap.add_argument("--no-scale", action="store_true", help="skip the 4N scaling run")
+    ap.add_argument("--profile", action="store_true", help="cProfile the limit loop and py-spy the NLP worker")
+    ap.add_argument("--timeout", type=float, default=3600.0, help="per phase")
+    args = ap.parse_args(argv)
+    n = args.articles or (200 if args.quick else 2000)
+    limit_pages = args.limit_pages or min(n, 300)
+    latency_s = args.latency_s or (30.0 if args.quick else 60.0)
+
+    try:
+        corpus = Corpus(n, args.feeds, args.seed)
+        corpus.chromes  # noqa: B018 - fail early when ../shared is absent
+    except CorpusUnavailable as exc:
+        print(f"bench skipped: {exc}")
+        return 0
+    missing = services_missing()
+    if missing:
+        print("bench skipped: " + "; ".join(missing) + " (start them with ./scripts/services.sh)")
+        return 0
+    cores = os.cpu_count() or 1
+    result: dict[str, Any] = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
+                              "versions": versions(), "n": n, "feeds": args.feeds, "seed": args.seed,
+                              "quick": args.quick, "cores": cores,
+                              "politeness": {"SILKWIRE_HOST_MIN_DELAY_S": HOST_MIN_DELAY_S,
+                                             "SILKWIRE_HOST_MAX_CONCURRENCY": HOST_MAX_CONCURRENCY},
+                              "layout": {k: " ".join(v) for k, v in LAYOUT.items()}}
+    log(f"limit: analyse_html over {limit_pages} pages in one process")
+    lim = result["limit"] = measure_limit(corpus, limit_pages)
+    capacity_limit = cores * lim["docs_per_s"]
+    log(f"  {lim['docs_per_s']} docs/s wall, {lim['docs_per_cpu_s']} docs per CPU-second "
+        f"(load {lim['loadavg_before']}→{lim['loadavg_after']})")
+    if args.profile:
+        log("  profiling the limit loop (cProfile)")
+        result["limit_profile"] = profile_limit(corpus, min(limit_pages, 60))
+
+    log(f"pipeline: N={n} through {args.feeds} feeds, fresh database {BENCH_DB}")
+    with System(corpus, f"n{n}") as sut:
+        pipe = result["pipeline"] = run_pipeline(sut, args.timeout, profile_s=30.0 if args.profile else 0.0)
+        pipe["ratio"] = round(pipe["articles_per_s"] / capacity_limit, 3)
+        log(f"  {pipe['articles_per_s']} articles/s ({pipe['done']} done, {pipe['failed']} failed) "
+            f"ratio {pipe['ratio']}")
+        log("reprocess: silkwire reprocess --stage extract --yes --wait")
+        rep = result["reprocess"] = run_reprocess(sut, args.timeout)
+        if rep["articles_per_s"]:
+            rep["ratio"] = round(rep["articles_per_s"] / capacity_limit, 3)
+        log(f"  {rep['articles_per_s']} articles/s ratio {rep.get('ratio')}")
+        rate = pipe["articles_per_s"] / 2
+        log(f"latency: {rate:.2f} entries/s for {latency_s:.0f} s")
+        lat = result["latency"] = run_latency(sut, rate, latency_s, args.timeout)
+        log(f"  p50 {lat['p50_s']} s, p95 {lat['p95_s']} s")
+        result["db_bytes_by_table"] = {r["relname"]: int(r["b"]) for r in sut.conn.execute(
+            "SELECT relname, pg_total_relation_size(relid) AS b FROM pg_stat_user_tables ORDER BY 2 DESC")}
+    scale: dict[str, Any] = {}
+    if not args.no_scale:
+        big = Corpus(4 * n, args.feeds, args.seed, chromes=corpus.chromes)
+        log(f"scaling: pipeline at 4N={4 * n}")
+        with System(big, f"n{4 * n}") as sut:
+            scale = result["scaling"] = run_pipeline(sut, args.timeout)
+        scale["ratio"] = round(scale["articles_per_s"] / capacity_limit, 3)
+        log(f"  {scale['articles_per_s']} articles/s ratio {scale['ratio']}")
+
+    nlp_rss = max([v for k, v in pipe["peak_rss_mb"].items() if k == "nlp-child"]
+                  + [v for k, v in result["reprocess"]["peak_rss_mb"].items() if k == "nlp-child"]
+                  + [v for k, v in lat["peak_rss_mb"].items() if k == "nlp-child"] + [0.0])
+    runs = [pipe] + ([scale] if scale else [])
+    # Bounded: our keys (queues, unacked, politeness) drain back to where they started, and the peak is
+    # small (it holds the fetch messages of one poll burst, so it does grow with N; see README).
+    redis_ok = all(r["redis_own_keys_after_kb"] - r["redis_own_keys_before_kb"] < 1024
+                   and r["redis_own_keys_peak_kb"] < 256 * 1024 for r in runs)
+    result["targets"] = {
+        "pipeline": [pipe["ratio"], TARGETS["pipeline_ratio"], verdict(pipe["ratio"] >= TARGETS["pipeline_ratio"])],
+        "reprocess": [rep.get("ratio"), TARGETS["reprocess_ratio"],
+                      verdict(rep.get("ratio") is not None and rep["ratio"] >= TARGETS["reprocess_ratio"])],
+        "latency_p95": [lat["p95_s"], TARGETS["latency_p95_s"],
+                        verdict(lat["p95_s"] is not None and lat["p95_s"] <= TARGETS["latency_p95_s"])],
+        "nlp_rss": [round(nlp_rss, 1), TARGETS["nlp_rss_mb"], verdict(nlp_rss <= TARGETS["nlp_rss_mb"])],
+        "redis_bounded": [max(r["redis_own_keys_peak_kb"] for r in runs), "KB peak; drains, peak < 256 MB",
+                          verdict(redis_ok)],
+    }
+    print_table(result, capacity_limit)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"{datetime.now(UTC):%Y-%m-%d}{'-quick' if args.quick else ''}.json"
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    print(f"results: {out.relative_to(ROOT)}")
+    return 0
+
+
+def print_table(r: dict[str, Any], capacity_limit: float) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    lim, pipe, rep, lat = r["limit"], r["pipeline"], r["reprocess"], r["latency"]
+    m = r["machine"]
+    t = Table(title=f"Silkwire bench {r['date']} — {m['cores']} cores {m['cpu']}, N={r['n']}, {r['feeds']} feeds; "
+                    f"politeness off (host delay {HOST_MIN_DELAY_S} s, {HOST_MAX_CONCURRENCY} per host: "
+                    "every page is on 127.0.0.1)")
+    for col, just in (("measure", "left"), ("value", "right"), ("target", "right"), ("", "left")):
+        t.add_column(col, justify=just)  # type: ignore[arg-type]
+    tg = r["targets"]
+    t.add_row("limit: analyse_html, 1 process", f"{lim['docs_per_s']} docs/s/core "
+              f"({lim['ms_per_doc_cpu']} ms CPU/doc)", "", "")
+    t.add_row(f"  2 × limit ({r['cores']} cores)", f"{capacity_limit:.2f} docs/s", "", "")
+    t.add_row("pipeline: tick → Postgres", f"{pipe['articles_per_s']} art/s ({pipe['seconds']} s)",
+              f"≥ {TARGETS['pipeline_ratio']} × 2×limit", "")
+    t.add_row("  ratio to 2 × limit", str(pipe["ratio"]), "", tg["pipeline"][2])
+    t.add_row("reprocess --stage extract", f"{rep['articles_per_s']} art/s ({rep['seconds']} s)",
+              f"≥ {TARGETS['reprocess_ratio']} × 2×limit", "")
+    t.add_row("  ratio to 2 × limit", str(rep.get("ratio")), "", tg["reprocess"][2])
+    t.add_row(f"latency at {lat['offered_per_s']} entries/s (½ capacity)",
+              f"p50 {lat['p50_s']} s, p95 {lat['p95_s']} s", f"p95 ≤ {TARGETS['latency_p95_s']} s",
+              tg["latency_p95"][2])
+    for role, mb in sorted(pipe["peak_rss_mb"].items()):
+        t.add_row(f"peak RSS {role}", f"{mb} MB", f"≤ {TARGETS['nlp_rss_mb']:.0f} MB" if role == "nlp-child" else "",
+                  tg["nlp_rss"][2] if role == "nlp-child" else "")
+    t.add_row("database bytes / article", f"{pipe['db_bytes_per_article']:,}", "", "")
+    t.add_row("Redis: our keys at peak / after", f"{pipe['redis_own_keys_peak_kb']:,} KB / "
+              f"{pipe['redis_own_keys_after_kb']:,} KB ({pipe['queued_messages_peak']} msgs queued at peak)",
+              "bounded", tg["redis_bounded"][2])
+    t.add_row("Redis used_memory peak (whole server)", f"+{pipe['redis_peak_delta_mb']} MB over "
+              f"{pipe['redis_used_before_mb']} MB", "", "")
+    t.add_row("CPU ms per article: limit / pipeline", f"{lim['ms_per_doc_cpu']} / nlp "
+              f"{pipe['nlp_cpu_ms_per_article']} + io {pipe['io_cpu_ms_per_article']}", "", "")
+    t.add_row("CPU ms per article: reprocess (nlp)", str(rep["nlp_cpu_ms_per_article"]), "", "")
+    t.add_row("load average during limit / pipeline", f"{lim['loadavg_before']}→{lim['loadavg_after']} / "
+              f"{pipe['loadavg_before']}→{pipe['loadavg_after']}", "", "")
+    if sc := r.get("scaling"):
+        for label, run in ((f"N={r['n']}", pipe), (f"4N={4 * r['n']}", sc)):
+            t.add_row(f"scaling {label}: per article",
+                      f"{1000 * run['seconds'] / run['done']:.0f} ms wall, nlp {run['nlp_cpu_ms_per_article']} ms CPU, "
+                      f"{run['db_bytes_per_article']:,} DB bytes, "
+                      f"{run['redis_own_keys_peak_kb'] / max(run['articles'], 1):.2f} KB Redis peak", "", "")
+    Console().print(t)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
