@@ -178,3 +178,25 @@ def test_prefix_search_reaches_other_word_forms(stored: dict[str, int], capsys: 
     assert "«налоговых»" in hits[0]["snippet"]
     # operators typed by the user are plain characters under --prefix, never tsquery syntax
     assert _search(capsys, "--prefix", "налог|!(") == _search(capsys, "--prefix", "налог")
+
+
+def test_search_narrowed_by_extracted_results(stored: dict[str, int], db: Any,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    add_extraction(db, stored["putin"], result(relevant=False, persons=[{**PUTIN, "mentions": 2}], events=[
+        {"type": "phone_call", "status": "occurred", "date": "2026-10-14", "participants": [TOKAYEV, PUTIN],
+         "evidence": _evidence("телефонный разговор")}]))
+    add_extraction(db, stored["talks"], result(persons=[{**XI, "mentions": 1}], events=[
+        {"type": "talks", "status": "occurred", "participants": [TOKAYEV, XI], "evidence": _evidence("переговоры")}],
+        agreements=[{"kind": "memorandum", "status": "signed", "parties": [MINTRANS_KZ, MINTRANS_CN],
+                     "evidence": _evidence("меморандум")}]))
+
+    def ids(*args: str) -> list[int]:
+        return [h["article_id"] for h in _search(capsys, "Токаев", *args)]
+
+    assert ids("--countries", "KZ,RU") == [stored["putin"]]
+    assert ids("--countries", "CN") == [stored["talks"]]
+    assert ids("--type", "memorandum") == [stored["talks"]]
+    assert set(ids("--type", "phone_call,talks")) == {stored["talks"], stored["putin"]}
+    assert ids("--type", "signing") == []  # the talks article's signing event went with its old extraction
+    assert ids("--party", "путин") == [stored["putin"]]
+    assert ids("--party", "Цзиньпин", "--countries", "RU") == []

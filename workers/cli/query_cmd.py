@@ -188,6 +188,11 @@ def search(
     prefix: bool = typer.Option(False, "--prefix", help="Match every word as a stem prefix (налог → налоговый)."),
     since: datetime = typer.Option(None, "--since", formats=["%Y-%m-%d"], help=SINCE_HELP + " Publication day."),
     until: datetime = typer.Option(None, "--until", formats=["%Y-%m-%d"], help=UNTIL_HELP + " Publication day."),
+    countries: str = typer.Option(None, "--countries",
+                                  help="Only articles with an event or agreement involving all of these."),
+    type_: str = typer.Option(None, "--type",
+                              help="Only articles with an event of this type or an agreement of this kind."),
+    party: str = typer.Option(None, "--party", help="Only articles naming a person or body containing this."),
     relevant_only: bool = typer.Option(False, "--relevant-only", help="Only documents about Kazakhstan–China."),
     limit: int = typer.Option(20, "--limit", min=1, help="At most N documents, best first."),
     output: Output = typer.Option(Output.table, "--output", "-o", help="table, json (JSON Lines) or csv"),
@@ -199,6 +204,8 @@ def search(
       silkwire search 'Токаев "Си Цзиньпин" -Путин' --since 2026-01-01
 
       silkwire search --prefix налог льгот --relevant-only -o json
+
+      silkwire search транзит --countries KZ,CN --type memorandum --party Министерство
     """
     _check_range(since, until)
     query = " ".join(words)
@@ -207,7 +214,8 @@ def search(
         raise typer.BadParameter("the query has no words to search for", param_hint="QUERY")
     rows = _fetch("search_documents", {
         "query": text, "prefix": prefix, "since": _day(since), "until": _day(until),
-        "relevant_only": relevant_only, "limit": limit,
+        "relevant_only": relevant_only, "limit": limit, "countries": parse_countries(countries),
+        "types": parse_types(type_, EVENT_TYPES + AGREEMENT_KINDS, "--type"), "party": party or None,
     })
     columns = ["article_id", "rank", "date", "title", "url", "relevant", "snippet"]
     if output is not Output.table:

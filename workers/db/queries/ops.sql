@@ -123,7 +123,7 @@ ORDER BY date DESC NULLS LAST, g.article_id DESC, g.ord
 LIMIT %(limit)s
 
 -- search_documents --
--- Russian full-text search: rank the matches, then build snippets for the top ones only (ts_headline is costly).
+-- Russian full-text search, optionally narrowed by the article's events/agreements/entities; snippets for the top only.
 WITH q AS (
     SELECT CASE WHEN %(prefix)s THEN to_tsquery('russian', %(query)s)
                 ELSE websearch_to_tsquery('russian', %(query)s) END AS tsq
@@ -136,6 +136,16 @@ WITH q AS (
       AND (%(since)s::date IS NULL OR d.published >= %(since)s::date)
       AND (%(until)s::date IS NULL OR d.published <= %(until)s::date)
       AND (NOT %(relevant_only)s OR x.relevant)
+      AND (%(countries)s::text[] IS NULL
+           OR EXISTS (SELECT 1 FROM events e WHERE e.article_id = d.article_id AND e.countries @> %(countries)s::text[])
+           OR EXISTS (SELECT 1 FROM agreements g
+                      WHERE g.article_id = d.article_id AND g.countries @> %(countries)s::text[]))
+      AND (%(types)s::text[] IS NULL
+           OR EXISTS (SELECT 1 FROM events e WHERE e.article_id = d.article_id AND e.type = ANY(%(types)s::text[]))
+           OR EXISTS (SELECT 1 FROM agreements g WHERE g.article_id = d.article_id AND g.kind = ANY(%(types)s::text[])))
+      AND (%(party)s::text IS NULL OR EXISTS (
+               SELECT 1 FROM entities n
+               WHERE n.article_id = d.article_id AND strpos(lower(n.name), lower(%(party)s::text)) > 0))
     ORDER BY rank DESC, d.published DESC NULLS LAST, d.article_id DESC
     LIMIT %(limit)s
 )
