@@ -73,10 +73,10 @@ def worker_args(queues: str, concurrency: int, name: str, *extra: str) -> list[s
 
 @contextmanager
 def worker_process(tmp_path: Path, queues: str = "feeds,fetch,nlp,reprocess", concurrency: int = 2,
-                   extra: tuple[str, ...] = (), **env: str) -> Iterator[Proc]:
+                   extra: tuple[str, ...] = (), env: Mapping[str, str] | None = None) -> Iterator[Proc]:
     """A real `celery worker` subprocess; `env` overrides SILKWIRE_* settings for it alone."""
     name = f"it-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-    proc = Proc(worker_args(queues, concurrency, name, *extra), child_env(**env), tmp_path / f"{name}.log",
+    proc = Proc(worker_args(queues, concurrency, name, *extra), child_env(**(env or {})), tmp_path / f"{name}.log",
                 name=f"{name}@{socket.gethostname()}")
     try:
         yield proc

@@ -62,8 +62,8 @@ def test_every_battery_feed_is_parsed_or_rejected_through_the_real_task(
         feed_ids = [r["id"] for r in db.execute("SELECT id FROM feeds ORDER BY id").fetchall()]
 
         # When a feeds-only worker (no host delay: one local server plays 2,100 sites) polls each one
-        with worker_process(tmp_path, queues="feeds", concurrency=4, SILKWIRE_HOST_MIN_DELAY_S="0",
-                            SILKWIRE_HOST_MAX_CONCURRENCY="64") as worker:
+        with worker_process(tmp_path, queues="feeds", concurrency=4,
+                            env={"SILKWIRE_HOST_MIN_DELAY_S": "0", "SILKWIRE_HOST_MAX_CONCURRENCY": "64"}) as worker:
             for feed_id in feed_ids:
                 app.send_task("silkwire.poll_feed", args=[feed_id], queue="feeds")
 
