@@ -19,6 +19,7 @@ from workers.fetch.robots import Robots, parse_robots, robots_url
 # Crawl-delay is honoured up to this many seconds: beyond it a site would hold a worker's task in
 # re-queue loops for hours; we would rather fetch slowly than not at all. Caller may lower it.
 MAX_CRAWL_DELAY_S = 120.0
+PARSED_ROBOTS_KEPT = 512  # origins whose parsed robots.txt one process keeps
 
 _ACQUIRE = """
 -- KEYS[1] leases: zset token -> lease expiry; KEYS[2] next: earliest next start; KEYS[3] delay override
@@ -133,6 +134,9 @@ class RobotsCache:
         self._user_agent = user_agent
         self._gate = gate
         self._prefix = (_default_prefix() if key_prefix is None else key_prefix) + "robots:"
+        # Parsed rules per origin, reused while Redis still holds the same body (a big robots.txt
+        # would otherwise be parsed again for every page of its site).
+        self._parsed: dict[str, tuple[bytes, Robots]] = {}
 
     def rules(self, url: str) -> Robots:
         where = robots_url(url)
@@ -141,12 +145,22 @@ class RobotsCache:
         if body is None:
             body = self._fetch(where)
             self._redis.set(key, body, px=max(1, int(self._ttl_s * 1000)))
-            robots = parse_robots(body)
+            robots = self._parse(where, body)
             delay = robots.crawl_delay(self._user_agent)
             if self._gate is not None and delay is not None:
                 self._gate.set_delay(host_key(url), delay, self._ttl_s)
             return robots
-        return parse_robots(body)
+        return self._parse(where, body)
+
+    def _parse(self, where: str, body: bytes) -> Robots:
+        cached = self._parsed.get(where)
+        if cached is not None and cached[0] == body:
+            return cached[1]
+        robots = parse_robots(body)
+        if len(self._parsed) >= PARSED_ROBOTS_KEPT:
+            self._parsed.pop(next(iter(self._parsed)))  # oldest first: dicts keep insertion order
+        self._parsed[where] = (body, robots)
+        return robots
 
     def allowed(self, url: str) -> bool:
         return self.rules(url).allowed(url, self._user_agent)

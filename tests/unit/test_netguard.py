@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.httpserver import Route, ScriptedServer
-from workers.errors import PermanentError
+from workers.errors import PermanentError, TransientError
 from workers.fetch.http import fetch_url
 from workers.fetch.netguard import refusal_reason, resolve_checked
 from workers.settings import Settings
@@ -136,3 +137,27 @@ def test_unresolvable_host_is_permanent(net: Network) -> None:
     with pytest.raises(PermanentError, match="cannot resolve"):
         fetch_url("http://nonexistent.example/", settings=Settings(allow_private_hosts=[]))
     assert net.connects == []
+
+
+def test_idn_host_is_resolved_and_sent_as_punycode(net: Network) -> None:
+    with ScriptedServer({"/": Route(body=b"idn")}) as srv:
+        net.answers["xn--e1afmkfd.xn--p1ai"] = [["127.0.0.1"]]
+        resp = fetch_url(f"http://пример.рф:{srv.port}/", settings=Settings(allow_private_hosts=["127.0.0.1"]))
+        assert resp.body == b"idn"
+        assert net.lookups == ["xn--e1afmkfd.xn--p1ai"]
+        assert srv.requests[0].headers["host"] == f"xn--e1afmkfd.xn--p1ai:{srv.port}"
+
+
+def test_a_hanging_resolver_is_abandoned_at_the_connect_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    release = threading.Event()
+
+    def hang(*args: Any, **kwargs: Any) -> Any:
+        release.wait(30)
+        raise socket.gaierror(socket.EAI_AGAIN, "gave up")
+
+    monkeypatch.setattr(socket, "getaddrinfo", hang)
+    try:
+        with pytest.raises(TransientError, match="resolving"):
+            fetch_url("http://slow-dns.example/", settings=Settings(connect_timeout_s=0.2, total_deadline_s=5))
+    finally:
+        release.set()
