@@ -67,7 +67,7 @@ def add_document(db: Any, article_id: int, text: str, *, published: date | None 
 
         doc = replace(doc, published=published)
     with db.transaction():
-        store_document(db, article_id, doc)
+        store_document(db, article_id, doc, near_dup_bits=6)
 
 
 def add_extraction(db: Any, article_id: int, result: dict[str, Any]) -> None:

@@ -11,15 +11,12 @@ from workers.db.queries import QUERIES
 from workers.models import CleanDoc
 from workers.versions import CLEAN_VERSION
 
-# Reprints of one press release across outlets differ by a few words: ≤ 3 of 64 bits.
-NEAR_DUP_MAX_BITS = 3
 
-
-def store_document(conn: Connection[Any], article_id: int, doc: CleanDoc) -> int | None:
-    """Upsert the document; returns the article it is a near-duplicate of, if any."""
+def store_document(conn: Connection[Any], article_id: int, doc: CleanDoc, *, near_dup_bits: int) -> int | None:
+    """Upsert the document; returns the earliest article whose SimHash is within `near_dup_bits`, if any."""
     row = conn.execute(QUERIES["find_near_duplicate"], {
         "article_id": article_id, "content_hash": doc.content_hash, "simhash": doc.simhash,
-        "max_bits": NEAR_DUP_MAX_BITS,
+        "max_bits": near_dup_bits,
     }).fetchone()
     near = row["article_id"] if row else None
     conn.execute(QUERIES["upsert_document"], {

@@ -16,6 +16,7 @@ from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
 from psycopg.types.json import Jsonb
 
+from workers.clean.simhash import NEAR_DUPLICATE_BITS
 from workers.db import QUERIES, get_pool
 from workers.db.results import store_document, store_extraction
 from workers.errors import PermanentError, QuarantineError, StageError, TransientError
@@ -135,7 +136,7 @@ def analyse_article(self: Task, article_id: int) -> dict[str, Any]:
         log.exception("analysis crashed", extra={"article_id": article_id})
         return _fail(article_id, "analyse", exc)
     with get_pool().connection() as conn, conn.transaction():
-        near = store_document(conn, article_id, analysis.doc)
+        near = store_document(conn, article_id, analysis.doc, near_dup_bits=NEAR_DUPLICATE_BITS)
         store_extraction(conn, article_id, analysis.result)
         conn.execute(QUERIES["advance_article"], {"id": article_id, "stage": "done", "state": "done"})
     return {"relevant": analysis.result["kz_cn"]["relevant"], "near_dup_of": near,
