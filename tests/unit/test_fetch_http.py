@@ -334,3 +334,12 @@ def test_fragment_is_not_sent_and_non_ascii_path_is_encoded(srv: ScriptedServer)
     resp = fetch_url(srv.url("/новости?q=Китай#part"), settings=make_settings())
     assert resp.body == b"ok"
     assert [r.path for r in srv.requests] == [encoded]
+
+
+@pytest.mark.parametrize("coding,packed", [("gzip", gzip.compress(TEXT)), ("br", brotli.compress(TEXT))])
+def test_compressed_body_cut_before_its_end_is_transient(srv: ScriptedServer, coding: str, packed: bytes) -> None:
+    # No Content-Length: only the compressed stream's own end marker shows the body is incomplete.
+    url = srv.route("/cut", Route(body=packed[: len(packed) // 2], headers={"Content-Encoding": coding},
+                                  content_length=None))
+    with pytest.raises(TransientError, match="cut short"):
+        fetch_url(url, settings=make_settings())

@@ -20,6 +20,10 @@ class BadEncoding(Exception):
     """The body does not decode with the content-coding it claims."""
 
 
+class Truncated(Exception):
+    """The compressed stream stopped before its end marker (a cut connection, most likely)."""
+
+
 def _brotli_is_bounded() -> bool:
     # brotli >= 1.2 lets process() stop at an output limit; older versions inflate the whole
     # chunk at once (27 bytes can become 10 MB), so we do not advertise br with them.
@@ -77,6 +81,8 @@ class _Zlib:
         self._total += len(piece)
         if self._total > self._limit:
             raise TooLarge(f"decompressed body exceeds {self._limit} bytes")
+        if self._seen and not self._obj.eof:
+            raise Truncated("compressed body ends before its end marker")
         return piece
 
 
@@ -85,6 +91,7 @@ class _Brotli:
         self._obj = brotli.Decompressor()
         self._limit = limit
         self._total = 0
+        self._seen = 0
 
     def _take(self, data: bytes) -> bytes:
         try:
@@ -97,12 +104,15 @@ class _Brotli:
         return piece
 
     def feed(self, data: bytes) -> bytes:
+        self._seen += len(data)
         out = [self._take(data)]
         while not self._obj.can_accept_more_data():
             out.append(self._take(b""))
         return b"".join(out)
 
     def flush(self) -> bytes:
+        if self._seen and not self._obj.is_finished():
+            raise Truncated("brotli body ends before its end marker")
         return b""
 
 

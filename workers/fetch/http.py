@@ -19,7 +19,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 import httpcore
 
 from workers.errors import PermanentError, TransientError
-from workers.fetch.decompress import ACCEPT_ENCODING, BadEncoding, BoundedDecoder, TooLarge
+from workers.fetch.decompress import ACCEPT_ENCODING, BadEncoding, BoundedDecoder, TooLarge, Truncated
 from workers.fetch.netguard import resolve_checked
 from workers.fetch.transport import DeadlineExceeded, PinnedBackend
 from workers.models import HttpResponse
@@ -159,6 +159,8 @@ def _read_body(response: httpcore.Response, headers: dict[str, str], *, limit: i
         raise PermanentError(str(exc), status=response.status) from exc
     except BadEncoding as exc:
         raise PermanentError(f"bad {encoding} body: {exc}", status=response.status) from exc
+    except Truncated as exc:
+        raise TransientError(f"{encoding} body cut short: {exc}", status=response.status) from exc
     return b"".join(chunks)
 
 
@@ -241,6 +243,9 @@ def fetch_url(url: str, *, settings: Settings, etag: str | None = None, last_mod
     current = urldefrag(url.strip()).url
     redirects: list[tuple[int, str]] = []
     while True:
+        if time.monotonic() >= deadline:
+            raise TransientError(f"total deadline of {settings.total_deadline_s}s exceeded after "
+                                 f"{len(redirects)} redirects")
         target = _parse_target(current)
         # Resolved once per hop, checked, then pinned: the connection goes to exactly these addresses.
         try:
