@@ -48,6 +48,7 @@ class Person:
     position: str | None = None
     mentions: int = 0
     tokens: list[tuple[int, int]] = field(default_factory=list)  # token spans of mentions
+    titles: list[tuple[int, int]] = field(default_factory=list)  # of those, the ones naming a title only
     named: bool = False  # named at least once (title-only references are not listed)
 
 
@@ -329,13 +330,15 @@ def _unglue(word: str, names: set[str]) -> str | None:
 
 
 def _name_like(word: str) -> bool:
-    """A word that can be a personal name: tagged Name/Surn/Patr, or unknown to the dictionary."""
+    """False for words that cannot be a name: verbs and particles ("Читайте"), position nouns."""
     parts = [p for p in word.split("-") if p]
     if len(parts) > 1:
-        return any(_name_like(p) for p in parts)
-    if not nlp.is_known(word):
+        return not all(nlp.norm(p) in POSITION_WORDS or nlp.norm(p) == "вице" for p in parts)
+    if nlp.norm(word) in POSITION_WORDS:
+        return False
+    if not nlp.is_known(word) or nlp.has_name_tag(word):
         return True
-    return nlp.has_name_tag(word)
+    return nlp.main_pos(word) in ("NOUN", "ADJF")
 
 
 def _looks_chinese(name: str) -> bool:
@@ -385,8 +388,12 @@ def find_persons(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef]) -
                 titled.append(m)
                 covered.update(range(m.first, m.last))
             continue
-        raw.append((m.entry.name, m.first, m.last, m.entry.country, True, m.entry.position))
-        covered.update(range(m.first, m.last))
+        first, last = m.first, m.last
+        for s in a.spans:  # "В.Путин": the mention is natasha's whole span, the identity the gazetteer's
+            if s.type == "PER" and s.first <= first and last <= s.last:
+                first, last = s.first, s.last
+        raw.append((m.entry.name, first, last, m.entry.country, True, m.entry.position))
+        covered.update(range(first, last))
     for s in a.spans:
         if s.type != "PER":
             continue
@@ -439,6 +446,7 @@ def find_persons(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef]) -
             p = persons[m.entry.name] = Person(m.entry.name, m.entry.country, m.entry.position)
             order.append(m.entry.name)
         p.tokens.append((m.first, m.last))
+        p.titles.append((m.first, m.last))
     for p in persons.values():
         if not p.country and _looks_chinese(p.name):
             p.country = "CN"
@@ -517,3 +525,29 @@ def _add_roles(a: nlp.Analysis, persons: list[Person], countries: list[CountryRe
 
 def counter_countries(items: list[Actor]) -> Counter[str]:
     return Counter(x.country for x in items if x.country)
+
+
+def mention_spans(a: nlp.Analysis, ents: Entities) -> list[tuple[str, int, int]]:
+    """Character spans of named mentions as PER/LOC/ORG (for comparing with NER benchmarks)."""
+    out: list[tuple[str, int, int]] = []
+    toks = a.tokens
+    for p in ents.persons:
+        for f, la in p.tokens:
+            if (f, la) not in p.titles:
+                out.append(("PER", toks[f].start, toks[la - 1].stop))
+    person_tokens = {i for p in ents.persons for f, la in p.tokens for i in range(f, la)}
+    loc: set[tuple[int, int]] = set()
+    # a country or city inside a body's name is still a mention of it ("МИД России")
+    for c in ents.countries:
+        if not c.adjective:
+            loc.add((toks[c.first].start, toks[c.last - 1].stop))
+    for pl in ents.places:
+        loc.add((toks[pl.first].start, toks[pl.last - 1].stop))
+    for s in a.spans:
+        if s.type == "LOC" and not any(i in person_tokens for i in range(s.first, s.last)) and not any(
+                st < s.stop and s.start < en for st, en in loc):
+            loc.add((s.start, s.stop))
+    out.extend(("LOC", st, en) for st, en in loc)
+    for o in ents.orgs:
+        out.append(("ORG", toks[o.first].start, toks[o.last - 1].stop))
+    return sorted(set(out), key=lambda x: (x[1], x[2], x[0]))

@@ -86,7 +86,7 @@ class Match:
 @dataclass(frozen=True)
 class _Pattern:
     lemmas: tuple[frozenset[str], ...]
-    upper: tuple[bool, ...]  # abbreviation tokens must be upper-case in the text too
+    upper: tuple[int, ...]  # capitalisation the text must show (see _add)
     entry: Entry
     via_title: bool
     adjective: bool
@@ -157,7 +157,9 @@ class Gazetteer:
         if not words:
             return
         lemmas = tuple(nlp.lemma_forms(w) for w in words)
-        upper = tuple(len(w) <= 5 and w.isupper() and len(w) > 1 for w in words)
+        # 0: any case; 1: capitalised in the text too ("Семей" the city is not "семей"); 2: all capitals
+        upper = tuple(2 if (len(w) <= 5 and w.isupper() and len(w) > 1) else (1 if w[:1].isupper() else 0)
+                      for w in words)
         pat = _Pattern(lemmas, upper, e, via_title, adjective, self._seq)
         self._seq += 1
         for lem in lemmas[0]:
@@ -195,7 +197,10 @@ class Gazetteer:
 
     @staticmethod
     def _tok_ok(tok: nlp.Token, pat: _Pattern, k: int) -> bool:
-        if pat.upper[k] and not tok.text.isupper():
+        need = pat.upper[k]
+        if need == 2 and not tok.text.isupper():
+            return False
+        if need == 1 and not tok.text[:1].isupper() and pat.entry.kind != "country":
             return False
         return bool(pat.lemmas[k] & (nlp.lemma_forms(tok.text) | {tok.lemma}))
 

@@ -304,3 +304,9 @@ def number_is_plural(word: str) -> bool:
 @lru_cache(maxsize=50_000)
 def has_name_tag(word: str) -> bool:
     return any({"Name", "Surn", "Patr"} & set(p.tag.grammemes) for p in _models()["vocab"].parse(word.lower()))
+
+
+@lru_cache(maxsize=50_000)
+def main_pos(word: str) -> str | None:
+    ps = _models()["vocab"].parse(word.lower())
+    return str(ps[0].tag.POS) if ps else None
