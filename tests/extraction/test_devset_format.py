@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ MIN_DOCUMENTS = 45
 MIN_NEGATIVES = 12
 
 
+@cache  # read-only: the gazetteer is parsed once per session
 def _load_yaml(name: str) -> list[dict[str, Any]]:
     data = yaml.safe_load((GAZETTEER / f"{name}.yaml").read_text(encoding="utf-8"))
     assert isinstance(data, list), f"{name}.yaml must be a list of mappings"
@@ -88,6 +90,7 @@ def _stem(word: str) -> str:
     return word[:4] if len(word) >= 6 else word[:3]
 
 
+@cache
 def _variants() -> dict[str, list[str]]:
     """Canonical name (lowercased) -> all its gazetteer spellings, persons and organisations."""
     out: dict[str, list[str]] = defaultdict(list)
@@ -96,6 +99,7 @@ def _variants() -> dict[str, list[str]]:
     return out
 
 
+@cache
 def _alias_owner() -> dict[str, str]:
     """Alias (lowercased, not itself a canonical name) -> canonical name."""
     owners: dict[str, str] = {}
