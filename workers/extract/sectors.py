@@ -6,6 +6,8 @@ generic words ("промышленность", "строительство") cou
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from workers.extract import nlp
 
 ORDER = ["trade", "investment", "finance", "energy", "oil_gas", "petrochemicals", "nuclear", "mining",
@@ -75,6 +77,7 @@ _SORTED = sorted(((s, sec) for s, sec in STEMS), key=lambda x: -len(x[0]))
 _EXCLUDE_WORDS = frozenset({"энергичн", "газет", "транспортир", "торговец"})
 
 
+@lru_cache(maxsize=100_000)
 def _part_sector(part: str) -> str | None:
     if any(part.startswith(x) for x in _EXCLUDE_WORDS):
         return None
