@@ -6,7 +6,7 @@
         srv.route("/seq", [Route(status=503), Route(body=b"ok")])  # served in order, last repeats
         srv.route("/etag", lambda req: Route(status=304) if req.headers.get("if-none-match") else Route())
         url = srv.url("/a")
-        ... srv.requests  # list[LoggedRequest], in arrival order
+        ... srv.requests  # list[LoggedRequest], in the order answers began
 
 `ScriptedServer(tls=server_ssl_context)` serves https instead (base_url then starts with https://).
 

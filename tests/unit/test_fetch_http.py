@@ -343,3 +343,14 @@ def test_compressed_body_cut_before_its_end_is_transient(srv: ScriptedServer, co
                                   content_length=None))
     with pytest.raises(TransientError, match="cut short"):
         fetch_url(url, settings=make_settings())
+
+
+def test_scripted_sequence_503_then_200(srv: ScriptedServer) -> None:
+    url = srv.route("/flaky", [Route(status=503, headers={"Retry-After": "1"}), Route(body=b"back")])
+    with pytest.raises(TransientError) as info:
+        fetch_url(url, settings=make_settings())
+    assert info.value.retry_after_s == 1.0
+    assert fetch_url(url, settings=make_settings()).body == b"back"
+    assert fetch_url(url, settings=make_settings()).body == b"back"  # the last step repeats
+    assert [r.path for r in srv.requests] == ["/flaky"] * 3
+    assert all(r.started <= r.finished for r in srv.requests)
