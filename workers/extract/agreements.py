@@ -113,11 +113,24 @@ def _party_for_government(code: str, gaz: Gazetteer) -> tuple[str, str]:
 
 
 def _doc_pair(ents: Entities) -> list[str]:
-    c = Counter(x.code for x in ents.countries)
+    """The two countries a document is about: Kazakhstan and its most mentioned partner."""
+    c = Counter(x.code for x in ents.countries if not x.adjective)
+    c.update(x.code for x in ents.countries if x.adjective)
     codes = [k for k, _ in c.most_common()]
-    if "KZ" in codes and "CN" in codes:
-        return ["KZ", "CN"]
-    return sorted(codes[:2])
+    if "KZ" in codes:
+        return ["KZ", *[k for k in codes if k != "KZ"][:1]]
+    return codes[:2]
+
+
+def _recent_parties(ents: Entities, before: int) -> list[Org]:
+    """'Стороны планируют подписать ...': the last bodies of two different countries named before."""
+    chosen: dict[str, Org] = {}
+    for o in sorted((o for o in ents.orgs if o.first < before and o.country), key=lambda o: -o.first):
+        if o.country not in chosen:
+            chosen[str(o.country)] = o
+        if len(chosen) == 2:
+            break
+    return sorted(chosen.values(), key=lambda o: o.first) if len(chosen) == 2 else []
 
 
 def _subject(toks: tuple[nlp.Token, ...], a: nlp.Analysis, lo: int, hi: int, orgs: list[Org]) -> str | None:
@@ -207,11 +220,15 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
     agreements: list[dict[str, object]] = []
     totals: list[dict[str, object]] = []
     carried: str | None = None  # status carried into a list that follows "подписаны документы:"
+    prev_status: str | None = None
     pair = _doc_pair(ents)
     for s in a.sentences:
         lo, hi = s.first, s.last
         ctx = _context(toks, lo, hi)
         status = ctx[1] if ctx else carried
+        if not status and prev_status and any(toks[k].lemma == "между" for k in range(lo, hi)):
+            status = prev_status  # "подписаны четыре меморандума. Среди них – меморандум между ..."
+        prev_status = ctx[1] if ctx else None
         text = a.text[s.start:s.stop]
         carried = status if ctx and text.rstrip().endswith(":") else (carried if not ctx and status and
                                                                      _starts_with_doc(toks, lo, hi) else None)
@@ -255,6 +272,8 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
                 elif status != "ratified":  # the ratifying parliament is not a party
                     # parties named as the sentence's subjects ("Минэнерго и CNPC подписали соглашение")
                     before = [o for o in ents.orgs if lo <= o.first < trig[0].index]
+                    if not before and any(toks[k].lemma == "сторона" for k in range(lo, hi)):
+                        before = _recent_parties(ents, lo)
                     for o in before:
                         if not any(p["name"] == o.name for p in parties):
                             parties.append({"name": o.name, "country": o.country})

@@ -230,7 +230,10 @@ def find_orgs(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef], take
                 country = c.code
                 stop = c.last
         capital = t.text[:1].isupper()
-        if t.lemma in WEAK_HEADS and not (complement and (capital or country)):
+        if not country and complement:
+            # "народное правительство города Ланьчжоу", "акимат Восточно-Казахстанской области"
+            country = _complement_country(a, gaz, i + 1, j) or ("KZ" if t.lemma == "акимат" else None)
+        if t.lemma in WEAK_HEADS and not ((capital and (complement or country)) or (complement and country)):
             i = j
             continue
         if not (country or (capital and complement)):
@@ -266,6 +269,13 @@ def find_orgs(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef], take
         covered.update(range(s.first, stop))
     out.sort(key=lambda o: o.first)
     return out
+
+
+def _complement_country(a: nlp.Analysis, gaz: Gazetteer, lo: int, hi: int) -> str | None:
+    for m in gaz.find(a.tokens[lo:hi], frozenset({"place"})):
+        if m.entry.country:
+            return m.entry.country
+    return None
 
 
 def _org_name(toks: tuple[nlp.Token, ...], left: int, head: int, stop: int, country: str | None,
