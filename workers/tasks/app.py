@@ -78,6 +78,10 @@ def make_app(settings: Settings | None = None) -> Celery:
         },
         worker_send_task_events=True,
         task_send_sent_event=True,
+        # A new pool child loads the NLP models before it reports up (worker_process_init); on a busy
+        # machine that takes longer than Celery's 4 s default, and the pool killed every replacement
+        # child in a loop after a crash or a recycle (found by tests/reliability/test_kill_workers.py).
+        worker_proc_alive_timeout=120.0,
         worker_max_tasks_per_child=2000,
         worker_max_memory_per_child=500_000,  # KiB: recycle a child that grew past ~500 MB
         beat_schedule=BEAT_SCHEDULE,
