@@ -7,6 +7,7 @@ its pid at teardown, pool children included.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -62,6 +63,21 @@ def rss_kib(pid: int) -> int | None:
     return None
 
 
+def cpu_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def busiest(pids: list[int], window_s: float = 0.2) -> int:
+    """The process that used the most CPU over a short window (the one working on a task)."""
+    before = {p: cpu_ticks(p) for p in pids}
+    time.sleep(window_s)
+    return max(pids, key=lambda p: cpu_ticks(p) - before[p])
+
+
 def alive(pid: int) -> bool:
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
@@ -71,10 +87,8 @@ def alive(pid: int) -> bool:
 
 
 def _kill(pid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 @dataclass
