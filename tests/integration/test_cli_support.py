@@ -76,7 +76,7 @@ def add_extraction(db: Any, article_id: int, result: dict[str, Any]) -> None:
 
 
 def set_state(db: Any, article_id: int, stage: str, state: str, error: str | None = None) -> None:
-    db.execute(QUERIES["advance_article"], {"id": article_id, "stage": stage, "state": state})
+    db.execute(QUERIES["advance_article"], {"id": article_id, "stage": stage, "state": state, "next_task": None})
     if error is not None:
         db.execute(QUERIES["article_failed"], {"id": article_id, "state": state, "error": error, "stage": stage})
 

@@ -89,7 +89,7 @@ def requeue(conn: Any, stage: Stage, ids: Sequence[int]) -> int:
     sent = 0
     for batch in _batches(ids):
         with conn.transaction():
-            conn.execute(QUERIES["reprocess_reset"], {"stage": article_stage, "ids": list(batch)})
+            conn.execute(QUERIES["reprocess_reset"], {"stage": article_stage, "next_task": task, "ids": list(batch)})
         with app.producer_or_acquire() as producer:
             for article_id in batch:
                 app.send_task(task, args=[article_id], queue="reprocess", producer=producer)

@@ -28,6 +28,7 @@ from workers.settings import get_settings
 from workers.tasks.app import app
 from workers.tasks.common import INFRA_RETRY, backoff_s
 from workers.tasks.gates import host_gate, host_key
+from workers.tasks.lanes import enqueue, requeue_here
 from workers.tasks.robots import robots_allows
 from workers.versions import FETCH_VERSION
 
@@ -82,7 +83,7 @@ def fetch_article(self: Task, article_id: int) -> dict[str, Any]:
     gate, host = host_gate(), host_key(article["url"])
     wait = gate.acquire(host)
     if wait > 0:
-        self.apply_async((article_id,), countdown=min(wait, s.politeness_requeue_max_s))
+        requeue_here(self, (article_id,), min(wait, s.politeness_requeue_max_s))
         return {"requeued_s": wait}
     try:
         row = _begin(article_id, "fetch")
@@ -109,8 +110,9 @@ def fetch_article(self: Task, article_id: int) -> dict[str, Any]:
             "body_gz": gzip.compress(resp.body, compresslevel=6), "body_bytes": len(resp.body),
             "elapsed_ms": int(resp.elapsed_s * 1000), "fetch_version": FETCH_VERSION,
         })
-        conn.execute(QUERIES["advance_article"], {"id": article_id, "stage": "analyse", "state": "queued"})
-    analyse_article.delay(article_id)
+        conn.execute(QUERIES["advance_article"], {"id": article_id, "stage": "analyse", "state": "queued",
+                                                  "next_task": analyse_article.name})
+    enqueue(analyse_article.name, article_id, article["lane"])
     return {"bytes": len(resp.body), "status": resp.status}
 
 
@@ -138,7 +140,8 @@ def analyse_article(self: Task, article_id: int) -> dict[str, Any]:
     with get_pool().connection() as conn, conn.transaction():
         near = store_document(conn, article_id, analysis.doc, near_dup_bits=NEAR_DUPLICATE_BITS)
         store_extraction(conn, article_id, analysis.result)
-        conn.execute(QUERIES["advance_article"], {"id": article_id, "stage": "done", "state": "done"})
+        conn.execute(QUERIES["advance_article"], {"id": article_id, "stage": "done", "state": "done",
+                                                  "next_task": None})
     return {"relevant": analysis.result["kz_cn"]["relevant"], "near_dup_of": near,
             "seconds": round(time.monotonic() - started, 3)}
 
@@ -166,5 +169,6 @@ def extract_article(self: Task, article_id: int) -> dict[str, Any]:
         return _fail(article_id, "analyse", exc)
     with get_pool().connection() as conn, conn.transaction():
         store_extraction(conn, article_id, result)
-        conn.execute(QUERIES["advance_article"], {"id": article_id, "stage": "done", "state": "done"})
+        conn.execute(QUERIES["advance_article"], {"id": article_id, "stage": "done", "state": "done",
+                                                  "next_task": None})
     return {"relevant": result["kz_cn"]["relevant"]}

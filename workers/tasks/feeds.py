@@ -20,6 +20,7 @@ from workers.tasks.app import app
 from workers.tasks.common import INFRA_RETRY
 from workers.tasks.gates import host_gate, host_key
 from workers.tasks.intervals import next_poll_interval
+from workers.tasks.lanes import requeue_here
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def poll_feed(self: Task, feed_id: int) -> dict[str, Any]:
     gate, host = host_gate(), host_key(feed["url"])
     wait = gate.acquire(host)
     if wait > 0:
-        self.apply_async((feed_id,), countdown=min(wait, s.politeness_requeue_max_s))
+        requeue_here(self, (feed_id,), min(wait, s.politeness_requeue_max_s))
         return {"requeued_s": wait}
 
     validators = Validators(feed["etag"], feed["last_modified"], feed["body_hash"], feed["trusts_304"],

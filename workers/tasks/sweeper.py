@@ -1,4 +1,8 @@
-"""The sweeper: re-enqueue articles whose message was lost between a Postgres commit and a Redis publish."""
+"""The sweeper: re-send articles whose message was lost between a Postgres commit and a Redis publish.
+
+It re-sends exactly the task the article waits for, on its lane, so a lost re-extraction is not
+turned into a full re-analysis and re-processing never spills onto the live queues.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +12,18 @@ from workers.db import QUERIES, get_pool
 from workers.settings import get_settings
 from workers.tasks.app import app
 from workers.tasks.common import INFRA_RETRY
+from workers.tasks.lanes import enqueue
 
 log = logging.getLogger(__name__)
 
 
 @app.task(name="silkwire.sweep_stuck", **INFRA_RETRY)
 def sweep_stuck(limit: int = 1000) -> int:
-    from workers.tasks.articles import analyse_article, fetch_article
-
     s = get_settings()
     with get_pool().connection() as conn:
         rows = conn.execute(QUERIES["sweep_stuck"], {"stuck_s": s.sweeper_stuck_after_s, "limit": limit}).fetchall()
     for row in rows:
-        task = fetch_article if row["stage"] == "fetch" else analyse_article
-        task.delay(row["id"])
+        enqueue(row["next_task"] or "silkwire.fetch_article", row["id"], row["lane"])
     if rows:
         log.info("re-enqueued stuck articles", extra={"count": len(rows)})
     return len(rows)

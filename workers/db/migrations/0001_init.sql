@@ -71,6 +71,10 @@ CREATE TABLE articles (
     stage             text NOT NULL DEFAULT 'fetch' CHECK (stage IN ('fetch', 'analyse', 'done')),
     state             text NOT NULL DEFAULT 'pending'
                       CHECK (state IN ('pending', 'queued', 'done', 'failed', 'quarantined', 'skipped')),
+    -- the task that runs next and the lane it runs in: the sweeper re-sends exactly that, and
+    -- re-processing stays on the `reprocess` queue from stage to stage instead of crowding live work
+    next_task         text DEFAULT 'silkwire.fetch_article',
+    lane              text NOT NULL DEFAULT 'live' CHECK (lane IN ('live', 'reprocess')),
     attempts          integer NOT NULL DEFAULT 0,
     last_error        text,
     last_error_stage  text,

@@ -43,8 +43,8 @@ ON CONFLICT (article_id) DO UPDATE SET
     elapsed_ms = EXCLUDED.elapsed_ms, fetch_version = EXCLUDED.fetch_version, fetched_at = now()
 
 -- advance_article --
--- Move an article to its next stage (or done), resetting the attempt count for that stage.
-UPDATE articles SET stage = %(stage)s, state = %(state)s, attempts = 0, last_error = NULL,
+-- Move an article to its next stage and task (or done), resetting the attempt count for that stage.
+UPDATE articles SET stage = %(stage)s, state = %(state)s, next_task = %(next_task)s, attempts = 0, last_error = NULL,
        last_error_stage = NULL, queued_at = now(), updated_at = now()
 WHERE id = %(id)s
 
@@ -64,4 +64,4 @@ WHERE id IN (
     WHERE state IN ('queued', 'pending') AND queued_at < now() - make_interval(secs => %(stuck_s)s)
     ORDER BY queued_at LIMIT %(limit)s
     FOR UPDATE SKIP LOCKED)
-RETURNING id, stage
+RETURNING id, next_task, lane

@@ -22,8 +22,8 @@ LIMIT %(limit)s
 
 -- reprocess_reset --
 -- Put selected articles back in a stage, queued with a fresh attempt count, before their messages are sent.
-UPDATE articles SET stage = %(stage)s, state = 'queued', attempts = 0, last_error = NULL, last_error_stage = NULL,
-       queued_at = now(), updated_at = now()
+UPDATE articles SET stage = %(stage)s, state = 'queued', next_task = %(next_task)s, lane = 'reprocess', attempts = 0,
+       last_error = NULL, last_error_stage = NULL, queued_at = now(), updated_at = now()
 WHERE id = ANY(%(ids)s::bigint[])
 
 -- reprocess_progress --
