@@ -1,0 +1,68 @@
+"""Re-processing stays on its lane from stage to stage, and the sweeper re-sends exactly the waiting task."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT
+from workers.replay import load_manifest
+
+pytestmark = pytest.mark.integration
+
+PREFIX = os.environ["SILKWIRE_KEY_PREFIX"]
+
+
+def messages(redis_client: Any, queue: str) -> list[tuple[str, list[Any]]]:
+    out = []
+    for raw in redis_client.lrange(f"{PREFIX}{queue}", 0, -1):
+        m = json.loads(raw)
+        args, _kwargs, _embed = json.loads(base64.b64decode(m["body"]))
+        out.append((m["headers"]["task"], args))
+    return out
+
+
+@pytest.fixture
+def page_url(replay: Any) -> str:
+    manifest, _ = load_manifest(ROOT / "seeds" / "replay")
+    return str(replay.url(manifest["page"][0]["path"]))
+
+
+def test_a_refetch_on_the_reprocess_lane_sends_its_analysis_there_too(
+        db: Any, clean_redis: Any, page_url: str) -> None:
+    from workers.tasks.articles import fetch_article
+
+    article_id = db.execute(
+        "INSERT INTO articles (url, stage, state, lane, next_task, queued_at)"
+        " VALUES (%s, 'fetch', 'queued', 'reprocess', 'silkwire.fetch_article', now()) RETURNING id",
+        (page_url,)).fetchone()["id"]
+    result = fetch_article.run(article_id)
+    assert result.get("status") == 200, result
+    assert messages(clean_redis, "reprocess") == [("silkwire.analyse_article", [article_id])]
+    assert messages(clean_redis, "nlp") == []
+    row = db.execute("SELECT stage, next_task FROM articles WHERE id = %s", (article_id,)).fetchone()
+    assert row == {"stage": "analyse", "next_task": "silkwire.analyse_article"}
+
+
+def test_sweeper_resends_the_waiting_task_on_its_lane(db: Any, clean_redis: Any) -> None:
+    from workers.tasks.sweeper import sweep_stuck
+
+    rows = [("https://a.kz/1", "fetch", "silkwire.fetch_article", "live"),
+            ("https://a.kz/2", "analyse", "silkwire.extract_article", "reprocess"),
+            ("https://a.kz/3", "analyse", "silkwire.analyse_article", "live")]
+    ids = [db.execute(
+        "INSERT INTO articles (url, stage, state, next_task, lane, queued_at)"
+        " VALUES (%s, %s, 'queued', %s, %s, now() - interval '2 hours') RETURNING id", row).fetchone()["id"]
+        for row in rows]
+    fresh = db.execute("INSERT INTO articles (url, state, queued_at) VALUES ('https://a.kz/4', 'queued', now())"
+                       " RETURNING id").fetchone()["id"]
+    assert sweep_stuck.run() == 3
+    assert messages(clean_redis, "fetch") == [("silkwire.fetch_article", [ids[0]])]
+    assert messages(clean_redis, "reprocess") == [("silkwire.extract_article", [ids[1]])]
+    assert messages(clean_redis, "nlp") == [("silkwire.analyse_article", [ids[2]])]
+    assert fresh not in [a[0] for _, a in messages(clean_redis, "fetch")]
+    assert sweep_stuck.run() == 0  # re-claimed: not sent again on the next tick
