@@ -45,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         print("silkwire: aborted", file=sys.stderr)
         return 130
     except _CLI_ERRORS as exc:
-        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        # click lists choices over several lines; users read one line and the exit status
+        message = " ".join((exc.format_message() if hasattr(exc, "format_message") else str(exc)).split())
         if _is_usage_error(exc):
             ctx = getattr(exc, "ctx", None)
             path = getattr(ctx, "command_path", "") or "silkwire"
