@@ -92,6 +92,8 @@ def _context(toks: tuple[nlp.Token, ...], lo: int, hi: int) -> tuple[int, str] |
         if lem in IN_FORCE and any(toks[k].lemma == "сила" for k in range(i, min(hi, i + 4))):
             return i, "in_force"
     for i in range(lo, hi):
+        if nlp.norm(toks[i].text).startswith("подписанн") and not (i > lo and toks[i - 1].lemma == "быть"):
+            continue  # "ранее подписанных соглашений" speaks of old documents
         if toks[i].lemma in ev.SIGN or toks[i].lemma in {"подписываться", "подписанный"}:
             st = ev._status(toks, i, lo, hi)
             if st == "negated":

@@ -128,6 +128,8 @@ def _genitive(word: str) -> str:
 def find_countries(a: nlp.Analysis, gaz: Gazetteer) -> list[CountryRef]:
     out: list[CountryRef] = []
     for m in gaz.find(a.tokens, frozenset({"country"})):
+        if m.first > 0 and a.tokens[m.first - 1].lemma in ("доллар", "долл", "цент"):
+            continue  # "долларов США" names a currency, not a party
         if m.entry.country:
             out.append(CountryRef(m.entry.country, m.first, m.last, m.adjective))
     covered = {i for c in out for i in range(c.first, c.last)}

@@ -36,9 +36,13 @@ LAUNCH_OBJECTS = frozenset({
     "грузовой", "железнодорожный", "авиасообщение", "контейнерный", "сервис", "работа", "состав",
     "церемония",
 })
+VENUES = frozenset({"выставка", "павильон", "стенд", "завод", "предприятие", "консульство", "генконсульство",
+                    "посольство", "музей", "университет", "центр", "площадка", "порт", "ярмарка", "форум", "экспо",
+                    "комбинат", "фабрика", "терминал", "станция"})
 # noun triggers governed by these words are talked about, not reported ("возможность открытия")
 HYPOTHETICAL = frozenset({"возможность", "вопрос", "перспектива", "целесообразность", "необходимость",
-                          "проработка", "обсуждение", "идея", "предложение", "основа", "для", "условие"})
+                          "проработка", "обсуждение", "идея", "предложение", "основа", "для", "условие",
+                          "готовность", "после"})
 # a launch that is only proposed or discussed is not reported as happening
 PROPOSAL_VERBS = frozenset({"предложить", "ускорить", "рассмотреть", "обсудить", "изучить", "предлагать",
                             "ускорять", "обсуждать"})
@@ -91,8 +95,9 @@ def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str 
         if t.pos == "VERB":
             # "посетил консульство", "выставку посетили": touring a venue is not a visit to a country
             for k in range(max(lo, i - 3), min(hi, i + 5)):
-                if k != i and toks[k].pos == "NOUN" and toks[k].case == "Acc" and toks[k].lemma not in (
-                        "страна", "столица", "город", "регион", "область", "провинция", "республика"):
+                if k != i and ((toks[k].pos == "NOUN" and toks[k].case == "Acc" and toks[k].lemma not in (
+                        "страна", "столица", "город", "регион", "область", "провинция", "республика"))
+                        or toks[k].lemma in VENUES):
                     return None
         return "visit"
     if lem == "встреча" and i + 3 <= hi and toks[i + 1].lemma in ("на", "в") and toks[i + 2].lemma in (
@@ -116,6 +121,8 @@ def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str 
             return None
         return "invitation"
     if lem in SIGN:
+        if nlp.norm(t.text).startswith("подписанн"):
+            return None  # "ранее подписанных соглашений": documents signed before, not a signing now
         window = [toks[k].lemma for k in range(lo, hi)]
         if any(w in DOC_WORDS for w in window) and not (t.pos == "VERB" and lem == "заключить"
                                                         and "контракт" not in window and "соглашение" not in window
@@ -141,7 +148,7 @@ def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str 
         if lem in ("отправиться", "отправка") and not any(
                 toks[k].lemma in ("первый",) for k in range(max(lo, i - 2), min(hi, i + 4))):
             return None
-        if any(toks[k].lemma in PROPOSAL_VERBS for k in range(max(lo, i - 3), i)):
+        if any(toks[k].lemma in PROPOSAL_VERBS or toks[k].lemma in HYPOTHETICAL for k in range(max(lo, i - 3), i)):
             return None
         if i > lo and toks[i - 1].lemma == "церемония":
             return "launch"
@@ -247,9 +254,10 @@ def find_events(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, published: date
                 found.append((i, kind))
         if not found:
             lemmas = {toks[k].lemma for k in range(lo, hi)}
-            if events and lemmas & {"церемония", "участие"} and events[-1].sent >= si - 2:
+            recent = [e for e in events if e.status == "occurred" and e.sent >= si - 2]
+            if recent and lemmas & {"церемония", "участие"}:
                 # "В церемонии приняли участие ...": more participants of the event just reported
-                last = events[-1]
+                last = recent[-1]
                 have = {(p["name"], p["country"]) for p in last.participants}
                 for p in _participants(last.type, ents.actors_by_sent.get(si, []), toks, lo, gaz):
                     if (p["name"], p["country"]) not in have:
@@ -286,12 +294,31 @@ def find_events(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, published: date
                                               people, toks[i].pos == "VERB"), actors, toks):
                 events.append(ev)
     _fill_from_context(events)
-    return [e for e in _merge(events) if e.participants]
+    pair = _doc_pair(ents)
+    for e in events:
+        if not e.participants and any(toks[k].lemma in ("сторона", "собеседник")
+                                      for k in range(a.sentences[e.sent].first, a.sentences[e.sent].last)):
+            e.participants = [{"name": gaz.country_names.get(c, c), "country": c, "role": "country"} for c in pair]
+    # a launch is news here when it is joint: a local metro station is not a Kazakhstan–China event
+    return [e for e in _merge(events) if e.participants and (e.type != "launch" or len(_countries(e)) >= 2)]
+
+
+def _doc_pair(ents: Entities) -> list[str]:
+    from collections import Counter
+
+    c = Counter(x.code for x in ents.countries)
+    codes = [k for k, _ in c.most_common()]
+    if "KZ" in codes:
+        return ["KZ", *[k for k in codes if k != "KZ"][:1]]
+    return codes[:2]
 
 
 def _split_receptions(e: Event, actors: list[Actor], toks: tuple[nlp.Token, ...]) -> list[Event]:
     """'принял послов Китая и Монголии': a reception of two guests is two meetings."""
-    if e.type != "meeting":
+    if e.type != "meeting" or not (e.lemma in ("принять", "принимать") or toks[e.trigger].number == "Plur"):
+        return [e]
+    if any(nlp.norm(toks[k].text).startswith(("трехсторон", "трёхсторон", "многосторон"))
+           for k in range(max(0, e.trigger - 3), e.trigger + 1)):
         return [e]
     codes = [str(p["country"]) for p in e.participants if p["country"]]
     distinct = list(dict.fromkeys(codes))
@@ -347,13 +374,17 @@ def _merge(events: list[Event]) -> list[Event]:
     out: list[Event] = []
     for e in events:
         target = None
+        fallback = None
         for o in out:
             same = o.type == e.type or ({o.type, e.type} == {"talks", "meeting"} and not e.verb)
             if same and e.type == "forum" and o.lemma != e.lemma and not e.frame:
                 same = False
+            if same and e.frame:
+                fallback = o  # "в ходе беседы ... обсудили ситуацию в Афганистане": still that encounter
             if same and _compatible(o, e, any_status=e.frame):
                 target = o
                 break
+        target = target or fallback
         if target is None:
             out.append(e)
             continue

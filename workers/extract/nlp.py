@@ -108,14 +108,18 @@ def unglue(word: str) -> int:
                         x.tag.POS == "NOUN" and "nomn" in x.tag for x in vocab.parse(left)[:2]):
                     return len(left)
         return 0
-    for p in range(len(word) - 2, 2, -1):
+    # shortest left part first: "Ван Ипроходит" is "И проходит", not "Ипро ходит"
+    for p in range(1, len(word) - 1):
         left, right = low[:p], low[p:]
+        if p < 3 and not (word[0].isupper() and len(right) >= 5 and vocab.word_is_known(right)
+                          and any(x.tag.POS in ("VERB", "PRTF", "GRND") for x in vocab.parse(right)[:2])):
+            continue
         if not vocab.word_is_known(right):
             continue
         if not any(x.tag.POS in _GLUE_TAILS for x in vocab.parse(right)[:2]):
             continue
         left_known = vocab.word_is_known(left)
-        if len(right) >= 4 and (left_known or (word[0].isupper() and len(left) >= 4)):
+        if len(right) >= 4 and (left_known or (word[0].isupper() and (len(left) >= 4 or p < 3))):
             return p
         if len(right) < 4 and left_known and len(left) >= 4:
             return p
