@@ -161,3 +161,19 @@ def test_a_hanging_resolver_is_abandoned_at_the_connect_timeout(monkeypatch: pyt
             fetch_url("http://slow-dns.example/", settings=Settings(connect_timeout_s=0.2, total_deadline_s=5))
     finally:
         release.set()
+
+
+@pytest.mark.parametrize("url", ["http://2130706433/", "http://0177.0.0.1/", "http://0x7f.1/", "http://127.1:8080/x",
+                                 "http://[::ffff:127.0.0.1]/", "http://[::1]/", "http://0.0.0.0/",
+                                 "http://user@127.0.0.1/", "http://example.com@127.0.0.1/"])
+def test_fetch_of_loopback_spellings_never_connects(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    connects: list[Any] = []
+
+    def spy(*args: Any, **kwargs: Any) -> None:
+        connects.append(args)
+        raise AssertionError("connected")
+
+    monkeypatch.setattr(socket, "create_connection", spy)
+    with pytest.raises(PermanentError, match="refused"):
+        fetch_url(url, settings=Settings(allow_private_hosts=[]))
+    assert connects == []
