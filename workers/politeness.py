@@ -19,6 +19,8 @@ from workers.fetch.robots import Robots, parse_robots, robots_url
 # Crawl-delay is honoured up to this many seconds: beyond it a site would hold a worker's task in
 # re-queue loops for hours; we would rather fetch slowly than not at all. Caller may lower it.
 MAX_CRAWL_DELAY_S = 120.0
+# RFC 9309 asks not to use a cached robots.txt for more than 24 hours; callers pass this as ttl_s.
+DEFAULT_ROBOTS_TTL_S = 6 * 3600
 PARSED_ROBOTS_KEPT = 512  # origins whose parsed robots.txt one process keeps
 
 _ACQUIRE = """

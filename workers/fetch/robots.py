@@ -13,6 +13,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from workers.errors import PermanentError
+from workers.fetch.http import fetch_url
 from workers.settings import Settings
 
 MAX_ROBOTS_BYTES = 512_000  # RFC 9309 asks to parse at least 500 KiB
@@ -141,8 +142,6 @@ def fetch_robots_txt(url: str, *, settings: Settings) -> bytes:
     "unreachable" and raise TransientError from fetch_url, so the caller tries again later instead
     of crawling a site whose rules it could not read.
     """
-    from workers.fetch.http import fetch_url
-
     try:
         return fetch_url(robots_url(url), settings=settings, max_bytes=MAX_ROBOTS_BYTES,
                          accept="text/plain, */*;q=0.5").body
