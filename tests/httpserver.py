@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 
-__all__ = ["LoggedRequest", "Route", "ScriptedServer"]
+__all__ = ["LoggedRequest", "Route", "RouteSpec", "ScriptedServer"]
 
 
 @dataclass(frozen=True)
