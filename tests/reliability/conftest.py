@@ -161,12 +161,12 @@ class WorkerPool:
         self.workers: list[Worker] = []
 
     def start(self, name: str, queues: str, env: dict[str, str], concurrency: int = 2,
-              extra: tuple[str, ...] = ()) -> Worker:
+              extra: tuple[str, ...] = (), loglevel: str = "WARNING") -> Worker:
         node = f"{name}-{uuid.uuid4().hex[:6]}"
         log_path = self.logdir / f"{node}.log"
         cmd = [sys.executable, "-m", "celery", "-A", "workers.tasks.app", "worker", "-P", "prefork",
                "-c", str(concurrency), "-Q", queues, "-n", f"{node}@%h", "--without-mingle", "--without-gossip",
-               "--without-heartbeat", "-O", "fair", "--loglevel", "WARNING", *extra]
+               "--without-heartbeat", "-O", "fair", "--loglevel", loglevel, *extra]
         log = open(log_path, "wb")  # noqa: SIM115 - closed when the process ends
         proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         log.close()
