@@ -71,10 +71,10 @@ def main() -> int:
         for name, pred in systems.items():
             for cls in ("PER", "LOC", "ORG"):
                 g = {m for m in gold if m[0] == cls}
-                p = {m for m in pred if m[0] == cls}
-                counts[name][cls + ":tp"] += len(g & p)
-                counts[name][cls + ":fp"] += len(p - g)
-                counts[name][cls + ":fn"] += len(g - p)
+                found = {m for m in pred if m[0] == cls}
+                counts[name][cls + ":tp"] += len(g & found)
+                counts[name][cls + ":fp"] += len(found - g)
+                counts[name][cls + ":fn"] += len(g - found)
     print(f"factRuEval-2016 {directory.name}: {len(files)} documents, {time.perf_counter() - t0:.1f} s")
     print(f"{'class':6} {'system':9} {'precision':>9} {'recall':>7} {'f1':>6}")
     for cls in ("PER", "LOC", "ORG"):

@@ -79,7 +79,7 @@ def test_seed_article_scores_perfectly() -> None:
     gold = json.loads(SEED_GOLD.read_text(encoding="utf-8"))
     totals = _score([(gold, _predict(SEED_TEXT))], scorer)
     scorer.report(totals)
-    for cat in CORE + ["relevance"]:
+    for cat in [*CORE, "relevance"]:
         if cat in totals:
             tp, fp, fn = totals[cat]
             assert fp == 0 and fn == 0, f"{cat}: tp={tp} fp={fp} fn={fn}"

@@ -260,8 +260,8 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
                         kinds.append(o.kind)
             elif "правительство" in seg_lemmas or "межправительственный" in seg_lemmas:
                 for code in pair:
-                    name, c = _party_for_government(code, gaz)
-                    parties.append({"name": name, "country": c})
+                    gov_name, gov_code = _party_for_government(code, gaz)
+                    parties.append({"name": gov_name, "country": gov_code})
                     kinds.append("government")
             else:
                 seg_c = [c for c in ents.countries if tr.index <= c.first < seg_end and not c.adjective]
@@ -329,8 +329,8 @@ def _dedupe(items: list[dict[str, object]]) -> list[dict[str, object]]:
 
 
 def _party_key(g: dict[str, object]) -> tuple[str, ...]:
-    parties = g.get("parties") or []
-    return tuple(sorted(str(p.get("country")) for p in parties))  # type: ignore[union-attr]
+    parties = g.get("parties")
+    return tuple(sorted(str(p.get("country")) for p in parties)) if isinstance(parties, list) else ()
 
 
 def _dedupe_totals(items: list[dict[str, object]]) -> list[dict[str, object]]:
@@ -343,10 +343,8 @@ def _dedupe_totals(items: list[dict[str, object]]) -> list[dict[str, object]]:
 
 
 def _starts_with_doc(toks: tuple[nlp.Token, ...], lo: int, hi: int) -> bool:
-    for k in range(lo, min(hi, lo + 3)):
-        if toks[k].lemma in KIND or toks[k].lemma in {"дорожный", "совместный"}:
-            return True
-    return False
+    return any(toks[k].lemma in KIND or toks[k].lemma in {"дорожный", "совместный"}
+               for k in range(lo, min(hi, lo + 3)))
 
 
 def _plain_status(toks: tuple[nlp.Token, ...], lo: int, hi: int) -> str | None:

@@ -11,12 +11,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from workers.extract import nlp
-from workers.extract.gazetteer import Gazetteer, Match
+from workers.extract.gazetteer import Entry, Gazetteer, Match
 
 POSITION_WORDS = frozenset({
     "президент", "председатель", "премьер-министр", "премьер", "министр", "посол", "глава", "заместитель",
     "вице-премьер", "вице-президент", "аким", "губернатор", "руководитель", "директор", "лидер", "спикер",
-    "генсек", "генеральный", "секретарь", "советник", "посланник", "представитель", "мэр", "вице-министр", "замминистр", "генконсул", "консул", "первый", "государственный",
+    "генсек", "генеральный", "секретарь", "советник", "посланник", "представитель", "мэр", "вице-министр",
+    "замминистр", "генконсул", "консул", "первый", "государственный",
 })
 HEAD_POSITION = frozenset({
     "президент", "председатель", "премьер-министр", "премьер", "министр", "посол", "глава", "заместитель",
@@ -300,14 +301,12 @@ def _org_name(toks: tuple[nlp.Token, ...], left: int, head: int, stop: int, coun
     return name
 
 
-def _resolve_org(name: str, gaz: Gazetteer) -> object | None:
-    from workers.extract.gazetteer import Entry
-
+def _resolve_org(name: str, gaz: Gazetteer) -> Entry | None:
     toks = _phrase_tokens(name)
     if not toks:
         return None
     for m in gaz.find(toks, frozenset({"org"})):
-        if m.first == 0 and m.last == len(toks) and isinstance(m.entry, Entry):
+        if m.first == 0 and m.last == len(toks):
             return m.entry
     return None
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from workers.extract import dates, nlp
 from workers.extract.entities import Actor, Entities
@@ -30,14 +31,16 @@ LAUNCH_OBJECTS = frozenset({
     "маршрут", "завод", "предприятие", "центр", "поезд", "рейс", "терминал", "линия", "производство",
     "пункт", "склад", "офис", "представительство", "мост", "дорога", "станция", "хаб", "консульство",
     "генконсульство", "фабрика", "комбинат", "электростанция", "парк", "магистраль", "сообщение", "перевозка",
-    "авиарейс", "цех", "лаборатория", "институт", "филиал", "площадка", "кластер", "трубопровод", "газопровод",
+    "авиарейс", "цех", "лаборатория", "институт", "филиал", "площадка", "кластер", "трубопровод",
+    "газопровод",
     "нефтепровод", "участок", "порт", "коридор", "проект", "объект", "переход", "павильон", "школа",
     "университет", "дом", "выставка", "канал", "посольство", "музей", "мощность", "пассажирский",
     "грузовой", "железнодорожный", "авиасообщение", "контейнерный", "сервис", "работа", "состав",
     "церемония",
 })
 VENUES = frozenset({"выставка", "павильон", "стенд", "завод", "предприятие", "консульство", "генконсульство",
-                    "посольство", "музей", "университет", "центр", "площадка", "порт", "ярмарка", "форум", "экспо",
+                    "посольство", "музей", "университет", "центр", "площадка", "порт", "ярмарка", "форум",
+                    "экспо",
                     "комбинат", "фабрика", "терминал", "станция"})
 # noun triggers governed by these words are talked about, not reported ("возможность открытия")
 HYPOTHETICAL = frozenset({"возможность", "вопрос", "перспектива", "целесообразность", "необходимость",
@@ -225,7 +228,8 @@ def _participants(kind: str, actors: list[Actor], toks: tuple[nlp.Token, ...], t
             continue
         if kind == "invitation" and x.first > trig and x.kind in ("person", "role"):
             r = "invitee"
-        elif (kind == "invitation" and x.first > trig and x.kind == "country") or (kind == "visit" and x.kind == "country" and x.first > 0 and toks[x.first - 1].lemma in {"в", "во"}):
+        elif x.kind == "country" and ((kind == "invitation" and x.first > trig) or (
+                kind == "visit" and x.first > 0 and toks[x.first - 1].lemma in {"в", "во"})):
             r = "host"
         elif kind == "message" and x.first > trig and x.kind in ("person", "role"):
             r = "recipient"
@@ -400,7 +404,7 @@ def _merge(events: list[Event]) -> list[Event]:
     return out
 
 
-def to_dicts(events: list[Event], a: nlp.Analysis) -> list[dict[str, object]]:
+def to_dicts(events: list[Event], a: nlp.Analysis) -> list[dict[str, Any]]:
     out = []
     for e in events:
         s = a.sentences[e.sent]

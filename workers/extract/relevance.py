@@ -29,8 +29,7 @@ def score(ents: Entities, events: list[Event], agreements: list[dict[str, object
                    if {"KZ", "CN"} <= {str(p["country"]) for p in e.participants if p["country"]}]
     if both_events:
         s += 0.3 + 0.05 * min(len(both_events) - 1, 2)
-    both_agr = [g for g in agreements
-                if {"KZ", "CN"} <= {str(p.get("country")) for p in g.get("parties", [])}]  # type: ignore[union-attr]
+    both_agr = [g for g in agreements if {"KZ", "CN"} <= {str(p.get("country")) for p in _parties(g)}]
     if both_agr:
         s += 0.3
     pc = {p.country for p in ents.persons}
@@ -42,3 +41,8 @@ def score(ents: Entities, events: list[Event], agreements: list[dict[str, object
         s -= 0.2
     s = max(0.0, min(1.0, s))
     return s >= 0.5, round(s, 2)
+
+
+def _parties(g: dict[str, object]) -> list[dict[str, object]]:
+    parties = g.get("parties")
+    return parties if isinstance(parties, list) else []

@@ -19,7 +19,8 @@ ORDER = ["trade", "investment", "finance", "energy", "oil_gas", "petrochemicals"
 STEMS: list[tuple[str, str | None]] = [
     ("торгов", "trade"), ("товарооборот", "trade"), ("экспорт", "trade"), ("импорт", "trade"),
     ("инвест", "investment"),
-    ("финанс", "finance"), ("финансирован", None), ("кредит", "finance"), ("банковск", "finance"), ("валютн", "finance"),
+    ("финанс", "finance"), ("финансирован", None), ("кредит", "finance"), ("банковск", "finance"),
+    ("валютн", "finance"),
     ("энерг", "energy"), ("электроэнерг", "energy"), ("электростанц", "energy"), ("энергетик", "energy"),
     ("возобновляем", "energy"), ("ветроэлектр", "energy"), ("гидроэлектр", "energy"),
     ("энергоносител", "energy"),
@@ -28,9 +29,11 @@ STEMS: list[tuple[str, str | None]] = [
     ("нефтехим", "petrochemicals"), ("газохим", "petrochemicals"), ("полимер", "petrochemicals"),
     ("полипропилен", "petrochemicals"), ("полиэтилен", "petrochemicals"),
     ("атомн", "nuclear"), ("ядерн", "nuclear"), ("уран", "nuclear"), ("аэс", "nuclear"),
-    ("горно", "mining"), ("горнодоб", "mining"), ("горноруд", "mining"), ("недропольз", "mining"), ("редкоземел", "mining"),
+    ("горно", "mining"), ("горнодоб", "mining"), ("горноруд", "mining"), ("недропольз", "mining"),
+    ("редкоземел", "mining"),
     ("рудн", "mining"), ("месторожден", "mining"), ("угол", None), ("угольн", "mining"),
-    ("металлург", "metallurgy"), ("сталелит", "metallurgy"), ("алюмин", "metallurgy"), ("медеплав", "metallurgy"),
+    ("металлург", "metallurgy"), ("сталелит", "metallurgy"), ("алюмин", "metallurgy"),
+    ("медеплав", "metallurgy"),
     ("ферросплав", "metallurgy"),
     ("промышлен", "industry"), ("индустри", "industry"), ("обрабатывающ", "industry"),
     ("перерабатывающ", "industry"), ("производствен", "industry"),
@@ -42,12 +45,14 @@ STEMS: list[tuple[str, str | None]] = [
     ("мясн", "agriculture"), ("плодоовощ", "agriculture"),
     ("транспорт", "transport"), ("транзит", "transport"), ("железнодорож", "transport"),
     ("авиасообщ", "transport"), ("авиарейс", "transport"), ("автодорог", "transport"),
-    ("грузоперевоз", "transport"), ("перевоз", "transport"), ("поезд", "transport"), ("поездк", None), ("транспортир", None),
+    ("грузоперевоз", "transport"), ("перевоз", "transport"), ("поезд", "transport"), ("поездк", None),
+    ("транспортир", None),
     ("логист", "logistics"), ("груз", "logistics"), ("грузин", None), ("грузи", None),
     ("доставк", "logistics"), ("мультимодал", "logistics"), ("таможен", "customs"),
     ("турист", "tourism"), ("туризм", "tourism"), ("туроперат", "tourism"), ("турпоток", "tourism"),
     ("цифров", "digital"), ("цифровизац", "digital"), ("телеком", "digital"), ("ит", None),
-    ("высокотехнолог", "high_tech"), ("инновац", "high_tech"), ("инновацион", "high_tech"), ("технологическ", "high_tech"),
+    ("высокотехнолог", "high_tech"), ("инновац", "high_tech"), ("инновацион", "high_tech"),
+    ("технологическ", "high_tech"),
     ("научн", "science"), ("наук", "science"), ("исследоват", "science"),
     ("космос", "space"), ("космическ", "space"), ("спутник", "space"),
     ("образован", "education"), ("образовательн", "education"), ("студент", "education"),
@@ -56,7 +61,8 @@ STEMS: list[tuple[str, str | None]] = [
     ("кинематограф", "culture"), ("искусств", "culture"), ("искусствен", None),
     ("здравоохран", "health"), ("медицин", "health"), ("фармацевт", "health"), ("вакцин", "health"),
     ("спорт", "sport"), ("футбол", "sport"), ("матч", "sport"), ("чемпионат", "sport"),
-    ("турнир", "sport"), ("олимпиад", "sport"), ("олимпи", "sport"), ("сми", "media"), ("медиа", "media"), ("журналист", "media"),
+    ("турнир", "sport"), ("олимпиад", "sport"), ("олимпи", "sport"), ("сми", "media"), ("медиа", "media"),
+    ("журналист", "media"),
     ("безопасност", "security"), ("терроризм", "security"), ("террорист", "security"),
     ("экстремизм", "security"), ("оборон", "security"), ("военн", "security"),
     ("водохозяйств", "water"), ("водопольз", "water"), ("водн", None),
@@ -102,10 +108,10 @@ def find(a: nlp.Analysis, excluded: set[int]) -> list[str]:
         if i in excluded or i + 1 in excluded:
             continue
         w1, w2 = nlp.norm(toks[i].text), nlp.norm(toks[i + 1].text)
-        for s1, s2, sec in PAIRS:
+        for s1, s2, pair_sec in PAIRS:
             if w1.startswith(s1) and w2.startswith(s2):
-                per_token[i] = per_token[i] or sec
-                per_token[i + 1] = per_token[i + 1] or sec
+                per_token[i] = per_token[i] or pair_sec
+                per_token[i + 1] = per_token[i + 1] or pair_sec
     found: set[str] = set()
     for i, t in enumerate(toks):
         if i in excluded:
