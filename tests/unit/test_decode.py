@@ -200,3 +200,21 @@ def test_unlabelled_western_page_is_not_forced_into_cyrillic() -> None:
 def test_a_few_stray_control_characters_are_tolerated() -> None:
     text = page(RU + "\x0b" + RU + "\x1f")
     assert decode_html(text.encode("utf-8"), {}) == text
+
+
+@pytest.mark.parametrize("label,expected", [("win-1251", "windows-1251"), ("x-cp1251", "windows-1251"),
+                                            ('"Windows-1251"', "windows-1251"), ("koi8r", "koi8-r"),
+                                            ("cp1251", "windows-1251"), ("GB2312", "gb18030"),
+                                            ("utf8", "utf-8"), ("no-such-charset", None)])
+def test_charset_labels_seen_in_the_wild(label: str, expected: str | None) -> None:
+    assert declared_charset(b"<html></html>", ct(label)) == expected
+
+
+def test_chinese_page_in_gbk() -> None:
+    text = "<p>两国签署了新的合作协议。</p>"
+    assert decode_html(text.encode("gbk"), ct("gb2312")) == text
+
+
+def test_long_chinese_page_in_gbk_is_not_taken_for_cyrillic() -> None:
+    text = "<p>" + "两国元首在首都举行会谈，双方签署了关于物流、能源和农业合作的多项协议。" * 40 + "</p>"
+    assert decode_html(text.encode("gbk"), ct("gbk")) == text

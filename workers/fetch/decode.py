@@ -13,6 +13,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Mapping
+from functools import lru_cache
 
 from workers.errors import QuarantineError
 
@@ -53,19 +54,29 @@ MAX_JUNK_FRACTION = 0.15  # non-ASCII symbols (not letters) a single-byte decodi
 _TYPOGRAPHY = set("«»„“”‘’‚—–…№•·°§©®™€‰†‡\u00a0\u00ad")
 
 
+# Labels seen on real pages that Python's codec registry does not know (WHATWG Encoding aliases and
+# common misspellings).
+_LABELS = {
+    "win-1251": "windows-1251", "win1251": "windows-1251", "windows1251": "windows-1251",
+    "x-cp1251": "windows-1251", "koi8r": "koi8-r", "koi8": "koi8-r", "koi": "koi8-r",
+    "x-mac-cyrillic": "mac-cyrillic", "unicode": "utf-8", "x-unicode20utf8": "utf-8",
+}
+
+
 def _normalize(label: str | None) -> str | None:
     if not label:
         return None
+    label = label.strip().strip("\"'").lower()
     try:
-        name = codecs.lookup(label.strip().strip("\"'").lower()).name
+        name = codecs.lookup(_LABELS.get(label, label)).name
     except LookupError:
         return None
     # HTML: a page that declares UTF-16 in ASCII-compatible bytes is really UTF-8; latin-1 means 1252.
     if name.startswith("utf-16") or name.startswith("utf-32"):
         return "utf-8"
-    return {"latin-1": "cp1252", "iso8859-1": "cp1252", "ascii": "cp1252", "cp1251": "windows-1251"}.get(
-        name, name
-    )
+    # WHATWG: latin-1 and ASCII labels mean windows-1252; GB2312/GBK labels mean GB18030 (a superset).
+    return {"latin-1": "cp1252", "iso8859-1": "cp1252", "ascii": "cp1252", "cp1251": "windows-1251",
+            "gb2312": "gb18030", "gbk": "gb18030"}.get(name, name)
 
 
 def _meta_charset(body: bytes) -> str | None:
@@ -123,6 +134,16 @@ def russian_score(text: str, *, junk_counts: bool = False) -> float:
     total -= 2.0 * len(_CAPITAL_AFTER_SMALL.findall(sample))  # "пРИ"; ALL CAPS is fine
     # Mostly capitals is what lower-case text looks like in the other charset (cp1251 <-> KOI8-R).
     return total / letters - 3.0 * max(0.0, upper / letters - 0.5)
+
+
+@lru_cache(maxsize=64)
+def _single_byte(encoding: str) -> bool:
+    """One byte, one character (latin-1, cp1252, ...): unlike GBK or Shift_JIS, such a label can hide
+    Cyrillic bytes."""
+    try:
+        return len(bytes(range(256)).decode(encoding, "replace")) == 256
+    except LookupError:
+        return False
 
 
 def _strict(body: bytes, encoding: str) -> str | None:
@@ -311,7 +332,7 @@ def decode_html(body: bytes, headers: Mapping[str, str]) -> str:
                 best = _best_single_byte(body, (declared, *SINGLE_BYTE_CYRILLIC))
                 if best is not None and russian_score(best[1]) > russian_score(text) + 0.5:
                     declared, text = best
-            else:
+            elif _single_byte(declared):
                 # Old servers label everything ISO-8859-1; Russian bytes then come out as "Ïðåçèäåíò".
                 best = _best_single_byte(body, SINGLE_BYTE_CYRILLIC)
                 if best is not None and _looks_russian(best[1]):
