@@ -114,6 +114,10 @@ def _party_for_government(code: str, gaz: Gazetteer) -> tuple[str, str]:
     return "Правительство " + country_genitive(code, gaz), code
 
 
+def _is_event_name(o: Org) -> bool:
+    return o.name.split(" ")[0].lower() in ("саммит", "форум", "выставка", "экспо", "конференция")
+
+
 def _doc_pair(ents: Entities) -> list[str]:
     """The two countries a document is about: Kazakhstan and its most mentioned partner."""
     c = Counter(x.code for x in ents.countries if not x.adjective)
@@ -140,7 +144,12 @@ def _subject(toks: tuple[nlp.Token, ...], a: nlp.Analysis, lo: int, hi: int, org
     i = lo
     while i < hi:
         t = toks[i]
-        if i in in_org or t.lemma not in {"о", "об", "по"}:
+        if i in in_org or t.lemma not in {"о", "об", "по", "на"}:
+            i += 1
+            continue
+        if t.lemma == "на" and not (i + 1 < hi and toks[i + 1].case == "Acc" and toks[i + 1].pos == "NOUN"
+                                    and i == lo):
+            # "контракт на поставку урана"; not "на сумму", "на три года"
             i += 1
             continue
         if i + 1 < hi and toks[i + 1].lemma in {"взаимопонимание", "намерение"}:
@@ -164,12 +173,12 @@ def _subject(toks: tuple[nlp.Token, ...], a: nlp.Analysis, lo: int, hi: int, org
         gender = None
         for k in range(start, end):
             tk = toks[k]
-            if tk.pos == "NOUN" and tk.case == case and case in ("Dat", "Loc"):
+            if tk.pos == "NOUN" and tk.case == case and case in ("Dat", "Loc", "Acc"):
                 gender = nlp.gender_of(nlp.to_nominative(tk.text, tk.case, tk.number == "Plur"))
                 break
         for k in range(start, end):
             tk = toks[k]
-            if not head_done and tk.pos in ("NOUN", "ADJ") and tk.case == case and case in ("Dat", "Loc"):
+            if not head_done and tk.pos in ("NOUN", "ADJ") and tk.case == case and case in ("Dat", "Loc", "Acc"):
                 words.append(nlp.to_nominative(tk.text, tk.case, tk.number == "Plur",
                                                gender if tk.pos == "ADJ" else None))
             elif not head_done and tk.lemma == "и" and k + 1 < end and toks[k + 1].case == case:
@@ -247,7 +256,12 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
             while seg_end > tr.index + tr.words and toks[seg_end - 1].pos in ("PUNCT", "CCONJ") \
                     and toks[seg_end - 1].text not in ("»", ")"):
                 seg_end -= 1
-            seg_orgs = [o for o in ents.orgs if tr.index <= o.first < seg_end]
+            seg_orgs = [o for o in ents.orgs if tr.index <= o.first < seg_end and not _is_event_name(o)]
+            if seg_orgs and len({o.country for o in seg_orgs}) == 1 and n == 0:
+                # "Казатомпром подписал контракт с китайской CNNC": the subject is the other party
+                subj = [o for o in ents.orgs if lo <= o.first < tr.index and o.country != seg_orgs[0].country
+                        and not _is_event_name(o)]
+                seg_orgs = subj[-1:] + seg_orgs
             seg_lemmas = {toks[k].lemma for k in range(tr.index, seg_end)}
             kind = tr.kind
             parties: list[dict[str, str | None]] = []
@@ -323,9 +337,17 @@ def _dedupe(items: list[dict[str, object]]) -> list[dict[str, object]]:
         if twin is None:
             out.append(g)
             continue
-        if len(str(g.get("title") or "")) > len(str(twin.get("title") or "")) and g.get("subject"):
+        if _fullness(g) > _fullness(twin):
             out[out.index(twin)] = g
     return out
+
+
+def _fullness(g: dict[str, object]) -> tuple[bool, bool, int]:
+    """Named bodies beat bare countries, a subject beats none, then the longer title."""
+    parties = g.get("parties")
+    bodies = isinstance(parties, list) and any(
+        str(p.get("name")).split(" ")[0] not in ("Республика", "Китайская") for p in parties)
+    return bodies, bool(g.get("subject")), len(str(g.get("title") or ""))
 
 
 def _party_key(g: dict[str, object]) -> tuple[str, ...]:

@@ -202,8 +202,8 @@ def find_orgs(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef], take
         complement = False
         while j < n and toks[j].sent == t.sent and j not in covered:
             tj = toks[j]
-            if j in cstart:
-                break
+            if j in cstart and not (cstart[j].adjective and tj.case == "Gen"):
+                break  # "акимат Восточно-Казахстанской области": an adjective inside the complement goes on
             if tj.pos in ("NOUN", "ADJ", "PROPN") and tj.case == "Gen" and tj.lemma not in ORG_HEADS:
                 j += 1
                 complement = True
@@ -267,6 +267,9 @@ def find_orgs(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef], take
         if country and toks[s.first].lemma in ORG_HEADS:
             name = _org_name(toks, s.first, s.first, stop, country, gaz, s.last)
         resolved = _resolve_org(name, gaz)
+        if not country:
+            inside = [c.code for c in countries if s.first <= c.first < s.last]
+            country = inside[0] if inside else None  # "ЗАО «Азербайджанские железные дороги»"
         out.append(Org(resolved.name, resolved.country, resolved.subkind, s.first, stop) if resolved
                    else Org(name, country, None, s.first, stop))
         covered.update(range(s.first, stop))

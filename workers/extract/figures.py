@@ -25,8 +25,9 @@ CURRENCY = {"доллар": "USD", "долл": "USD", "$": "USD", "usd": "USD", 
             "rub": "RUB", "₽": "RUB", "евро": "EUR", "eur": "EUR", "€": "EUR", "жэньминьби": "CNY"}
 VOLUME = {"тонна": "т", "т": "т", "teu": "TEU", "дфэ": "TEU", "км": "км", "километр": "км",
           "кубометр": "м3", "м3": "м3", "баррель": "баррель", "мвт": "МВт", "гвт": "ГВт", "квт": "кВт",
-          "га": "га", "гектар": "га", "контейнер": "контейнер", "вагон": "вагон", "квтч": "кВт·ч"}
+          "га": "га", "гектар": "га", "квтч": "кВт·ч"}
 NOT_COUNTED = frozenset({
+    "метр", "сантиметр", "миллиметр", "градус", "литр", "килограмм", "грамм", "кг", "м", "см",
     "год", "лет", "месяц", "день", "неделя", "час", "минута", "секунда", "сутки", "век", "столетие",
     "десятилетие", "раз", "процент", "место", "число", "номер", "пункт", "этап", "квартал", "полугодие",
     "документ", "соглашение", "меморандум", "контракт", "договор", "протокол", "договоренность",
@@ -152,11 +153,20 @@ def _scan(a: nlp.Analysis, lo: int, hi: int, skip: set[int] | None = None) -> li
                 out.append(_fig(a, "count", value, "рабочее место", text_start, tk.stop))
                 i = k + 1
                 continue
+            if toks[start].lemma in ("два", "оба") and not _num(toks[start]):
+                i = k + 1  # "двух стран", "двух парламентов": rhetoric, not a count
+                continue
             if tk.pos == "NOUN" and tk.lemma not in NOT_COUNTED and not _MONTHS.match(tk.text) \
                     and value == int(value) and len(tk.lemma) > 2:
                 out.append(_fig(a, "count", value, tk.lemma, text_start, tk.stop))
                 i = k + 1
                 continue
+        # "количество разрешений увеличено до 20 тысяч", "число рейсов достигло 150": the noun came first
+        counted = _counted_before(toks, lo, i)
+        if counted and value == int(value) and value >= 3 and (j >= hi or toks[j].pos != "NOUN"):
+            out.append(_fig(a, "count", value, counted, text_start, toks[j - 1].stop))
+            i = j
+            continue
         # "реализовано 39 проектов, еще 47 находятся ...": the noun is left out the second time
         if i > lo and toks[i - 1].lemma in ("еще", "ещё") and value == int(value):
             prev = next((f for f in reversed(out) if f["kind"] == "count"), None)
@@ -164,6 +174,15 @@ def _scan(a: nlp.Analysis, lo: int, hi: int, skip: set[int] | None = None) -> li
                 out.append(_fig(a, "count", value, str(prev["unit"]), text_start, toks[j - 1].stop))
         i = j
     return out
+
+
+def _counted_before(toks: tuple[nlp.Token, ...], lo: int, i: int) -> str | None:
+    for k in range(max(lo, i - 12), i - 1):
+        if toks[k].lemma in ("количество", "число"):
+            for m in range(k + 1, min(i, k + 4)):
+                if toks[m].pos == "NOUN" and toks[m].case == "Gen" and toks[m].lemma not in NOT_COUNTED:
+                    return toks[m].lemma
+    return None
 
 
 def _excluded(a: nlp.Analysis, start: int, end: int) -> bool:
