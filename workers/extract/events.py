@@ -45,7 +45,7 @@ VENUES = frozenset({"выставка", "павильон", "стенд", "за�
 # noun triggers governed by these words are talked about, not reported ("возможность открытия")
 HYPOTHETICAL = frozenset({"возможность", "вопрос", "перспектива", "целесообразность", "необходимость",
                           "проработка", "обсуждение", "идея", "предложение", "основа", "для", "условие",
-                          "готовность", "после"})
+                          "после"})
 # a launch that is only proposed or discussed is not reported as happening
 PROPOSAL_VERBS = frozenset({"предложить", "ускорить", "рассмотреть", "обсудить", "изучить", "предлагать",
                             "ускорять", "обсуждать"})
@@ -57,7 +57,7 @@ MESSAGE = frozenset({"поздравить", "поздравление", "поз
                      "послание", "письмо"})
 DOC_WORDS = frozenset({"соглашение", "меморандум", "протокол", "договор", "контракт", "документ", "карта",
                        "заявление", "коммюнике", "декларация", "программа", "план", "договоренность"})
-PLANNED = frozenset({"планироваться", "запланировать", "предстоящий", "предстоять", "намереваться",
+PLANNED = frozenset({"планироваться", "запланировать", "предстоящий", "предстоять", "намереваться", "готовность",
                      "ожидаться", "собираться", "намечать", "наметить", "планировать", "намерить",
                      "запланированный", "готовиться"})
 NEGATORS = frozenset({"отменить", "отмена", "отменяться", "отмениться", "сорвать", "опровергнуть",
@@ -86,6 +86,18 @@ class Event:
 def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str | None:
     t = toks[i]
     lem = t.lemma
+    if "-" in lem and lem.split("-")[0] in ("онлайн", "видео", "телефон"):
+        lem = lem.split("-")[-1]  # "онлайн-встреча" is a meeting
+        if lem in MEETING or lem in TALKS:
+            return "meeting" if lem in MEETING else "talks"
+    if lem == "поездка" and i > lo and toks[i - 1].lemma in ("рабочий", "официальный", "государственный"):
+        return "visit_trip"
+    if lem == "написать" and t.pos == "VERB":
+        for k in range(i + 1, min(hi, i + 4)):
+            if toks[k].case == "Dat" and (toks[k].lemma in RECEIVE_OBJECTS or toks[k].lemma == "лидер"
+                                          or toks[k].pos == "PROPN"):
+                return "message"
+        return None
     near = [toks[k].lemma for k in range(max(lo, i - 3), min(hi, i + 4))]
     if lem in TALKS or lem == "разговор":
         if any(x in PHONE for x in near) or any(toks[k].lemma in {"телефон", "видеосвязь"}
@@ -195,6 +207,8 @@ def _status(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str:
             return "occurred"
     if any(x in PLANNED for x in lemmas):
         return "planned"
+    if any(toks[k].lemma in ("накануне", "подготовка", "канун") for k in range(max(lo, i - 4), i)):
+        return "planned"  # "накануне саммита", "подготовка к заседанию": the event is still ahead
     if any(toks[k].lemma == "будущий" or (toks[k].lemma == "следующий" and toks[k + 1].lemma in
                                             {"год", "месяц", "неделя"}) for k in range(lo, hi - 1)) \
             and not any(toks[k].tense == "Past" and toks[k].pos == "VERB" for k in range(lo, hi)):
@@ -273,6 +287,9 @@ def find_events(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, published: date
         when = dates.first_date(sent_text, published)
         places = [x for x in ents.actors_by_sent.get(si, []) if x.kind == "place"]
         actors = ents.actors_by_sent.get(si, [])
+        people_here = [x for x in ents.actors_by_sent.get(si, []) if x.kind == "person"]
+        found = [(i, "visit" if k == "visit_trip" else k) for i, k in found
+                 if k != "visit_trip" or people_here]  # a named official's working trip is a visit
         for i, kind in found:
             if kind == "visit" and inv and inv[0] < i:
                 continue  # "пригласил посетить ... с визитом": only invited, not a visit
@@ -286,7 +303,9 @@ def find_events(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, published: date
             if key in kinds_here:
                 continue
             kinds_here.add(key)
-            frame = toks[i].pos == "NOUN" and any(
+            frame = toks[i].pos == "NOUN" and not any(
+                toks[k].lemma in ("ответный", "следующий", "очередной", "предстоящий", "новый")
+                for k in range(max(lo, i - 2), i)) and any(
                 (toks[k].lemma, toks[k + 1].lemma) in FRAME_PREPS or
                 (toks[k].lemma == "участие" and toks[k + 1].lemma in ("в", "во"))
                 for k in range(max(lo, i - 4), i - 1))
@@ -381,6 +400,8 @@ def _merge(events: list[Event]) -> list[Event]:
         fallback = None
         for o in out:
             same = o.type == e.type or ({o.type, e.type} == {"talks", "meeting"} and not e.verb)
+            if same and e.type == "message" and e.verb:
+                same = False  # "студенты написали лидеру": another letter than the reply reported before
             if same and e.type == "forum" and o.lemma != e.lemma and not e.frame:
                 same = False
             if same and e.frame:
