@@ -162,6 +162,17 @@ def test_hostile_pages_end_recorded_and_the_worker_survives(db: Any, clean_redis
                     problems.append(f"{case.name}: error {row['last_error']!r} does not match {case.error!r}")
                 if case.requests is not None and hits(case) != case.requests:
                     problems.append(f"{case.name}: {hits(case)} requests, expected {case.requests}")
+            # and stored rows agree with the state: a page only when the fetch passed, a document only when done
+            stored = {r["id"]: r for r in db.execute(
+                "SELECT a.id, (SELECT count(*) FROM raw_pages p WHERE p.article_id = a.id) AS pages,"
+                " (SELECT count(*) FROM documents d WHERE d.article_id = a.id) AS docs"
+                " FROM articles a WHERE a.id = ANY(%s)", (list(ids),)).fetchall()}
+            for article_id, case in ids.items():
+                row, counts = final[article_id], stored[article_id]
+                done = row["state"] == "done"
+                want = (int(done or row["last_error_stage"] == "analyse"), int(done))
+                if (counts["pages"], counts["docs"]) != want:
+                    problems.append(f"{case.name}: {counts['pages']} raw pages, {counts['docs']} documents")
             assert not problems, "\n".join(problems)
             # the chain stopped at the limit: hops 1-5 requested, the page behind the sixth redirect never
             chain = [r.path for r in server.requests if r.path.startswith("/chain/")]
