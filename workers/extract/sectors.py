@@ -17,42 +17,49 @@ ORDER = ["trade", "investment", "finance", "energy", "oil_gas", "petrochemicals"
 
 # (stem of one word part, sector); longest stem wins, checked on each hyphen part of a token
 STEMS: list[tuple[str, str | None]] = [
-    ("торгов", "trade"), ("товарооборот", "trade"), ("экспорт", "trade"), ("импорт", "trade"),
+    ("торгов", "trade"), ("товарооборот", "trade"),
     ("инвест", "investment"),
-    ("финанс", "finance"), ("финансирован", None), ("кредит", "finance"), ("банковск", "finance"),
+    ("финанс", "finance"), ("валют", "finance"), ("расчет", "finance"), ("расчёт", "finance"),
+    ("финансирован", None), ("кредит", "finance"), ("банковск", "finance"),
     ("валютн", "finance"),
     ("энерг", "energy"), ("электроэнерг", "energy"), ("электростанц", "energy"), ("энергетик", "energy"),
     ("возобновляем", "energy"), ("ветроэлектр", "energy"), ("гидроэлектр", "energy"),
     ("энергоносител", "energy"),
-    ("нефтегаз", "oil_gas"), ("нефт", "oil_gas"), ("нефтян", "oil_gas"), ("газопровод", "oil_gas"),
+    ("нефтегаз", "oil_gas"), ("углеводород", "oil_gas"), ("нефт", "oil_gas"), ("нефтян", "oil_gas"),
+    ("газопровод", "oil_gas"),
     ("газов", "oil_gas"), ("газ", "oil_gas"), ("нефтепровод", "oil_gas"), ("спг", "oil_gas"),
     ("нефтехим", "petrochemicals"), ("газохим", "petrochemicals"), ("полимер", "petrochemicals"),
     ("полипропилен", "petrochemicals"), ("полиэтилен", "petrochemicals"),
     ("атомн", "nuclear"), ("ядерн", "nuclear"), ("уран", "nuclear"), ("аэс", "nuclear"),
-    ("горно", "mining"), ("горнодоб", "mining"), ("горноруд", "mining"), ("недропольз", "mining"),
+    ("=горно", "mining"), ("минерал", "mining"), ("лити", None), ("=лития", "mining"),
+    ("горнодоб", "mining"), ("горноруд", "mining"), ("недропольз", "mining"),
     ("редкоземел", "mining"),
-    ("рудн", "mining"), ("месторожден", "mining"), ("угол", None), ("угольн", "mining"),
+    ("рудн", "mining"), ("угол", None), ("угольн", "mining"),
     ("металлург", "metallurgy"), ("сталелит", "metallurgy"), ("алюмин", "metallurgy"),
     ("медеплав", "metallurgy"),
     ("ферросплав", "metallurgy"),
     ("промышлен", "industry"), ("индустри", "industry"), ("обрабатывающ", "industry"),
     ("перерабатывающ", "industry"), ("производствен", "industry"),
-    ("машиностро", "machinery"), ("автопром", "machinery"), ("автомобилестро", "machinery"),
+    ("машиностро", "machinery"), ("сельхозтехник", "machinery"), ("автопроизвод", "machinery"),
+    ("электромобил", "machinery"), ("автомобилестро", "machinery"), ("автопром", "machinery"),
+    ("автомобилестро", "machinery"),
     ("станкостро", "machinery"), ("сельскохоз", "agriculture"), ("агро", "agriculture"),
-    ("аграр", "agriculture"), ("зерн", "agriculture"), ("пшениц", "agriculture"), ("рапс", "agriculture"),
+    ("аграр", "agriculture"), ("сельхоз", "agriculture"), ("теплич", "agriculture"),
+    ("зерн", "agriculture"), ("пшениц", "agriculture"), ("рапс", "agriculture"),
     ("фитосанитар", "agriculture"), ("ветеринар", "agriculture"), ("животновод", "agriculture"),
     ("растениевод", "agriculture"), ("урожа", "agriculture"), ("продовольств", "agriculture"),
     ("мясн", "agriculture"), ("плодоовощ", "agriculture"),
-    ("транспорт", "transport"), ("транзит", "transport"), ("железнодорож", "transport"),
+    ("транспорт", "transport"), ("авиакомпан", "transport"), ("рейс", "transport"),
+    ("железнодорож", "transport"),
     ("авиасообщ", "transport"), ("авиарейс", "transport"), ("автодорог", "transport"),
     ("грузоперевоз", "transport"), ("перевоз", "transport"), ("поезд", "transport"), ("поездк", None),
+    ("поездок", None),
     ("транспортир", None),
     ("логист", "logistics"), ("груз", "logistics"), ("грузин", None), ("грузи", None),
     ("доставк", "logistics"), ("мультимодал", "logistics"), ("таможен", "customs"),
     ("турист", "tourism"), ("туризм", "tourism"), ("туроперат", "tourism"), ("турпоток", "tourism"),
     ("цифров", "digital"), ("цифровизац", "digital"), ("телеком", "digital"), ("ит", None),
     ("высокотехнолог", "high_tech"), ("инновац", "high_tech"), ("инновацион", "high_tech"),
-    ("технологическ", "high_tech"),
     ("научн", "science"), ("наук", "science"), ("исследоват", "science"),
     ("космос", "space"), ("космическ", "space"), ("спутник", "space"),
     ("образован", "education"), ("образовательн", "education"), ("студент", "education"),
@@ -65,7 +72,7 @@ STEMS: list[tuple[str, str | None]] = [
     ("журналист", "media"),
     ("безопасност", "security"), ("терроризм", "security"), ("террорист", "security"),
     ("экстремизм", "security"), ("оборон", "security"), ("военн", "security"),
-    ("водохозяйств", "water"), ("водопольз", "water"), ("водн", None),
+    ("водохозяйств", "water"), ("=водно", "water"), ("водопольз", "water"), ("водн", None),
     ("эколог", "ecology"), ("климат", "ecology"), ("природоохран", "ecology"),
     ("строительств", "construction"), ("строительн", "construction"), ("стройматериал", "construction"),
     ("жилищн", "construction"), ("цемент", "construction"),
@@ -76,10 +83,12 @@ PAIRS = [("электрон", "коммерц", "ecommerce"), ("электрон
          ("высок", "технолог", "high_tech"), ("сельск", "хозяйств", "agriculture"),
          ("желез", "дорог", "transport"), ("водн", "ресурс", "water"), ("трансгранич", "рек", "water"),
          ("окружающ", "сред", "ecology"), ("информацион", "технолог", "digital"),
-         ("искусствен", "интеллект", "digital"),
+         ("искусствен", "интеллект", "digital"), ("искусствен", "интеллект", "high_tech"),
+         ("сельскохозяйствен", "техник", "machinery"),
          ("сух", "порт", "logistics"), ("зелен", "энергет", "energy"), ("полезн", "ископаем", "mining"),
          ("рын", "сбыт", "trade")]
-_SORTED = sorted(((s, sec) for s, sec in STEMS), key=lambda x: -len(x[0]))
+_SORTED = sorted(((s, sec) for s, sec in STEMS if not s.startswith("=")), key=lambda x: -len(x[0]))
+_EXACT = {s[1:]: sec for s, sec in STEMS if s.startswith("=")}  # whole hyphen parts: "горно-", "водно-"
 _EXCLUDE_WORDS = frozenset({"энергичн", "газет", "транспортир", "торговец"})
 
 
@@ -87,6 +96,8 @@ _EXCLUDE_WORDS = frozenset({"энергичн", "газет", "транспор�
 def _part_sector(part: str) -> str | None:
     if any(part.startswith(x) for x in _EXCLUDE_WORDS):
         return None
+    if part in _EXACT:
+        return _EXACT[part]
     for stem, sec in _SORTED:
         if part.startswith(stem):
             if stem == "газ" and part not in ("газ", "газа", "газу", "газом", "газе"):
@@ -113,9 +124,21 @@ def find(a: nlp.Analysis, excluded: set[int]) -> list[str]:
                 per_token[i] = per_token[i] or pair_sec
                 per_token[i + 1] = per_token[i + 1] or pair_sec
     found: set[str] = set()
+    # a title is not a sector: "министр энергетики России" names a person
+    titled: set[int] = set()
     for i, t in enumerate(toks):
-        if i in excluded:
+        if t.lemma in ("министр", "вице-министр", "замминистр", "министерство"):
+            k = i + 1
+            while k < len(toks) and k < i + 4 and toks[k].case == "Gen":
+                titled.add(k)
+                k += 1
+    for i, t in enumerate(toks):
+        if i in excluded or i in titled:
             continue
+        low = nlp.norm(t.text)
+        if low.startswith(("онлайн-", "интернет-")) and any(
+                w in low for w in ("площад", "торг", "магазин", "продаж", "платформ")):
+            found.add("ecommerce")
         for p in parts_cache[i]:
             sec = _part_sector(p)
             if not sec:
