@@ -5,7 +5,8 @@ job, asks the gate, and either fetches or puts the job back with the gate's wait
 smallest gap between request starts seen by each server and throughput against the ideal the
 limits allow. Needs Redis on 127.0.0.1:6379.
 
-    .venv/bin/python bench/politeness.py [--rounds 3] [--workers 4] [--delay 1.0]
+    .venv/bin/python bench/politeness.py [--rounds 3] [--workers 4] [--delay 1.0] [--concurrency 2]
+                                         [--response 0.05]
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from workers.politeness import HostGate, host_key  # noqa: E402
 REDIS_URL = "redis://127.0.0.1:6379/0"
 FEEDS = 20
 HOSTS = 3
-RESPONSE_S = 0.05
 
 
 def worker(prefix: str, delay_s: float, max_concurrency: int, stop_at: float) -> None:
@@ -70,6 +70,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--delay", type=float, default=1.0, help="per-host minimum delay, seconds")
     parser.add_argument("--concurrency", type=int, default=2, help="per-host maximum in flight")
+    parser.add_argument("--response", type=float, default=0.05, help="server think time per request, s")
     args = parser.parse_args()
 
     client = redis.Redis.from_url(REDIS_URL)
@@ -79,7 +80,7 @@ def main() -> None:
         feeds = []
         for i in range(FEEDS):
             srv = servers[i % HOSTS]
-            feeds.append(srv.route(f"/feed{i}.xml", Route(body=b"<rss/>" * 100, delay_s=RESPONSE_S)))
+            feeds.append(srv.route(f"/feed{i}.xml", Route(body=b"<rss/>" * 100, delay_s=args.response)))
         jobs = {f"{n} {url}": 0.0 for n, url in enumerate(u for _ in range(args.rounds) for u in feeds)}
         client.zadd(f"{prefix}jobs", jobs)
 
@@ -95,16 +96,21 @@ def main() -> None:
         wall = time.monotonic() - started
 
         print(f"{len(jobs)} fetches of {FEEDS} feeds on {HOSTS} hosts, {args.workers} worker processes, "
-              f"delay {args.delay}s, concurrency {args.concurrency}, response {RESPONSE_S}s")
+              f"delay {args.delay}s, concurrency {args.concurrency}, response {args.response}s")
         first = min(r.started for s in servers for r in s.requests)
         last = max(r.started for s in servers for r in s.requests)
         ideal_span = 0.0
+        # Starts can come no faster than the delay, nor faster than the slots free up.
+        interval = max(args.delay, args.response / args.concurrency)
         for srv in servers:
             log = sorted(srv.requests, key=lambda r: r.started)
             gaps = [b.started - a.started for a, b in itertools.pairwise(log)]
-            ideal_span = max(ideal_span, (len(log) - 1) * args.delay)
+            ideal_span = max(ideal_span, (len(log) - 1) * interval)
+            events = sorted([(r.started, 1) for r in log] + [(r.finished, -1) for r in log])
+            in_flight = max(itertools.accumulate(step for _, step in events))
             print(f"  host 127.0.0.1:{srv.port}: {len(log)} requests, min gap {min(gaps):.3f}s "
-                  f"(gap #{gaps.index(min(gaps))}), mean gap {sum(gaps) / len(gaps):.3f}s")
+                  f"(gap #{gaps.index(min(gaps))}), mean gap {sum(gaps) / len(gaps):.3f}s, "
+                  f"max in flight {in_flight}")
         span = last - first
         served = sum(len(s.requests) for s in servers)
         ideal_rate = (served - 1) / ideal_span

@@ -24,31 +24,68 @@ DEFAULT_ROBOTS_TTL_S = 6 * 3600
 PARSED_ROBOTS_KEPT = 512  # origins whose parsed robots.txt one process keeps
 
 _ACQUIRE = """
--- KEYS[1] leases: zset token -> lease expiry; KEYS[2] next: earliest next start; KEYS[3] delay override
+-- KEYS: 1 leases (zset token -> lease expiry), 2 next (earliest next start), 3 delay override,
+--       4 starts (hash token -> start time), 5 dur (running mean of request durations)
 -- ARGV: token, min_delay_s, max_concurrency, lease_s
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
+if #expired > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+  redis.call('HDEL', KEYS[4], unpack(expired))
+end
 local delay = tonumber(ARGV[2])
 local override = tonumber(redis.call('GET', KEYS[3]) or '')
 if override and override > delay then delay = override end
 local nxt = tonumber(redis.call('GET', KEYS[2]) or '')
 if nxt and nxt > now then return tostring(nxt - now) end
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
-  -- every slot is busy: look again after one delay, and never later than the first lease expires
-  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local lease = tonumber(ARGV[4])
+local held = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+if #held / 2 >= tonumber(ARGV[3]) then
+  -- Every slot is busy. Come back when the first one should be free (its start + the usual
+  -- duration); without a duration yet, after one delay; never after the first lease expires.
   local wait = math.max(delay, 0.1)
-  local expiry = tonumber(first[2]) - now
+  local dur = tonumber(redis.call('GET', KEYS[5]) or '')
+  if dur then
+    local soonest = nil
+    for i = 1, #held, 2 do
+      local started = tonumber(redis.call('HGET', KEYS[4], held[i]) or '')
+      if started and (soonest == nil or started + dur < soonest) then soonest = started + dur end
+    end
+    if soonest and soonest - now >= 0.1 then
+      wait = soonest - now
+    elseif soonest then
+      wait = math.max(0.1, 0.25 * dur)  -- overdue: look again soon, but not in a tight loop
+    end
+  end
+  local expiry = tonumber(held[2]) - now
   if expiry < wait then wait = expiry end
   return tostring(math.max(wait, 0.01))
 end
-local lease = tonumber(ARGV[4])
 redis.call('ZADD', KEYS[1], now + lease, ARGV[1])
-redis.call('PEXPIRE', KEYS[1], math.ceil(lease * 1000) + 1000)
+redis.call('HSET', KEYS[4], ARGV[1], string.format('%.6f', now))
+local ttl = math.ceil(lease * 1000) + 1000
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('PEXPIRE', KEYS[4], ttl)
 if delay > 0 then
   redis.call('SET', KEYS[2], string.format('%.6f', now + delay), 'PX', math.ceil(delay * 1000) + 1000)
 end
 return '0'
+"""
+
+_RELEASE = """
+-- KEYS as for acquire; ARGV: token. Frees the slot and folds this request's duration into the mean.
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local started = tonumber(redis.call('HGET', KEYS[4], ARGV[1]) or '')
+redis.call('HDEL', KEYS[4], ARGV[1])
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 and started then
+  local took = now - started
+  local dur = tonumber(redis.call('GET', KEYS[5]) or '')
+  if dur then took = 0.7 * dur + 0.3 * took end
+  redis.call('SET', KEYS[5], string.format('%.6f', took), 'EX', 86400)
+end
+return 1
 """
 
 
@@ -75,19 +112,20 @@ class HostGate:
         self._max_concurrency = max_concurrency
         self._lease_s = lease_s
         self._prefix = (_default_prefix() if key_prefix is None else key_prefix) + "polite:"
-        self._script = redis_client.register_script(_ACQUIRE)
+        self._acquire = redis_client.register_script(_ACQUIRE)
+        self._release = redis_client.register_script(_RELEASE)
         # Tokens of the leases this process holds, so release() frees ours and never another worker's.
         self._held: dict[str, list[str]] = {}
         self._lock = threading.Lock()
 
     def _keys(self, host: str) -> list[str]:
         base = f"{self._prefix}{host.lower()}"
-        return [f"{base}:leases", f"{base}:next", f"{base}:delay"]
+        return [f"{base}:leases", f"{base}:next", f"{base}:delay", f"{base}:starts", f"{base}:dur"]
 
     def acquire(self, host: str) -> float:
         """0.0 when the caller may fetch from `host` now (then it must call release), else seconds to wait."""
         token = uuid.uuid4().hex
-        raw = self._script(keys=self._keys(host),
+        raw = self._acquire(keys=self._keys(host),
                            args=[token, self._min_delay_s, self._max_concurrency, self._lease_s])
         wait = float(raw)
         if wait <= 0:
@@ -103,7 +141,7 @@ class HostGate:
             if not tokens:
                 return
             token = tokens.pop(0)
-        self._redis.zrem(self._keys(host)[0], token)
+        self._release(keys=self._keys(host), args=[token])
 
     def set_delay(self, host: str, delay_s: float, ttl_s: float) -> None:
         """Raise `host`'s delay (robots Crawl-delay) for `ttl_s`; at or below min_delay_s it is cleared."""

@@ -85,6 +85,17 @@ def test_lease_of_a_killed_worker_expires(redis_conn: Any, prefix: str) -> None:
     assert waits[-1] == 0.0  # the slot came back without anyone releasing it
 
 
+def test_busy_host_wait_follows_the_usual_request_duration(redis_conn: Any, prefix: str) -> None:
+    g = gate(redis_conn, prefix, max_concurrency=1)
+    assert g.acquire("h") == 0.0
+    assert g.acquire("h") == pytest.approx(0.1)  # no history yet: look again shortly
+    time.sleep(0.5)  # a request that takes half a second
+    g.release("h")
+    assert g.acquire("h") == 0.0
+    # Now the slot is expected back about half a second after it was taken, not in 0.1 s.
+    assert 0.3 < g.acquire("h") <= 30
+
+
 def test_crawl_delay_raises_the_hosts_delay(redis_conn: Any, prefix: str) -> None:
     g = gate(redis_conn, prefix, min_delay_s=1.0, max_concurrency=4)
     g.set_delay("slow.example", 8.0, ttl_s=60)
