@@ -148,7 +148,7 @@ def _subject(toks: tuple[nlp.Token, ...], a: nlp.Analysis, lo: int, hi: int, org
             i += 1
             continue
         if t.lemma == "на" and not (i + 1 < hi and toks[i + 1].case == "Acc" and toks[i + 1].pos == "NOUN"
-                                    and i == lo):
+                                    and i == lo and toks[i + 1].lemma not in ("сумма", "срок", "период", "год")):
             # "контракт на поставку урана"; not "на сумму", "на три года"
             i += 1
             continue

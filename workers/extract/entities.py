@@ -232,7 +232,7 @@ def find_orgs(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef], take
                     toks[c.first].lemma in ("республика",):
                 country = c.code
                 stop = c.last
-        capital = t.text[:1].isupper()
+        capital = toks[left].text[:1].isupper()  # "Национальный банк Казахстана"
         if not country and complement:
             # "народное правительство города Ланьчжоу", "акимат Восточно-Казахстанской области"
             country = _complement_country(a, gaz, i + 1, j) or ("KZ" if t.lemma == "акимат" else None)

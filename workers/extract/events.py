@@ -207,12 +207,23 @@ def _status(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str:
             return "occurred"
     if any(x in PLANNED for x in lemmas):
         return "planned"
-    if any(toks[k].lemma in ("накануне", "подготовка", "канун") for k in range(max(lo, i - 4), i)):
+    k = i - 1
+    while k >= lo and toks[k].pos in ("ADJ", "ADP") and toks[k].lemma not in ("накануне",):
+        k -= 1  # "накануне предстоящего заседания", "подготовка к саммиту"
+    if k >= lo and toks[k].lemma in ("накануне", "подготовка", "канун"):
         return "planned"  # "накануне саммита", "подготовка к заседанию": the event is still ahead
     if any(toks[k].lemma == "будущий" or (toks[k].lemma == "следующий" and toks[k + 1].lemma in
                                             {"год", "месяц", "неделя"}) for k in range(lo, hi - 1)) \
             and not any(toks[k].tense == "Past" and toks[k].pos == "VERB" for k in range(lo, hi)):
         return "planned"
+    # "саммита ..., который состоится в Астане": the relative clause speaks of the event itself
+    if t.pos == "NOUN":
+        for k in range(i + 1, min(hi, i + 9)):
+            if toks[k].lemma == "который":
+                for m in range(k + 1, min(hi, k + 5)):
+                    if toks[m].pos in ("VERB", "AUX") and toks[m].tense:
+                        return "planned" if toks[m].tense == "Fut" else "occurred"
+                break
     # nearest finite verb decides (a noun trigger takes the tense of its clause)
     best: tuple[int, nlp.Token] | None = None
     for k in range(lo, hi):
@@ -303,18 +314,23 @@ def find_events(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, published: date
             if key in kinds_here:
                 continue
             kinds_here.add(key)
+            background = nlp.norm(toks[lo].text) == "ранее" or any(
+                toks[k].lemma == "накануне" for k in range(max(lo, i - 3), i))
             frame = toks[i].pos == "NOUN" and not any(
                 toks[k].lemma in ("ответный", "следующий", "очередной", "предстоящий", "новый")
                 for k in range(max(lo, i - 2), i)) and any(
                 (toks[k].lemma, toks[k + 1].lemma) in FRAME_PREPS or
                 (toks[k].lemma == "участие" and toks[k + 1].lemma in ("в", "во"))
                 for k in range(max(lo, i - 4), i - 1))
+            frame = frame or background  # "накануне саммита", "Ранее ... поздравили": already reported
             status = _status(toks, i, lo, hi)
             loc = places[0].name if places else None
             parts = _participants(kind, actors, toks, i, gaz)
             people = {x.name for x in actors if x.kind == "person"}
+            additive = toks[lo].lemma in ("кроме", "затем", "помимо", "также") or (
+                toks[lo].lemma == "после" and lo + 1 < hi and toks[lo + 1].lemma == "это")
             for ev in _split_receptions(Event(kind, status, si, i, when, loc, parts, toks[i].lemma, frame,
-                                              people, toks[i].pos == "VERB"), actors, toks):
+                                              people, toks[i].pos == "VERB" or additive), actors, toks):
                 events.append(ev)
     _fill_from_context(events)
     pair = _doc_pair(ents)
@@ -406,6 +422,10 @@ def _merge(events: list[Event]) -> list[Event]:
                 same = False
             if same and e.frame:
                 fallback = o  # "в ходе беседы ... обсудили ситуацию в Афганистане": still that encounter
+            if same and e.type == "signing" and not e.frame and len(_countries(o)) >= 2 and \
+                    len(_countries(e)) >= 2 and _countries(o) != _countries(e) and \
+                    max(len(_countries(o)), len(_countries(e))) >= 4:
+                same = False  # a six-country declaration and a bilateral package are two signings
             if same and _compatible(o, e, any_status=e.frame):
                 target = o
                 break
