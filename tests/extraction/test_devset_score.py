@@ -12,8 +12,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 DEVSET = ROOT / "tests" / "extraction" / "devset"
 SCORER = ROOT.parent / "shared" / "tools" / "score_extraction.py"
-SEED_TEXT = ROOT.parent / "shared" / "seeds" / "000_26ebbd2a5ad7ecf1.txt"
-SEED_GOLD = ROOT.parent / "shared" / "gold" / "seed_000.json"
 CORE = ["events", "agreements", "agreement_totals", "persons", "figures", "sectors"]
 
 
@@ -69,17 +67,3 @@ def test_devset_overall_f1(tmp_path: Path) -> None:
     totals = _score(pairs, scorer)
     scorer.report(totals)  # per-category figures in the test output (-s or on failure)
     assert _overall(totals, scorer) >= 0.90
-
-
-@pytest.mark.slow
-def test_seed_article_scores_perfectly() -> None:
-    scorer = _scorer()
-    if not SEED_TEXT.exists() or not SEED_GOLD.exists():
-        pytest.skip("shared seed article or gold absent")
-    gold = json.loads(SEED_GOLD.read_text(encoding="utf-8"))
-    totals = _score([(gold, _predict(SEED_TEXT))], scorer)
-    scorer.report(totals)
-    for cat in [*CORE, "relevance"]:
-        if cat in totals:
-            tp, fp, fn = totals[cat]
-            assert fp == 0 and fn == 0, f"{cat}: tp={tp} fp={fp} fn={fn}"
