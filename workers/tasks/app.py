@@ -46,6 +46,9 @@ def make_app(settings: Settings | None = None) -> Celery:
     if cap < MIN_COUNTDOWN_CAP_S or s.visibility_timeout_s <= s.task_hard_limit_s + cap:
         raise ValueError("visibility_timeout_s must exceed the hard time limit plus the longest countdown "
                          f"(at least {MIN_COUNTDOWN_CAP_S} s)")
+    if s.task_soft_limit_s > s.task_hard_limit_s:
+        # Celery would accept it here and then refuse every publish (apply_async raises ValueError)
+        raise ValueError("task_soft_limit_s must not exceed task_hard_limit_s (0 disables the soft limit)")
     if s.politeness_requeue_max_s > cap:
         raise ValueError(f"politeness_requeue_max_s must not exceed the longest countdown ({cap} s)")
     app.conf.update(
