@@ -64,8 +64,9 @@ def main() -> int:
         text = path.read_text(encoding="utf-8")
         gold = gold_mentions(path.with_suffix(""))
         a = nlp.analyse(text)
+        raw = nlp._analyse(text)  # natasha alone: no glued-word repair, no rules, no gazetteer
         systems = {
-            "natasha": {(s.type, s.start, s.stop) for s in a.spans},
+            "natasha": {(s.type, s.start, s.stop) for s in raw.spans},
             "silkwire": set(entities.mention_spans(a, entities.analyse_entities(a, gaz))),
         }
         for name, pred in systems.items():

@@ -343,6 +343,13 @@ def _unglue(word: str, names: set[str]) -> str | None:
     return None
 
 
+def _place_like(word: str) -> bool:
+    """'Аким' tagged LOC at a sentence start is a title; a place is unknown to the dictionary or geographic."""
+    if not nlp.is_known(word) or nlp.has_tag(word, "Geox"):
+        return True
+    return nlp.main_pos(word) not in ("NOUN", "VERB", "ADVB", "ADJF", "PREP", "CONJ", "PRCL", "NPRO")
+
+
 def _name_like(word: str) -> bool:
     """False for words that cannot be a name: verbs and particles ("Читайте"), position nouns."""
     parts = [p for p in word.split("-") if p]
@@ -353,6 +360,20 @@ def _name_like(word: str) -> bool:
     if not nlp.is_known(word) or nlp.has_name_tag(word):
         return True
     return nlp.main_pos(word) in ("NOUN", "ADJF")
+
+
+def _chinese_nominative(word: str) -> str:
+    """'Дэвэнем' → 'Дэвэнь', 'Цяном' → 'Цян': natasha leaves unknown transcribed names in their case."""
+    low = word.lower()
+    if low.endswith("ом") and len(low) > 4:
+        return word[:-2]
+    if low.endswith("ем") and len(low) > 4:
+        return word[:-2] + "ь"
+    if low[-1:] in ("я", "ю") and len(low) > 3 and low[-2] not in "аеиоуыэюяь":
+        return word[:-1] + "ь"
+    if low[-1:] in ("а", "у") and len(low) > 3 and low[-2] not in "аеиоуыэюяь":
+        return word[:-1]
+    return word
 
 
 def _looks_chinese(name: str) -> bool:
@@ -371,7 +392,7 @@ def _context_country(a: nlp.Analysis, first: int, countries: list[CountryRef]) -
     ):
         if toks[k].lemma in HEAD_POSITION:
             cs = [c for c in countries if k < c.first < first]
-            code = cs[0].code if cs else None
+            code = cs[0].code if cs else ("KZ" if toks[k].lemma == "аким" else None)
             adj = [c for c in countries if c.last == k and c.adjective]
             if not code and adj:
                 code = adj[0].code
@@ -420,6 +441,10 @@ def find_persons(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef]) -
             fixed = _unglue(words[-1], names - {words[-1]})
             if fixed:
                 words[-1] = fixed
+            last_tok = toks[s.last - 1]
+            if not fixed and words[-1] == last_tok.text and last_tok.case not in ("Nom", None) and \
+                    _looks_chinese(" ".join(words)) and not nlp.is_known(last_tok.text):
+                words[-1] = _chinese_nominative(words[-1])
         name = " ".join(words)
         m2 = gaz.find(_phrase_tokens(name), frozenset({"person"}))
         if m2 and not m2[0].via_title:
@@ -482,7 +507,7 @@ def analyse_entities(a: nlp.Analysis, gaz: Gazetteer) -> Entities:
     for s in a.spans:
         if s.type == "LOC" and not any(
             i in ctoks or i in ptoks or i in org_tokens or i in person_tokens for i in range(s.first, s.last)
-        ):
+        ) and any(_place_like(a.tokens[i].text) for i in range(s.first, s.last)):
             places.append(Actor("place", s.normal, None, s.first, s.last))
     places.sort(key=lambda p: p.first)
     actors: dict[int, list[Actor]] = {}

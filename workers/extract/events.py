@@ -302,8 +302,8 @@ def find_events(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, published: date
         found = [(i, "visit" if k == "visit_trip" else k) for i, k in found
                  if k != "visit_trip" or people_here]  # a named official's working trip is a visit
         for i, kind in found:
-            if kind == "visit" and inv and inv[0] < i:
-                continue  # "пригласил посетить ... с визитом": only invited, not a visit
+            if kind in ("visit", "forum") and inv and inv[0] < i:
+                continue  # "пригласил посетить ... с визитом", "... принять участие в форуме": only invited
             if kind in ("talks", "meeting") and any(k == "phone_call" for _, k in found):
                 continue
             if toks[i].pos == "NOUN" and any(toks[k].lemma in HYPOTHETICAL for k in range(max(lo, i - 2), i)):

@@ -88,49 +88,87 @@ def norm(word: str) -> str:
 
 
 _WORD = re.compile(r"[А-ЯЁа-яё]{7,}|\b[А-ЯЁ]{2,5}и\b")
-_GLUE_TAILS = frozenset({"VERB", "INFN", "PRTF", "PRTS", "GRND", "PREP", "CONJ", "PRCL", "ADVB"})
+_FUNCTION_TAILS = frozenset({"и", "в", "на", "с", "к", "о", "по", "из", "за", "от", "до", "не"})
 
 
-@lru_cache(maxsize=50_000)
-def unglue(word: str) -> int:
-    """Where a word glued to the next one splits ('Казатомпромподписал' → 11, 'РКи' → 2), else 0."""
+def _tail_ok(vocab: Any, right: str) -> bool:
+    """A word that typically follows a glued name: a finite verb (3rd person or past), a conjunction,
+    particle, adverb or preposition; never participles or imperatives, which make false splits."""
+    if not vocab.word_is_known(right):
+        return False
+    for x in vocab.parse(right)[:2]:
+        tag = x.tag
+        if tag.POS in ("CONJ", "PRCL", "ADVB", "PREP"):
+            return True
+        if tag.POS == "VERB" and "impr" not in tag and ("past" in tag or "3per" in tag):
+            return True
+    return False
+
+
+def unglue(word: str, seen: frozenset[str] = frozenset(), next_word: str = "") -> int:
+    """Where a word glued to the next one splits, else 0.
+
+    'Казатомпромподписал' → 11 and 'Цзиньпинтакже' → 8 only when the left part also occurs on its own in
+    the document (`seen`: lower-cased word stems of the text); 'РКи' → 2; 'контрактна поставку' → 8.
+    """
     if len(word) <= 6:
         return len(word) - 1 if word[:-1].isupper() and word.endswith("и") and len(word) >= 3 else 0
     vocab = _models()["vocab"]
     low = word.lower()
     if vocab.word_is_known(low):
-        # "контрактна" is a dictionary short adjective, but in a text it is "контракт на"
-        ps = vocab.parse(low)
-        if all(x.tag.POS in ("ADJS", "PRTS") for x in ps[:3]):
-            for tail in ("на", "в", "с", "и", "по", "о"):
-                left = low[: -len(tail)]
-                if low.endswith(tail) and len(left) >= 5 and any(
-                        x.tag.POS == "NOUN" and "nomn" in x.tag for x in vocab.parse(left)[:2]):
-                    return len(left)
+        # "контрактна поставку": a dictionary short adjective, but before an accusative noun it is "контракт на"
+        if low.endswith("на") and word[:1].islower() and vocab.word_is_known(low[:-2]) and len(low) >= 7:
+            nxt = vocab.parse(next_word.lower())[:1] if next_word else []
+            if nxt and nxt[0].tag.POS == "NOUN" and "accs" in nxt[0].tag and any(
+                    x.tag.POS == "NOUN" for x in vocab.parse(low[:-2])[:1]):
+                return len(low) - 2
         return 0
-    # shortest left part first: "Ван Ипроходит" is "И проходит", not "Ипро ходит"
     for p in range(1, len(word) - 1):
         left, right = low[:p], low[p:]
-        if p < 3 and not (word[0].isupper() and len(right) >= 5 and vocab.word_is_known(right)
-                          and any(x.tag.POS in ("VERB", "PRTF", "GRND") for x in vocab.parse(right)[:2])):
+        if p == 1:
+            # "Ван Ипроходит": a one-letter given name that the text also writes alone
+            if word[0].isupper() and left in seen and len(right) >= 5 and _tail_ok(vocab, right):
+                return p
             continue
-        if not vocab.word_is_known(right):
+        if p < 4 or len(right) < 4 or not _tail_ok(vocab, right):
             continue
-        if not any(x.tag.POS in _GLUE_TAILS for x in vocab.parse(right)[:2]):
-            continue
-        left_known = vocab.word_is_known(left)
-        if len(right) >= 4 and (left_known or (word[0].isupper() and (len(left) >= 4 or p < 3))):
+        if word[0].isupper() and left in seen:
             return p
-        if len(right) < 4 and left_known and len(left) >= 4:
+        if word[0].islower() and vocab.word_is_known(left) and len(left) >= 5 and right in (
+                "также", "тоже", "однако", "который", "которые"):
             return p
     return 0
+
+
+def _stems(text: str) -> frozenset[str]:
+    """Every word of the text and its prefixes down to 4 letters minus up to 3 ending letters."""
+    out: set[str] = set()
+    for w in re.findall(r"[А-ЯЁа-яё]+", text):
+        lw = w.lower()
+        out.add(lw)
+        for cut in (1, 2, 3):
+            if len(lw) - cut >= 4:
+                out.add(lw[:-cut])
+    return frozenset(out)
 
 
 def repair(text: str) -> tuple[str, list[int] | None]:
     """Insert spaces into glued words; returns the new text and, when changed, new→original char offsets."""
     cuts: list[int] = []
-    for m in _WORD.finditer(text):
-        p = unglue(m.group(0))
+    candidates = list(_WORD.finditer(text))
+    if not candidates:
+        return text, None
+    seen: frozenset[str] | None = None
+    vocab = _models()["vocab"]
+    for m in candidates:
+        w = m.group(0)
+        if len(w) > 6 and vocab.word_is_known(w.lower()) and not w.lower().endswith("на"):
+            continue
+        if seen is None:
+            seen = _stems(text)
+        own = seen - {w.lower()} if text.count(w) <= 1 else seen
+        nxt = re.match(r"\s*([А-ЯЁа-яё]+)", text[m.end():m.end() + 40])
+        p = unglue(w, own, nxt.group(1) if nxt else "")
         if p:
             cuts.append(m.start() + p)
     if not cuts:
@@ -314,3 +352,8 @@ def has_name_tag(word: str) -> bool:
 def main_pos(word: str) -> str | None:
     ps = _models()["vocab"].parse(word.lower())
     return str(ps[0].tag.POS) if ps else None
+
+
+@lru_cache(maxsize=50_000)
+def has_tag(word: str, grammeme: str) -> bool:
+    return any(grammeme in p.tag.grammemes for p in _models()["vocab"].parse(word.lower()))
