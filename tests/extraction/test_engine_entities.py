@@ -82,3 +82,26 @@ def test_body_missing_from_gazetteer_gets_nominative_name_with_country_written_o
 def test_caption_words_are_not_people(run: Run) -> None:
     out = run("Стороны обсудили торговлю между Казахстаном и Китаем.\nЧитайте также:\nФото пресс-службы")
     assert out["persons"] == []
+
+
+@pytest.mark.slow
+def test_glued_words_split_only_with_evidence_from_the_text() -> None:
+    from workers.extract import nlp
+
+    text = ("Компания Тестэнерго сообщила о росте добычи. Тестэнергоподписал контрактна поставку газа. "
+            "Эта задача возможна, а картина Живерни интересна.")
+    fixed, index = nlp.repair(text)
+    assert "Тестэнерго подписал" in fixed
+    assert "контракт на поставку" in fixed
+    assert "возможна" in fixed and "Живерни" in fixed and "интересна" in fixed
+    # offsets map back to the original text
+    assert index is not None
+    pos = fixed.index("подписал")
+    assert text[index[pos]:index[pos] + len("подписал")] == "подписал"
+
+
+@pytest.mark.slow
+def test_transcribed_chinese_name_in_oblique_case_becomes_nominative(run: Run) -> None:
+    out = run("Аким области провёл встречу с Генеральным консулом КНР Ду Дэвэнем. "
+              "Аким пригласил Ду Дэвэня на выставку.")
+    assert "Ду Дэвэнь" in names(out)
