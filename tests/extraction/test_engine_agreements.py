@@ -93,3 +93,15 @@ def test_relevance_true_for_kz_cn_talks_false_for_kz_ru(run: Run) -> None:
     assert kz_ru["kz_cn"]["relevant"] is False
     assert 0.0 <= kz_ru["kz_cn"]["score"] < kz_cn["kz_cn"]["score"] <= 1.0
     assert ("talks", "occurred") in [(e["type"], e["status"]) for e in kz_ru["events"]]
+
+
+@pytest.mark.slow
+def test_numbered_list_after_a_colon_is_signed_and_makes_a_signing_event(run: Run) -> None:
+    out = run("По итогам переговоров подписаны следующие документы:\n"
+              "1. Соглашение между Правительством РК и Правительством КНР о сотрудничестве в области энергетики;\n"
+              "2. Меморандум между министерством энергетики Казахстана и министерством коммерции КНР о развитии "
+              "торговли.\nСтороны высоко оценили итоги визита.")
+    assert [(a["kind"], a["status"]) for a in out["agreements"]] == [("agreement", "signed"), ("memorandum", "signed")]
+    signing = [e for e in out["events"] if e["type"] == "signing"]
+    assert len(signing) == 1
+    assert {p["country"] for p in signing[0]["participants"]} >= {"KZ", "CN"}

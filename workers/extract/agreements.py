@@ -241,8 +241,10 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
             status = prev_status  # "подписаны четыре меморандума. Среди них – меморандум между ..."
         prev_status = ctx[1] if ctx else None
         text = a.text[s.start:s.stop]
-        carried = status if ctx and text.rstrip().endswith(":") else (carried if not ctx and status and
-                                                                     _starts_with_doc(toks, lo, hi) else None)
+        if ctx:
+            carried = status if text.rstrip().endswith(":") else None
+        elif carried and not (_starts_with_doc(toks, lo, hi) or not any(ch.isalpha() for ch in text)):
+            carried = None  # the list after "подписаны следующие документы:" has ended
         totals.extend(_totals(a, lo, hi, status or _plain_status(toks, lo, hi)))
         if not status:
             continue

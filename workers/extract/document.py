@@ -94,6 +94,7 @@ def _fill(out: dict[str, Any], doc: CleanDoc, text: str) -> None:
     ents = entities.analyse_entities(a, gaz)
     evs = events.find_events(a, ents, gaz, doc.published)
     agreements, totals = agr.find(a, ents, gaz, evs)
+    evs = events.finalize(evs, agreements, a)
     figs = figures.find(a, set())
     excluded = {i for o in ents.orgs for i in range(o.first, o.last)}
     excluded |= {i for p in ents.persons for f, la in p.tokens for i in range(f, la)}

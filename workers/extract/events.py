@@ -338,8 +338,35 @@ def find_events(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, published: date
         if not e.participants and any(toks[k].lemma in ("сторона", "собеседник")
                                       for k in range(a.sentences[e.sent].first, a.sentences[e.sent].last)):
             e.participants = [{"name": gaz.country_names.get(c, c), "country": c, "role": "country"} for c in pair]
+    return _merge(events)
+
+
+def finalize(events: list[Event], agreements: list[dict[str, Any]], a: nlp.Analysis) -> list[Event]:
+    """Signed documents name the signing parties; then drop events nobody takes part in."""
+    for g in agreements:
+        ev_start = g["evidence"]["start"]
+        sent = next((n for n, s in enumerate(a.sentences) if s.start == ev_start), None)
+        if sent is None:
+            continue
+        status = "occurred" if g["status"] in ("signed", "ratified", "in_force") else "planned"
+        if g["status"] in ("ratified", "in_force"):
+            continue
+        # the signing reported in this sentence or in the lead-in a few sentences before ("подписаны:")
+        same = [e for e in events if e.type == "signing" and e.status == status]
+        target = next((e for e in reversed(same) if e.sent <= sent), same[0] if same else None)
+        if target is None and status == "planned":
+            continue  # a draft alone is not a planned signing
+        if target is None:
+            target = Event("signing", status, sent, a.sentences[sent].first, None, None, [], "подписать")
+            events.append(target)
+        have = {(p["name"], p["country"]) for p in target.participants}
+        for p in g["parties"]:
+            if (p["name"], p["country"]) not in have:
+                target.participants.append({"name": p["name"], "country": p["country"], "role": "signatory"})
+                have.add((p["name"], p["country"]))
+    events.sort(key=lambda e: (e.sent, e.trigger))
     # a launch is news here when it is joint: a local metro station is not a Kazakhstan–China event
-    return [e for e in _merge(events) if e.participants and (e.type != "launch" or len(_countries(e)) >= 2)]
+    return [e for e in events if e.participants and (e.type != "launch" or len(_countries(e)) >= 2)]
 
 
 def _doc_pair(ents: Entities) -> list[str]:

@@ -153,7 +153,7 @@ class Gazetteer:
                 self._add(str(n), e)
 
     def _add(self, alias: str, e: Entry, via_title: bool = False, adjective: bool = False) -> None:
-        words = [w for w in split_words(alias) if w not in {".", ","} or len(split_words(alias)) == 1]
+        words = split_words(alias)  # punctuation stays: the text has it too ("развития, инноваций")
         if not words:
             return
         lemmas = tuple(nlp.lemma_forms(w) for w in words)
