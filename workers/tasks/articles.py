@@ -116,12 +116,28 @@ def fetch_article(self: Task, article_id: int) -> dict[str, Any]:
     return {"bytes": len(resp.body), "status": resp.status}
 
 
+def _claim(article_id: int, stage: str) -> dict[str, Any] | None:
+    """Count this attempt; returns what the task should answer instead of working, or None to go on."""
+    row = _begin(article_id, stage)
+    if row is None:
+        return {"skipped": f"not waiting for {stage}"}
+    return _too_many(article_id, stage, row["attempts"])
+
+
+def _analysis_failed(article_id: int, exc: Exception) -> dict[str, Any]:
+    """Record why analysis stopped on the article itself; bugs are logged with their traceback too."""
+    if not isinstance(exc, StageError | SoftTimeLimitExceeded):
+        log.exception("analysis crashed", extra={"article_id": article_id})
+    return _fail(article_id, "analyse", exc, "quarantined" if isinstance(exc, QuarantineError) else "failed")
+
+
+def _done(conn: Any, article_id: int) -> None:
+    conn.execute(QUERIES["advance_article"], {"id": article_id, "stage": "done", "state": "done", "next_task": None})
+
+
 @app.task(name="silkwire.analyse_article", bind=True, **INFRA_RETRY)
 def analyse_article(self: Task, article_id: int) -> dict[str, Any]:
-    row = _begin(article_id, "analyse")
-    if row is None:
-        return {"skipped": "not waiting for analysis"}
-    if stop := _too_many(article_id, "analyse", row["attempts"]):
+    if stop := _claim(article_id, "analyse"):
         return stop
     with get_pool().connection() as conn:
         raw = conn.execute(QUERIES["get_raw_page"], {"id": article_id}).fetchone()
@@ -130,18 +146,12 @@ def analyse_article(self: Task, article_id: int) -> dict[str, Any]:
     started = time.monotonic()
     try:
         analysis = analyse_html(gzip.decompress(raw["body_gz"]), url=raw["final_url"], headers=raw["headers"])
-    except QuarantineError as exc:
-        return _fail(article_id, "analyse", exc, "quarantined")
-    except (PermanentError, SoftTimeLimitExceeded) as exc:
-        return _fail(article_id, "analyse", exc)
-    except Exception as exc:  # a bug on one page must be visible on that page, not only in a log
-        log.exception("analysis crashed", extra={"article_id": article_id})
-        return _fail(article_id, "analyse", exc)
+    except Exception as exc:  # a bad page, or a bug on one page, is recorded on that page
+        return _analysis_failed(article_id, exc)
     with get_pool().connection() as conn, conn.transaction():
         near = store_document(conn, article_id, analysis.doc, near_dup_bits=NEAR_DUPLICATE_BITS)
         store_extraction(conn, article_id, analysis.result)
-        conn.execute(QUERIES["advance_article"], {"id": article_id, "stage": "done", "state": "done",
-                                                  "next_task": None})
+        _done(conn, article_id)
     return {"relevant": analysis.result["kz_cn"]["relevant"], "near_dup_of": near,
             "seconds": round(time.monotonic() - started, 3)}
 
@@ -149,10 +159,7 @@ def analyse_article(self: Task, article_id: int) -> dict[str, Any]:
 @app.task(name="silkwire.extract_article", bind=True, **INFRA_RETRY)
 def extract_article(self: Task, article_id: int) -> dict[str, Any]:
     """Re-extract from the stored cleaned text (no fetch, no clean): what `reprocess --stage extract` runs."""
-    row = _begin(article_id, "analyse")
-    if row is None:
-        return {"skipped": "not waiting for analysis"}
-    if stop := _too_many(article_id, "analyse", row["attempts"]):
+    if stop := _claim(article_id, "analyse"):
         return stop
     with get_pool().connection() as conn:
         d = conn.execute(QUERIES["get_document"], {"id": article_id}).fetchone()
@@ -162,13 +169,9 @@ def extract_article(self: Task, article_id: int) -> dict[str, Any]:
                    canonical_url=d["canonical_url"], content_hash=d["content_hash"], simhash=d["simhash"])
     try:
         result = extract_document(doc)
-    except SoftTimeLimitExceeded as exc:
-        return _fail(article_id, "analyse", exc)
     except Exception as exc:  # see analyse_article
-        log.exception("extraction crashed", extra={"article_id": article_id})
-        return _fail(article_id, "analyse", exc)
+        return _analysis_failed(article_id, exc)
     with get_pool().connection() as conn, conn.transaction():
         store_extraction(conn, article_id, result)
-        conn.execute(QUERIES["advance_article"], {"id": article_id, "stage": "done", "state": "done",
-                                                  "next_task": None})
+        _done(conn, article_id)
     return {"relevant": result["kz_cn"]["relevant"]}
