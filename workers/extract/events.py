@@ -407,10 +407,11 @@ def _fill_from_context(events: list[Event]) -> None:
     """'Стороны обсудили...', 'Собеседники ...': a sentence naming fewer than two countries continues the
     encounter reported just before it."""
     for n, e in enumerate(events):
-        if n == 0 or len(_countries(e)) >= 2:
+        own = {str(p["country"]) for p in e.participants if p["country"] and p["role"] != "location"}
+        if n == 0 or len(own) >= 2:
             continue
         prev = events[n - 1]
-        if not _countries(e) <= _countries(prev):
+        if not own <= _countries(prev):
             continue  # "на встрече с послом Монголии": another party, not the same encounter
         have = {(p["name"], p["country"]) for p in e.participants}
         for p in prev.participants:
