@@ -36,6 +36,9 @@ NOT_COUNTED = frozenset({
     "очередь", "часть", "время", "тысяча", "миллион", "миллиард",
     "млн", "млрд", "тыс", "трлн", "мин", "ч", "г", "гг", "января", "стр", "статья", "глава", "мая",
 })
+PARTY_NOUNS = frozenset({"страна", "государство", "сторона", "народ", "лидер", "парламент", "правительство",
+                         "министерство", "ведомство", "столица", "глава", "министр", "делегация",
+                         "председатель", "президент", "партнер", "держава", "республика"})
 _DIGITS = re.compile(r"^\d+(?:[.,]\d+)?$")
 _MONTHS = re.compile(r"^(январ|феврал|март|апрел|ма[яй]|июн|июл|август|сентябр|октябр|ноябр|декабр)", re.I)
 
@@ -153,8 +156,8 @@ def _scan(a: nlp.Analysis, lo: int, hi: int, skip: set[int] | None = None) -> li
                 out.append(_fig(a, "count", value, "рабочее место", text_start, tk.stop))
                 i = k + 1
                 continue
-            if toks[start].lemma in ("два", "оба") and not _num(toks[start]):
-                i = k + 1  # "двух стран", "двух парламентов": rhetoric, not a count
+            if toks[start].lemma in ("два", "оба") and not _num(toks[start]) and tk.lemma in PARTY_NOUNS:
+                i = k + 1  # "двух стран", "двух парламентов": the two sides, not a count of things
                 continue
             if tk.pos == "NOUN" and tk.lemma not in NOT_COUNTED and not _MONTHS.match(tk.text) \
                     and value == int(value) and len(tk.lemma) > 2:
