@@ -4,6 +4,7 @@ message) with status, participants, date, location, CAMEO code and the sentence 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -57,7 +58,7 @@ MESSAGE = frozenset({"поздравить", "поздравление", "поз
                      "послание", "письмо"})
 DOC_WORDS = frozenset({"соглашение", "меморандум", "протокол", "договор", "контракт", "документ", "карта",
                        "заявление", "коммюнике", "декларация", "программа", "план", "договоренность"})
-PLANNED = frozenset({"планироваться", "запланировать", "предстоящий", "предстоять", "намереваться", "готовность",
+PLANNED = frozenset({"подтвердить", "планироваться", "запланировать", "предстоящий", "предстоять", "намереваться", "готовность",
                      "ожидаться", "собираться", "намечать", "наметить", "планировать", "намерить",
                      "запланированный", "готовиться"})
 NEGATORS = frozenset({"отменить", "отмена", "отменяться", "отмениться", "сорвать", "опровергнуть",
@@ -66,6 +67,9 @@ PHONE = frozenset({"телефонный", "телефон", "созвонить
 RECEIVE_OBJECTS = frozenset({"посол", "делегация", "министр", "глава", "председатель", "представитель",
                              "заместитель", "губернатор", "аким", "руководитель", "президент",
                              "премьер-министр", "вице-премьер", "секретарь", "директор", "посланник"})
+
+
+_DOC_COUNT = re.compile(r"(\d+)\s+(?:[а-яё]+\s+){0,2}(?:документ|соглашени|меморандум|контракт|договор)", re.I)
 
 
 @dataclass
@@ -81,6 +85,7 @@ class Event:
     frame: bool = False  # "в рамках визита": refers back to an event already reported
     persons: set[str] = field(default_factory=set)  # named people among the participants
     verb: bool = False  # stated by a verb ("встретился с"), so a new encounter rather than a reference
+    doc_count: int | None = None  # "подписано 24 документа": signings of 24 and of 70 documents differ
 
 
 def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str | None:
@@ -319,18 +324,22 @@ def find_events(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, published: date
             frame = toks[i].pos == "NOUN" and not any(
                 toks[k].lemma in ("ответный", "следующий", "очередной", "предстоящий", "новый")
                 for k in range(max(lo, i - 2), i)) and any(
-                (toks[k].lemma, toks[k + 1].lemma) in FRAME_PREPS or
-                (toks[k].lemma == "участие" and toks[k + 1].lemma in ("в", "во"))
+                (toks[k].lemma, toks[k + 1].lemma) in FRAME_PREPS
                 for k in range(max(lo, i - 4), i - 1))
             frame = frame or background  # "накануне саммита", "Ранее ... поздравили": already reported
             status = _status(toks, i, lo, hi)
             loc = places[0].name if places else None
             parts = _participants(kind, actors, toks, i, gaz)
             people = {x.name for x in actors if x.kind == "person"}
+            lemma = toks[i].lemma
+            if kind == "forum" and lemma == "встреча":
+                lemma = "саммит"  # "встреча на высшем уровне" is the summit
+            mcount = _DOC_COUNT.search(sent_text)
             additive = toks[lo].lemma in ("кроме", "затем", "помимо", "также") or (
                 toks[lo].lemma == "после" and lo + 1 < hi and toks[lo + 1].lemma == "это")
-            for ev in _split_receptions(Event(kind, status, si, i, when, loc, parts, toks[i].lemma, frame,
-                                              people, toks[i].pos == "VERB" or additive), actors, toks):
+            for ev in _split_receptions(Event(kind, status, si, i, when, loc, parts, lemma, frame,
+                                              people, toks[i].pos == "VERB" or additive,
+                                              int(mcount.group(1)) if mcount else None), actors, toks):
                 events.append(ev)
     _fill_from_context(events)
     pair = _doc_pair(ents)
@@ -399,7 +408,7 @@ def _split_receptions(e: Event, actors: list[Actor], toks: tuple[nlp.Token, ...]
         parts = [p for p in e.participants if p["country"] in (host, guest) or not p["country"]]
         persons = {str(p["name"]) for p in parts if str(p["name"]) in e.persons}
         out.append(Event(e.type, e.status, e.sent, e.trigger, e.date, e.location, parts, e.lemma, e.frame,
-                         persons, e.verb))
+                         persons, e.verb, e.doc_count))
     return out
 
 
@@ -454,6 +463,8 @@ def _merge(events: list[Event]) -> list[Event]:
                     len(_countries(e)) >= 2 and _countries(o) != _countries(e) and \
                     max(len(_countries(o)), len(_countries(e))) >= 4:
                 same = False  # a six-country declaration and a bilateral package are two signings
+            if same and o.doc_count and e.doc_count and o.doc_count != e.doc_count:
+                same = False
             if same and _compatible(o, e, any_status=e.frame):
                 target = o
                 break
@@ -468,6 +479,7 @@ def _merge(events: list[Event]) -> list[Event]:
             if (p["name"], p["country"]) not in names:
                 target.participants.append(p)
         target.persons |= e.persons
+        target.doc_count = target.doc_count or e.doc_count
         target.date = target.date or e.date
         target.location = target.location or e.location
     return out
