@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,8 @@ class Monitor:
     redis: Any
     queue_keys: list[str]
     prefix: str = ""
+    # Extra processes by role, looked up on every sample (Postgres backends serving our database).
+    extra: Callable[[], dict[str, list[int]]] | None = None
     interval_s: float = 0.25
     procs: dict[int, ProcStats] = field(default_factory=dict)
     redis_base: int = 0
@@ -87,9 +90,8 @@ class Monitor:
     def __enter__(self) -> Monitor:
         self.redis_base = self.redis_peak = self._used_memory()
         self.own_base = self.own_peak = self._own_memory()
-        for root in self.roots.values():
-            for pid in tree(root):
-                self._cpu_start[pid] = cpu_s(pid) or 0.0
+        for _kind, pid in self._pids():
+            self._cpu_start[pid] = cpu_s(pid) or 0.0
         self._thread = threading.Thread(target=self._run, name="bench-monitor", daemon=True)
         self._thread.start()
         return self
@@ -116,17 +118,26 @@ class Monitor:
         while not self._stop.wait(self.interval_s):
             self._sample()
 
+    def _pids(self) -> list[tuple[str, int]]:
+        out = [(f"{role}-main" if pid == root else f"{role}-child", pid)
+               for role, root in self.roots.items() for pid in tree(root)]
+        if self.extra is not None:
+            try:
+                out += [(role, pid) for role, pids in self.extra().items() for pid in pids]
+            except Exception as exc:  # a missed sample must not end the run
+                self.errors.append(repr(exc))
+        return out
+
     def _sample(self) -> None:
-        for role, root in self.roots.items():
-            for pid in tree(root):
-                kind = f"{role}-main" if pid == root else f"{role}-child"
-                st = self.procs.setdefault(pid, ProcStats(kind, pid))
-                hwm = status_kb(pid, "VmHWM")
-                cpu = cpu_s(pid)
-                if hwm:
-                    st.peak_rss_kb = max(st.peak_rss_kb, hwm)
-                if cpu is not None:
-                    st.cpu_s = cpu - self._cpu_start.get(pid, 0.0)
+        for kind, pid in self._pids():
+            st = self.procs.setdefault(pid, ProcStats(kind, pid))
+            hwm = status_kb(pid, "VmHWM")
+            cpu = cpu_s(pid)
+            if hwm:
+                st.peak_rss_kb = max(st.peak_rss_kb, hwm)
+            if cpu is not None:
+                # A backend first seen mid-run started after the monitor: count all of its CPU.
+                st.cpu_s = cpu - self._cpu_start.get(pid, 0.0)
         try:
             self.redis_last = self._used_memory()
             self.redis_peak = max(self.redis_peak, self.redis_last)

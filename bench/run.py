@@ -122,6 +122,7 @@ class System:
             **(extra_env or {}),
         })
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.side: Any = None
 
     def __enter__(self) -> System:
         import psycopg
@@ -146,6 +147,8 @@ class System:
         self.stop_workers()
         self.server.__exit__(None, None, None)
         self.conn.close()
+        if self.side is not None:
+            self.side.close()
         for key in self.redis.scan_iter(match=f"{self.prefix}*", count=1000):
             self.redis.delete(key)
         self.redis.close()
@@ -193,8 +196,20 @@ class System:
                 p.wait()
 
     def monitor(self) -> Monitor:
+        import psycopg
+
         keys = [f"{self.prefix}{q}" for q in ("feeds", "fetch", "nlp", "reprocess")]
-        return Monitor({r: p.pid for r, p in self.procs.items()}, self.redis, keys, prefix=self.prefix)
+        if self.side is None:
+            self.side = psycopg.connect(self.dsn, autocommit=True)  # the monitor thread's own connection
+        side = self.side
+
+        def backends() -> dict[str, list[int]]:
+            rows = side.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                                " AND pid <> pg_backend_pid()").fetchall()
+            return {"postgres": [r[0] for r in rows]}
+
+        return Monitor({r: p.pid for r, p in self.procs.items()}, self.redis, keys, prefix=self.prefix,
+                       extra=backends)
 
     def db_now(self) -> datetime:
         return self.conn.execute("SELECT now() AS t").fetchone()["t"]  # type: ignore[index]
@@ -249,6 +264,7 @@ def run_pipeline(sys_: System, timeout_s: float, profile_s: float = 0.0) -> dict
         "nlp_cpu_ms_per_article": round(1000 * cpu.get("nlp-child", 0.0) / max(counts["done"], 1), 1),
         "io_cpu_ms_per_article": round(1000 * (cpu.get("io-child", 0.0) + cpu.get("io-main", 0.0))
                                        / max(counts["done"], 1), 1),
+        "postgres_cpu_ms_per_article": round(1000 * cpu.get("postgres", 0.0) / max(counts["done"], 1), 1),
         "peak_rss_mb": {k: round(v, 1) for k, v in mon.peak_rss_mb().items()},
         "redis_used_before_mb": round(mon.redis_base / 2**20, 2),
         "redis_peak_delta_mb": round((mon.redis_peak - mon.redis_base) / 2**20, 2),
@@ -261,9 +277,26 @@ def run_pipeline(sys_: System, timeout_s: float, profile_s: float = 0.0) -> dict
         "loadavg_before": round(load0, 2), "loadavg_after": round(loadavg(), 2),
     }
     out["db_bytes_per_article"] = round(out["db_bytes"] / max(counts["articles"], 1))
+    out["near_dup_query_ms"] = near_dup_query_ms(sys_)
     if profiler is not None:
         out["profile"] = finish_profiler(profiler)
     return out
+
+
+def near_dup_query_ms(sys_: System, tries: int = 5) -> float | None:
+    """Median execution time of `find_near_duplicate` (run per stored document) at this table size."""
+    from workers.clean.simhash import NEAR_DUPLICATE_BITS
+    from workers.db import QUERIES
+
+    docs = sys_.conn.execute("SELECT article_id, content_hash, simhash FROM documents ORDER BY random() LIMIT %s",
+                             (tries,)).fetchall()
+    times = []
+    for d in docs:
+        plan = sys_.conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + QUERIES["find_near_duplicate"], {
+            "article_id": d["article_id"], "content_hash": d["content_hash"], "simhash": d["simhash"],
+            "max_bits": NEAR_DUPLICATE_BITS}).fetchone()
+        times.append(float(next(iter(plan.values()))[0]["Execution Time"]))  # type: ignore[union-attr]
+    return round(statistics.median(times), 2) if times else None
 
 
 # -- 3. reprocess ------------------------------------------------------------------------------------
@@ -288,6 +321,7 @@ def run_reprocess(sys_: System, timeout_s: float) -> dict[str, Any]:
             "articles_per_s": round(n / span, 3) if span > 0 else None,
             "articles_per_s_command": round(n / wall, 3),
             "nlp_cpu_ms_per_article": round(1000 * cpu.get("nlp-child", 0.0) / max(n, 1), 1),
+            "postgres_cpu_ms_per_article": round(1000 * cpu.get("postgres", 0.0) / max(n, 1), 1),
             "peak_rss_mb": {k: round(v, 1) for k, v in mon.peak_rss_mb().items()}}
 
 
@@ -609,6 +643,8 @@ def print_table(r: dict[str, Any], capacity_limit: float) -> None:
               f"p50 {lat['p50_s']} s, p95 {lat['p95_s']} s", f"p95 ≤ {TARGETS['latency_p95_s']} s",
               tg["latency_p95"][2])
     for role, mb in sorted(pipe["peak_rss_mb"].items()):
+        if role == "postgres":
+            role = "postgres backend (incl. shared buffers touched)"
         t.add_row(f"peak RSS {role}", f"{mb} MB", f"≤ {TARGETS['nlp_rss_mb']:.0f} MB" if role == "nlp-child" else "",
                   tg["nlp_rss"][2] if role == "nlp-child" else "")
     t.add_row("database bytes / article", f"{pipe['db_bytes_per_article']:,}", "", "")
@@ -618,7 +654,8 @@ def print_table(r: dict[str, Any], capacity_limit: float) -> None:
     t.add_row("Redis used_memory peak (whole server)", f"+{pipe['redis_peak_delta_mb']} MB over "
               f"{pipe['redis_used_before_mb']} MB", "", "")
     t.add_row("CPU ms per article: limit / pipeline", f"{lim['ms_per_doc_cpu']} / nlp "
-              f"{pipe['nlp_cpu_ms_per_article']} + io {pipe['io_cpu_ms_per_article']}", "", "")
+              f"{pipe['nlp_cpu_ms_per_article']} + io {pipe['io_cpu_ms_per_article']} + postgres "
+              f"{pipe.get('postgres_cpu_ms_per_article')}", "", "")
     t.add_row("CPU ms per article: reprocess (nlp)", str(rep["nlp_cpu_ms_per_article"]), "", "")
     t.add_row("load average during limit / pipeline", f"{lim['loadavg_before']}→{lim['loadavg_after']} / "
               f"{pipe['loadavg_before']}→{pipe['loadavg_after']}", "", "")
@@ -626,6 +663,8 @@ def print_table(r: dict[str, Any], capacity_limit: float) -> None:
         for label, run in ((f"N={r['n']}", pipe), (f"4N={4 * r['n']}", sc)):
             t.add_row(f"scaling {label}: per article",
                       f"{1000 * run['seconds'] / run['done']:.0f} ms wall, nlp {run['nlp_cpu_ms_per_article']} ms CPU, "
+                      f"postgres {run.get('postgres_cpu_ms_per_article')} ms CPU, "
+                      f"near-dup query {run.get('near_dup_query_ms')} ms, "
                       f"{run['db_bytes_per_article']:,} DB bytes, "
                       f"{run['redis_own_keys_peak_kb'] / max(run['articles'], 1):.2f} KB Redis peak", "", "")
     Console().print(t)
