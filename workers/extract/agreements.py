@@ -333,15 +333,26 @@ def _dedupe(items: list[dict[str, object]]) -> list[dict[str, object]]:
     """A headline and the body often report the same document: keep the fuller record once."""
     out: list[dict[str, object]] = []
     for g in items:
-        key = _party_key(g)
-        twin = next((o for o in out if o["kind"] == g["kind"] and _party_key(o) == key
-                     and o["evidence"] != g["evidence"]), None)  # enumerations in one sentence stay apart
+        key = set(_party_key(g))
+        twin = next((o for o in out if o["kind"] == g["kind"] and o["evidence"] != g["evidence"]
+                     and (key == set(_party_key(o)) or (
+                         (key <= set(_party_key(o)) or set(_party_key(o)) <= key) and _same_subject(o, g)))),
+                    None)  # enumerations in one sentence stay apart
         if twin is None:
             out.append(g)
             continue
         if _fullness(g) > _fullness(twin):
             out[out.index(twin)] = g
     return out
+
+
+def _same_subject(x: dict[str, object], y: dict[str, object]) -> bool:
+    """One subject's word stems are contained in the other's, or one record has none."""
+    def stems(g: dict[str, object]) -> set[str]:
+        return {w[:5] for w in str(g.get("subject") or "").lower().split() if len(w) > 2}
+
+    sx, sy = stems(x), stems(y)
+    return not sx or not sy or sx <= sy or sy <= sx
 
 
 def _fullness(g: dict[str, object]) -> tuple[bool, bool, int]:

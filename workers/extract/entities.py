@@ -496,7 +496,9 @@ def analyse_entities(a: nlp.Analysis, gaz: Gazetteer) -> Entities:
     countries = find_countries(a, gaz)
     persons = find_persons(a, gaz, countries)
     person_tokens = {i for p in persons for f, la in p.tokens for i in range(f, la)}
-    orgs = find_orgs(a, gaz, countries, person_tokens)
+    # a title names a body too ("председатель Национального банка Казахстана"): only names block bodies
+    named_tokens = {i for p in persons for f, la in p.tokens if (f, la) not in p.titles for i in range(f, la)}
+    orgs = find_orgs(a, gaz, countries, named_tokens)
     org_tokens = {i for o in orgs for i in range(o.first, o.last)}
     places: list[Actor] = []
     for m in gaz.find(a.tokens, frozenset({"place"})):

@@ -454,7 +454,7 @@ def _merge(events: list[Event]) -> list[Event]:
         fallback = None
         for o in out:
             same = o.type == e.type or ({o.type, e.type} == {"talks", "meeting"} and not e.verb)
-            if same and e.type == "message" and e.verb:
+            if same and e.type == "message" and e.verb and not e.frame:
                 same = False  # "студенты написали лидеру": another letter than the reply reported before
             if same and e.type == "forum" and o.lemma != e.lemma and not e.frame:
                 same = False
