@@ -105,3 +105,10 @@ def test_numbered_list_after_a_colon_is_signed_and_makes_a_signing_event(run: Ru
     signing = [e for e in out["events"] if e["type"] == "signing"]
     assert len(signing) == 1
     assert {p["country"] for p in signing[0]["participants"]} >= {"KZ", "CN"}
+
+
+@pytest.mark.slow
+def test_trade_between_the_two_countries_is_relevant_transit_in_passing_is_not(run: Run) -> None:
+    assert run("Товарооборот между Казахстаном и Китаем вырос на 20%.")["kz_cn"]["relevant"] is True
+    assert run("Президенты России и Казахстана обсудили транзит грузов из Китая через Казахстан.")[
+        "kz_cn"]["relevant"] is False

@@ -12,7 +12,9 @@ from workers.extract.entities import Entities
 from workers.extract.events import Event
 
 
-def score(ents: Entities, events: list[Event], agreements: list[dict[str, object]]) -> tuple[bool, float]:
+def score(ents: Entities, events: list[Event], agreements: list[dict[str, object]],
+          conj: frozenset[int] = frozenset()) -> tuple[bool, float]:
+    """`conj`: token indices of the conjunction "и" (for "Казахстан и Китай")."""
     mentions = Counter(c.code for c in ents.countries)
     mentions.update(p.country for p in ents.persons if p.country)
     mentions.update(o.country for o in ents.orgs if o.country)
@@ -23,7 +25,10 @@ def score(ents: Entities, events: list[Event], agreements: list[dict[str, object
     bilateral = any(c.adjective and c.code in ("KZ", "CN") and c.first == other.first
                     for c in ents.countries for other in ents.countries
                     if other.code != c.code and other.code in ("KZ", "CN"))
-    if bilateral:
+    # "между Казахстаном и Китаем", "Казахстан и КНР": the two named as a pair
+    pair = any({c.code, d.code} == {"KZ", "CN"} and d.first - c.last == 1 and not c.adjective
+               and not d.adjective and c.last in conj for c in ents.countries for d in ents.countries)
+    if bilateral or pair:
         s += 0.25
     both_events = [e for e in events
                    if {"KZ", "CN"} <= {str(p["country"]) for p in e.participants if p["country"]}]
