@@ -131,6 +131,11 @@ def find_countries(a: nlp.Analysis, gaz: Gazetteer) -> list[CountryRef]:
     for m in gaz.find(a.tokens, frozenset({"country"})):
         if m.first > 0 and a.tokens[m.first - 1].lemma in ("доллар", "долл", "цент"):
             continue  # "долларов США" names a currency, not a party
+        prev = a.tokens[m.first - 1] if m.first > 0 else None
+        if prev is not None and m.last - m.first == 1 and prev.pos == "ADJ" and prev.text[:1].isupper() \
+                and prev.sent == a.tokens[m.first].sent and not m.adjective and \
+                prev.lemma in ("северный", "южный", "латинский", "центральный", "восточный", "западный"):
+            continue  # "Северной Америки" is a continent, not the United States
         if m.entry.country:
             out.append(CountryRef(m.entry.country, m.first, m.last, m.adjective))
     covered = {i for c in out for i in range(c.first, c.last)}
@@ -242,7 +247,7 @@ def find_orgs(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef], take
         if not (country or (capital and complement)):
             i = j
             continue
-        name = _org_name(toks, left, i, stop, country, gaz, j)
+        name = _org_name(toks, left, i, stop, country, gaz, j, a.text)
         resolved = _resolve_org(name, gaz)
         if resolved:
             out.append(Org(resolved.name, resolved.country, resolved.subkind, left, stop))
@@ -254,8 +259,9 @@ def find_orgs(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef], take
     for s in a.spans:
         if s.type != "ORG" or any(k in covered for k in range(s.first, s.last)):
             continue
-        if toks[s.first].lemma in FORUM_WORDS:
-            continue  # "Саммит «Центральная Азия – Китай»" is an event, not a body
+        if toks[s.first].lemma in FORUM_WORDS or toks[s.first].lemma in POSITION_WORDS \
+                or toks[s.first].lemma in ("канцлер", "делегация", "павильон") or "\n" in a.text[s.start:s.stop]:
+            continue  # an event, a title or a caption run-on, not a body
         stop = s.last
         country = None
         if stop in cstart and not cstart[stop].adjective:
@@ -263,9 +269,16 @@ def find_orgs(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef], take
             stop = cstart[stop].last
         if s.last - s.first == 1 and toks[s.first].lemma in ORG_HEADS:
             continue
-        name = s.normal
-        if country and toks[s.first].lemma in ORG_HEADS:
-            name = _org_name(toks, s.first, s.first, stop, country, gaz, s.last)
+        # nominative for the head and its adjectives only: "Дом народных собраний", not "Дом народные собрания"
+        head = next((k for k in range(s.first, s.last) if toks[k].pos in ("NOUN", "PROPN")), None)
+        if head is not None and (toks[head].lemma in POSITION_WORDS or toks[head].lemma == "канцлер"):
+            continue  # "Федеральный канцлер": a title
+        if s.last - s.first == 1:
+            name = s.text if (s.text.isupper() or re.search(r"[A-Za-z]", s.text)) else s.normal
+        elif head is not None and all(toks[k].pos == "ADJ" for k in range(s.first, head)):
+            name = _org_name(toks, s.first, head, stop, country, gaz, s.last, a.text)
+        else:
+            name = s.normal
         resolved = _resolve_org(name, gaz)
         if not country:
             inside = [c.code for c in countries if s.first <= c.first < s.last]
@@ -285,17 +298,26 @@ def _complement_country(a: nlp.Analysis, gaz: Gazetteer, lo: int, hi: int) -> st
 
 
 def _org_name(toks: tuple[nlp.Token, ...], left: int, head: int, stop: int, country: str | None,
-              gaz: Gazetteer, comp_end: int) -> str:
+              gaz: Gazetteer, comp_end: int, text: str = "") -> str:
+    """Head and its adjectives in nominative, the complement as written, then the country in full."""
     words: list[str] = []
     plural = toks[head].number == "Plur"
     head_word = nlp.to_nominative(toks[head].text, toks[head].case, plural)
     gender = nlp.gender_of(head_word)
-    for k in range(left, head):
-        words.append(nlp.to_nominative(toks[k].text, toks[k].case, plural, gender).lower())
-    words.append(head_word.lower())
-    if words:
-        words[0] = words[0][:1].upper() + words[0][1:]
-    rest = " ".join(toks[k].text for k in range(head + 1, min(comp_end, stop)))
+    for k in range(left, head + 1):
+        src = toks[k].text
+        if src.isupper() or re.search(r"[A-Za-z]", src):
+            words.append(src)  # acronyms and Latin names stay as written ("МИД", "BYD")
+            continue
+        w = head_word if k == head else nlp.to_nominative(src, toks[k].case, plural, gender)
+        w = w.lower()
+        words.append(w[:1].upper() + w[1:] if src[:1].isupper() or k == left else w)
+    end = min(comp_end, stop)
+    if end > head + 1:
+        rest = text[toks[head + 1].start:toks[end - 1].stop] if text else \
+            " ".join(toks[k].text for k in range(head + 1, end))
+    else:
+        rest = ""
     name = " ".join(words) + (" " + rest if rest else "")
     if country:
         cg = country_genitive(country, gaz)
