@@ -26,6 +26,8 @@ from tests.conftest import ROOT
 from tests.reliability.corpus import CorpusServer
 
 N_ARTICLES = int(os.environ.get("SILKWIRE_REL_N", "200"))
+# The outage tests need a batch in flight, not the full 200: keeps the suite near 6 minutes on 2 cores.
+N_OUTAGE = int(os.environ.get("SILKWIRE_REL_N_OUTAGE", "150"))
 RESULTS = ROOT / "bench" / "results"
 
 # Fast, polite-enough settings for loopback; each test adds its own.
@@ -191,6 +193,12 @@ def workers(tmp_path: Path, database: str, clean_redis: object) -> Iterator[Work
 @pytest.fixture
 def corpus() -> Iterator[CorpusServer]:
     with CorpusServer(N_ARTICLES) as server:
+        yield server
+
+
+@pytest.fixture
+def outage_corpus() -> Iterator[CorpusServer]:
+    with CorpusServer(N_OUTAGE) as server:
         yield server
 
 

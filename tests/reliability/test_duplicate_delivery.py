@@ -22,7 +22,7 @@ from tests.reliability.corpus import CorpusServer
 pytestmark = [pytest.mark.reliability, pytest.mark.integration, pytest.mark.timeout(240)]
 
 COPIES = 5
-N = 24
+N = 16
 
 
 def _queues_drained(redis_client: Any) -> bool:

@@ -29,10 +29,10 @@ OUTAGE_S = float(os.environ.get("SILKWIRE_REL_PG_OUTAGE_S", "20"))
 
 
 def test_postgres_gone_for_20s_mid_batch_everything_completes(db: Any, workers: WorkerPool,
-                                                             corpus: CorpusServer) -> None:
+                                                             outage_corpus: CorpusServer) -> None:
     from workers.tasks.app import app
 
-    n = len(corpus.pages)
+    n = len(outage_corpus.pages)
     with FlakyProxy(5432) as proxy:
         dsn = psycopg.conninfo.make_conninfo(os.environ["SILKWIRE_DATABASE_URL"], port=proxy.port)
         env = worker_env(SILKWIRE_DATABASE_URL=dsn)
@@ -40,7 +40,7 @@ def test_postgres_gone_for_20s_mid_batch_everything_completes(db: Any, workers: 
         nlp = workers.start("nlp", "nlp", env, concurrency=2, loglevel="INFO")
         io.wait_children(4)
         nlp.wait_children(2)
-        import_feeds(db, corpus)
+        import_feeds(db, outage_corpus)
         started = time.monotonic()
         app.send_task("silkwire.poll_due_feeds", queue="feeds")
 

@@ -58,9 +58,9 @@ def _wait_quiet(db: Any, n: int, quiet_s: float, timeout_s: float) -> dict[str, 
 
 
 @pytest.mark.parametrize("persistent", [True, False], ids=["aof", "no-persistence"])
-def test_redis_crash_mid_batch(persistent: bool, db: Any, workers: WorkerPool, corpus: CorpusServer,
+def test_redis_crash_mid_batch(persistent: bool, db: Any, workers: WorkerPool, outage_corpus: CorpusServer,
                                tmp_path: Path) -> None:
-    n = len(corpus.pages)
+    n = len(outage_corpus.pages)
     with RedisServer(tmp_path / "redis", persistent=persistent) as redis_server:
         env = worker_env(
             SILKWIRE_BROKER_URL=redis_server.url, SILKWIRE_REDIS_URL=redis_server.url,
@@ -73,7 +73,7 @@ def test_redis_crash_mid_batch(persistent: bool, db: Any, workers: WorkerPool, c
         nlp = workers.start("nlp", "nlp", env, concurrency=2)
         io.wait_children(4)
         nlp.wait_children(2)
-        import_feeds(db, corpus)
+        import_feeds(db, outage_corpus)
         started = time.monotonic()
         app.send_task("silkwire.poll_due_feeds", queue="feeds")
 

@@ -1,4 +1,4 @@
-"""Soak: the full pipeline over the corpus again and again for SILKWIRE_REL_SOAK_S seconds (default 60;
+"""Soak: the full pipeline over the corpus again and again for SILKWIRE_REL_SOAK_S seconds (default 45;
 a few minutes locally) with pool children recycled every few tasks. Every worker process's RSS is
 sampled from /proc; nothing is lost or stored twice, and memory does not creep from round to round."""
 
@@ -24,7 +24,7 @@ from tests.reliability.conftest import (
 )
 from tests.reliability.corpus import CorpusServer
 
-SOAK_S = float(os.environ.get("SILKWIRE_REL_SOAK_S", "60"))
+SOAK_S = float(os.environ.get("SILKWIRE_REL_SOAK_S", "45"))
 N = int(os.environ.get("SILKWIRE_REL_SOAK_N", "100"))
 pytestmark = [pytest.mark.reliability, pytest.mark.integration, pytest.mark.timeout(int(SOAK_S) + 240)]
 
