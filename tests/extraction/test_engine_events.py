@@ -103,3 +103,9 @@ def test_evidence_offsets_index_the_text(run: Run) -> None:
     ev = out["events"][0]["evidence"]
     assert text[ev["start"]:ev["end"]] == ev["text"]
     assert ev["text"].startswith("Касым-Жомарт Токаев провёл переговоры")
+
+
+@pytest.mark.slow
+def test_headline_without_verb_takes_the_status_the_body_gives(run: Run) -> None:
+    out = run("Визит Ли Цяна в Казахстан\n\nВ сентябре Ли Цян посетит Казахстан с официальным визитом.")
+    assert kinds(out) == [("visit", "planned")]

@@ -87,6 +87,7 @@ class Event:
     persons: set[str] = field(default_factory=set)  # named people among the participants
     verb: bool = False  # stated by a verb ("встретился с"), so a new encounter rather than a reference
     doc_count: int | None = None  # "подписано 24 документа": signings of 24 and of 70 documents differ
+    verbless: bool = False  # a headline without a verb ("Визит Токаева в Китай") has no tense of its own
 
 
 def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str | None:
@@ -338,9 +339,11 @@ def find_events(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, published: date
             mcount = _DOC_COUNT.search(sent_text)
             additive = toks[lo].lemma in ("кроме", "затем", "помимо", "также") or (
                 toks[lo].lemma == "после" and lo + 1 < hi and toks[lo + 1].lemma == "это")
+            verbless = not any(toks[k].pos in ("VERB", "AUX") for k in range(lo, hi))
             for ev in _split_receptions(Event(kind, status, si, i, when, loc, parts, lemma, frame,
                                               people, toks[i].pos == "VERB" or additive,
-                                              int(mcount.group(1)) if mcount else None), actors, toks):
+                                              int(mcount.group(1)) if mcount else None, verbless),
+                                        actors, toks):
                 events.append(ev)
     _fill_from_context(events)
     pair = _doc_pair(ents)
@@ -409,7 +412,7 @@ def _split_receptions(e: Event, actors: list[Actor], toks: tuple[nlp.Token, ...]
         parts = [p for p in e.participants if p["country"] in (host, guest) or not p["country"]]
         persons = {str(p["name"]) for p in parts if str(p["name"]) in e.persons}
         out.append(Event(e.type, e.status, e.sent, e.trigger, e.date, e.location, parts, e.lemma, e.frame,
-                         persons, e.verb, e.doc_count))
+                         persons, e.verb, e.doc_count, e.verbless))
     return out
 
 
@@ -466,10 +469,13 @@ def _merge(events: list[Event]) -> list[Event]:
                 same = False  # a six-country declaration and a bilateral package are two signings
             if same and o.doc_count and e.doc_count and o.doc_count != e.doc_count:
                 same = False
-            if same and _compatible(o, e, any_status=e.frame):
+            if same and _compatible(o, e, any_status=e.frame or e.verbless or o.verbless):
                 target = o
                 break
         target = target or fallback
+        if target is not None and target.verbless and not e.verbless:
+            target.status = e.status  # the headline takes the tense the body gives it
+            target.verbless = False
         if target is None:
             out.append(e)
             continue
