@@ -152,12 +152,12 @@ def find_countries(a: nlp.Analysis, gaz: Gazetteer) -> list[CountryRef]:
     return out
 
 
-_STEMS: dict[int, list[tuple[str, str]]] = {}
+_STEMS: dict[int, tuple[Gazetteer, list[tuple[str, str]]]] = {}
 
 
 def _adjective_stems(gaz: Gazetteer) -> list[tuple[str, str]]:
     key = id(gaz)
-    if key not in _STEMS:
+    if key not in _STEMS or _STEMS[key][0] is not gaz:  # a replaced gazetteer may reuse an id
         stems: list[tuple[str, str]] = []
         for pats in gaz._index.values():
             for p in pats:
@@ -166,8 +166,8 @@ def _adjective_stems(gaz: Gazetteer) -> list[tuple[str, str]]:
                         st = re.sub(r"(ский|цкий|ской|ий|ый|ой)$", "", lem)
                         if len(st) >= 4:
                             stems.append((st, p.entry.country))
-        _STEMS[key] = sorted(set(stems), key=lambda s: (-len(s[0]), s))
-    return _STEMS[key]
+        _STEMS[key] = (gaz, sorted(set(stems), key=lambda s: (-len(s[0]), s)))
+    return _STEMS[key][1]
 
 
 def _country_at(countries: list[CountryRef], i: int) -> CountryRef | None:
