@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from workers.extract import events as ev
 from workers.extract import figures as fig
 from workers.extract import nlp
-from workers.extract.entities import Entities, Org, country_genitive
+from workers.extract.bodies import Org, country_genitive
+from workers.extract.entities import Entities
 from workers.extract.gazetteer import Gazetteer
 
 KIND = {"соглашение": "agreement", "меморандум": "memorandum", "протокол": "protocol", "договор": "treaty",

@@ -1,0 +1,307 @@
+"""Extract stage: countries and bodies (ministries, agencies, companies) named in an `Analysis`.
+
+Gazetteer matches first, then lower-case state bodies by rule ("главным таможенным управлением КНР"), then
+natasha ORG spans; names come out nominative with the country written out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from workers.extract import nlp
+from workers.extract.gazetteer import Entry, Gazetteer
+
+# position words head titles, not bodies ("Федеральный канцлер", "Председатель")
+POSITION_WORDS = frozenset({
+    "президент", "председатель", "премьер-министр", "премьер", "министр", "посол", "глава", "заместитель",
+    "вице-премьер", "вице-президент", "аким", "губернатор", "руководитель", "директор", "лидер", "спикер",
+    "генсек", "генеральный", "секретарь", "советник", "посланник", "представитель", "мэр", "вице-министр",
+    "замминистр", "генконсул", "консул", "первый", "государственный",
+})
+
+ORG_HEADS = frozenset({
+    "министерство", "агентство", "комитет", "госкомитет", "управление", "служба", "правительство",
+    "администрация", "акимат", "департамент", "ведомство", "канцелярия", "парламент", "сенат", "мажилис",
+    "госсовет", "совет", "палата", "банк", "фонд", "корпорация", "посольство", "консульство",
+    "генконсульство", "академия", "университет", "суд", "прокуратура", "кабинет", "госкорпорация",
+    "инспекция", "комиссия", "центр", "институт", "союз", "ассоциация", "компания", "холдинг",
+})
+# Heads that name a body by themselves only with a complement (generic otherwise: "китайские компании").
+WEAK_HEADS = frozenset({"центр", "институт", "союз", "ассоциация", "компания", "холдинг", "банк", "фонд",
+                        "корпорация", "совет", "комиссия", "палата", "университет", "академия", "суд"})
+FORUM_WORDS = frozenset({"саммит", "форум", "выставка", "конференция", "экспо", "заседание", "ярмарка"})
+
+
+@dataclass(frozen=True)
+class Org:
+    name: str
+    country: str | None
+    kind: str | None
+    first: int
+    last: int
+
+
+@dataclass(frozen=True)
+class CountryRef:
+    code: str
+    first: int
+    last: int
+    adjective: bool
+
+
+def country_genitive(code: str | None, gaz: Gazetteer) -> str:
+    if code == "KZ":
+        return "Республики Казахстан"
+    if code == "CN":
+        return "Китайской Народной Республики"
+    if not code:
+        return ""
+    name = gaz.country_names.get(code, code)
+    words = name.split()
+    out = []
+    inflect = True
+    for w in words:
+        # "Республика Узбекистан" → "Республики Узбекистан": only the head and its adjectives change
+        out.append(_genitive(w) if inflect else w)
+        if inflect and _is_noun(w):
+            inflect = False
+    return " ".join(out)
+
+
+def _is_noun(word: str) -> bool:
+    ps = nlp._models()["vocab"].parse(word.lower())
+    return bool(ps) and ps[0].tag.POS == "NOUN"
+
+
+def _genitive(word: str) -> str:
+    vocab = nlp._models()["vocab"]
+    ps = vocab.parse(word.lower())
+    if not ps or ps[0].tag.POS not in ("NOUN", "ADJF"):
+        return word
+    f = ps[0].inflect({"Gen"})
+    if not f:
+        return word
+    w: str = f.word
+    return w[:1].upper() + w[1:] if word[:1].isupper() else w
+
+
+def find_countries(a: nlp.Analysis, gaz: Gazetteer) -> list[CountryRef]:
+    out: list[CountryRef] = []
+    for m in gaz.find(a.tokens, frozenset({"country"})):
+        if m.first > 0 and a.tokens[m.first - 1].lemma in ("доллар", "долл", "цент"):
+            continue  # "долларов США" names a currency, not a party
+        prev = a.tokens[m.first - 1] if m.first > 0 else None
+        if prev is not None and m.last - m.first == 1 and prev.pos == "ADJ" and prev.text[:1].isupper() \
+                and prev.sent == a.tokens[m.first].sent and not m.adjective and \
+                prev.lemma in ("северный", "южный", "латинский", "центральный", "восточный", "западный"):
+            continue  # "Северной Америки" is a continent, not the United States
+        if m.entry.country:
+            out.append(CountryRef(m.entry.country, m.first, m.last, m.adjective))
+    covered = {i for c in out for i in range(c.first, c.last)}
+    stems = _adjective_stems(gaz)
+    for i, t in enumerate(a.tokens):
+        if i in covered or "-" not in t.text:
+            continue
+        for part in nlp.norm(t.text).split("-"):
+            for stem, code in stems:
+                if part.startswith(stem):
+                    out.append(CountryRef(code, i, i + 1, True))
+                    break
+    out.sort(key=lambda c: (c.first, c.code))
+    return out
+
+
+_STEMS: dict[int, tuple[Gazetteer, list[tuple[str, str]]]] = {}
+
+
+def _adjective_stems(gaz: Gazetteer) -> list[tuple[str, str]]:
+    key = id(gaz)
+    if key not in _STEMS or _STEMS[key][0] is not gaz:  # a replaced gazetteer may reuse an id
+        stems: list[tuple[str, str]] = []
+        for pats in gaz._index.values():
+            for p in pats:
+                if p.adjective and p.entry.country and len(p.lemmas) == 1:
+                    for lem in p.lemmas[0]:
+                        st = re.sub(r"(ский|цкий|ской|ий|ый|ой)$", "", lem)
+                        if len(st) >= 4:
+                            stems.append((st, p.entry.country))
+        _STEMS[key] = (gaz, sorted(set(stems), key=lambda s: (-len(s[0]), s)))
+    return _STEMS[key][1]
+
+
+def _country_at(countries: list[CountryRef], i: int) -> CountryRef | None:
+    for c in countries:
+        if c.first == i:
+            return c
+    return None
+
+
+def find_orgs(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef], taken: set[int]) -> list[Org]:
+    toks = a.tokens
+    out: list[Org] = []
+    for m in gaz.find(toks, frozenset({"org"})):
+        if any(i in taken for i in range(m.first, m.last)):
+            continue
+        out.append(Org(m.entry.name, m.entry.country, m.entry.subkind, m.first, m.last))
+    covered = {i for o in out for i in range(o.first, o.last)} | taken
+    cstart = {c.first: c for c in countries}
+    i = 0
+    n = len(toks)
+    while i < n:
+        t = toks[i]
+        if i in covered or t.lemma not in ORG_HEADS or t.pos not in ("NOUN", "PROPN"):
+            i += 1
+            continue
+        # left: adjectives agreeing with the head ("главным таможенным управлением")
+        left = i
+        while left - 1 >= 0 and toks[left - 1].pos == "ADJ" and toks[left - 1].sent == t.sent \
+                and toks[left - 1].case == t.case and left - 1 not in covered:
+            left -= 1
+        adj_country = None
+        if left < i and (left in cstart):
+            adj_country = cstart[left].code  # "китайское министерство коммерции"
+            left = cstart[left].last
+        # right: genitive complements, "по ..." complements, then a country
+        j = i + 1
+        complement = False
+        while j < n and toks[j].sent == t.sent and j not in covered:
+            tj = toks[j]
+            if j in cstart and not (cstart[j].adjective and tj.case == "Gen"):
+                break  # "акимат Восточно-Казахстанской области": an adjective inside the complement goes on
+            if tj.pos in ("NOUN", "ADJ", "PROPN") and tj.case == "Gen" and tj.lemma not in ORG_HEADS:
+                j += 1
+                complement = True
+                continue
+            if complement and tj.lemma == "и" and j + 1 < n and toks[j + 1].case == "Gen" and \
+                    toks[j + 1].pos in ("NOUN", "ADJ") and j + 1 not in cstart and toks[j + 1].lemma not in ORG_HEADS:
+                j += 1  # "Министерство туризма и спорта"
+                continue
+            if tj.lemma == "по" and j + 1 < n and toks[j + 1].case == "Dat":
+                k = j + 1
+                while k < n and toks[k].sent == t.sent and k not in cstart and (
+                    (toks[k].pos in ("NOUN", "ADJ") and toks[k].case in ("Dat", "Gen"))
+                    or (toks[k].lemma == "и" and k + 1 < n and toks[k + 1].case == "Dat")
+                ):
+                    k += 1
+                j = k
+                complement = True
+                continue
+            break
+        country = adj_country
+        stop = j
+        if j < n and j in cstart and not cstart[j].adjective:
+            c = cstart[j]
+            # "министерство транспорта Казахстана", "управление КНР" (abbreviations carry no case)
+            if toks[c.first].case in ("Gen", None) or toks[c.first].text.isupper() or \
+                    toks[c.first].lemma in ("республика",):
+                country = c.code
+                stop = c.last
+        capital = toks[left].text[:1].isupper()  # "Национальный банк Казахстана"
+        if not country and complement:
+            # "народное правительство города Ланьчжоу", "акимат Восточно-Казахстанской области"
+            country = _complement_country(a, gaz, i + 1, j) or ("KZ" if t.lemma == "акимат" else None)
+        if t.lemma in WEAK_HEADS and not ((capital and (complement or country)) or (complement and country)):
+            i = j
+            continue
+        if not (country or (capital and complement)):
+            i = j
+            continue
+        name = _org_name(toks, left, i, stop, country, gaz, j, a.text)
+        resolved = _resolve_org(name, gaz)
+        if resolved:
+            out.append(Org(resolved.name, resolved.country, resolved.subkind, left, stop))
+        else:
+            out.append(Org(name, country, None, left, stop))
+        covered.update(range(left, stop))
+        i = stop
+    # natasha ORG spans not covered by the above (companies, named bodies)
+    for s in a.spans:
+        if s.type != "ORG" or any(k in covered for k in range(s.first, s.last)):
+            continue
+        if toks[s.first].lemma in FORUM_WORDS or toks[s.first].lemma in POSITION_WORDS \
+                or toks[s.first].lemma in ("канцлер", "делегация", "павильон") or "\n" in a.text[s.start:s.stop]:
+            continue  # an event, a title or a caption run-on, not a body
+        stop = s.last
+        country = None
+        if stop in cstart and not cstart[stop].adjective:
+            country = cstart[stop].code
+            stop = cstart[stop].last
+        if s.last - s.first == 1 and toks[s.first].lemma in ORG_HEADS:
+            continue
+        # nominative for the head and its adjectives only: "Дом народных собраний", not "Дом народные собрания"
+        head = next((k for k in range(s.first, s.last) if toks[k].pos in ("NOUN", "PROPN")), None)
+        if head is not None and (toks[head].lemma in POSITION_WORDS or toks[head].lemma == "канцлер"):
+            continue  # "Федеральный канцлер": a title
+        if s.last - s.first == 1:
+            name = s.text if (s.text.isupper() or re.search(r"[A-Za-z]", s.text)) else s.normal
+        elif head is not None and all(toks[k].pos == "ADJ" for k in range(s.first, head)):
+            name = _org_name(toks, s.first, head, stop, country, gaz, s.last, a.text)
+        else:
+            name = s.normal
+        resolved = _resolve_org(name, gaz)
+        if not country:
+            inside = [c.code for c in countries if s.first <= c.first < s.last]
+            country = inside[0] if inside else None  # "ЗАО «Азербайджанские железные дороги»"
+        out.append(Org(resolved.name, resolved.country, resolved.subkind, s.first, stop) if resolved
+                   else Org(name, country, None, s.first, stop))
+        covered.update(range(s.first, stop))
+    out.sort(key=lambda o: o.first)
+    return out
+
+
+def _complement_country(a: nlp.Analysis, gaz: Gazetteer, lo: int, hi: int) -> str | None:
+    for m in gaz.find(a.tokens[lo:hi], frozenset({"place"})):
+        if m.entry.country:
+            return m.entry.country
+    return None
+
+
+def _org_name(toks: tuple[nlp.Token, ...], left: int, head: int, stop: int, country: str | None,
+              gaz: Gazetteer, comp_end: int, text: str = "") -> str:
+    """Head and its adjectives in nominative, the complement as written, then the country in full."""
+    words: list[str] = []
+    plural = toks[head].number == "Plur"
+    head_word = nlp.to_nominative(toks[head].text, toks[head].case, plural)
+    gender = nlp.gender_of(head_word)
+    for k in range(left, head + 1):
+        src = toks[k].text
+        if src.isupper() or re.search(r"[A-Za-z]", src):
+            words.append(src)  # acronyms and Latin names stay as written ("МИД", "BYD")
+            continue
+        w = head_word if k == head else nlp.to_nominative(src, toks[k].case, plural, gender)
+        w = w.lower()
+        words.append(w[:1].upper() + w[1:] if src[:1].isupper() or k == left else w)
+    end = min(comp_end, stop)
+    if end > head + 1:
+        rest = text[toks[head + 1].start:toks[end - 1].stop] if text else \
+            " ".join(toks[k].text for k in range(head + 1, end))
+    else:
+        rest = ""
+    name = " ".join(words) + (" " + rest if rest else "")
+    if country:
+        cg = country_genitive(country, gaz)
+        if cg:
+            name += " " + cg
+    return name
+
+
+def _resolve_org(name: str, gaz: Gazetteer) -> Entry | None:
+    toks = phrase_tokens(name)
+    if not toks:
+        return None
+    for m in gaz.find(toks, frozenset({"org"})):
+        if m.first == 0 and m.last == len(toks):
+            return m.entry
+    return None
+
+
+def phrase_tokens(text: str) -> tuple[nlp.Token, ...]:
+    from workers.extract.gazetteer import split_words
+
+    out = []
+    pos = 0
+    for w in split_words(text):
+        out.append(nlp.Token(pos, pos + len(w), w, "X", None, None, None, nlp.norm(w), 0))
+        pos += len(w) + 1
+    return tuple(out)
