@@ -23,7 +23,7 @@ STEMS: list[tuple[str, str | None]] = [
     ("финансирован", None), ("кредит", "finance"), ("банковск", "finance"),
     ("валютн", "finance"),
     ("энерг", "energy"), ("электроэнерг", "energy"), ("электростанц", "energy"), ("энергетик", "energy"),
-    ("возобновляем", "energy"), ("ветроэлектр", "energy"), ("гидроэлектр", "energy"),
+    ("возобновляем", "energy"), ("ветров", "energy"), ("солнечн", "energy"), ("водородн", "energy"), ("ветроэлектр", "energy"), ("гидроэлектр", "energy"),
     ("энергоносител", "energy"),
     ("нефтегаз", "oil_gas"), ("углеводород", "oil_gas"), ("нефт", "oil_gas"), ("нефтян", "oil_gas"),
     ("газопровод", "oil_gas"),
@@ -86,6 +86,9 @@ PAIRS = [("электрон", "коммерц", "ecommerce"), ("электрон
          ("искусствен", "интеллект", "digital"), ("искусствен", "интеллект", "high_tech"),
          ("сельскохозяйствен", "техник", "machinery"),
          ("сух", "порт", "logistics"), ("зелен", "энергет", "energy"), ("полезн", "ископаем", "mining"),
+         ("критическ", "сырь", "mining"),
+         ("критическ", "минерал", "mining"), ("зелен", "развит", "ecology"), ("зелен", "экономик", "ecology"),
+         ("зелен", "технолог", "ecology"), ("транскаспийск", "маршрут", "transport"),
          ("рын", "сбыт", "trade")]
 _SORTED = sorted(((s, sec) for s, sec in STEMS if not s.startswith("=")), key=lambda x: -len(x[0]))
 _EXACT = {s[1:]: sec for s, sec in STEMS if s.startswith("=")}  # whole hyphen parts: "горно-", "водно-"
