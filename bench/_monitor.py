@@ -43,6 +43,14 @@ def cpu_s(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
 
 
+def runqueue_wait_s(pid: int) -> float | None:
+    """Seconds this process spent runnable but waiting for a CPU (/proc/PID/schedstat, field 2)."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def status_kb(pid: int, key: str) -> int | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -59,6 +67,7 @@ class ProcStats:
     pid: int
     peak_rss_kb: int = 0
     cpu_s: float = 0.0
+    wait_s: float = 0.0  # runnable, waiting for a core: other processes had it
 
 
 @dataclass
@@ -83,15 +92,19 @@ class Monitor:
     own_peak: int = 0
     own_last: int = 0
     errors: list[str] = field(default_factory=list)
+    # One row per sample: the length of each queue key, to see which stage work waits in.
+    queue_history: list[tuple[int, ...]] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     _cpu_start: dict[int, float] = field(default_factory=dict)
+    _wait_start: dict[int, float] = field(default_factory=dict)
 
     def __enter__(self) -> Monitor:
         self.redis_base = self.redis_peak = self._used_memory()
         self.own_base = self.own_peak = self._own_memory()
         for _kind, pid in self._pids():
             self._cpu_start[pid] = cpu_s(pid) or 0.0
+            self._wait_start[pid] = runqueue_wait_s(pid) or 0.0
         self._thread = threading.Thread(target=self._run, name="bench-monitor", daemon=True)
         self._thread.start()
         return self
@@ -138,17 +151,36 @@ class Monitor:
             if cpu is not None:
                 # A backend first seen mid-run started after the monitor: count all of its CPU.
                 st.cpu_s = cpu - self._cpu_start.get(pid, 0.0)
+            wait = runqueue_wait_s(pid)
+            if wait is not None:
+                st.wait_s = wait - self._wait_start.get(pid, 0.0)
         try:
             self.redis_last = self._used_memory()
             self.redis_peak = max(self.redis_peak, self.redis_last)
             pipe = self.redis.pipeline()
             for key in self.queue_keys:
                 pipe.llen(key)
-            self.queue_peak = max(self.queue_peak, sum(pipe.execute()))
+            lengths = tuple(int(x) for x in pipe.execute())
+            self.queue_history.append(lengths)
+            self.queue_peak = max(self.queue_peak, sum(lengths))
             self.own_last = self._own_memory()
             self.own_peak = max(self.own_peak, self.own_last)
         except Exception as exc:  # a missed sample must not end the run
             self.errors.append(repr(exc))
+
+    def queue_shares(self) -> dict[str, float]:
+        """Per queue key: the share of samples in which it held messages."""
+        if not self.queue_history:
+            return {}
+        n = len(self.queue_history)
+        return {key.rsplit(":", 1)[-1]: round(sum(1 for row in self.queue_history if row[i]) / n, 3)
+                for i, key in enumerate(self.queue_keys)}
+
+    def wait_by_role(self) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for st in self.procs.values():
+            out[st.role] = out.get(st.role, 0.0) + st.wait_s
+        return out
 
     def cpu_by_role(self) -> dict[str, float]:
         out: dict[str, float] = {}

@@ -43,6 +43,7 @@ BENCH_DB = "silkwire_bench"
 HOST_MIN_DELAY_S = "0"
 HOST_MAX_CONCURRENCY = "64"
 LAYOUT = {"io": ["-Q", "feeds,fetch", "-c", "4"], "nlp": ["-Q", "nlp,reprocess", "-c", "2", "-O", "fair"]}
+NLP_CHILDREN = 2
 BLAS1 = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 TARGETS = {"pipeline_ratio": 0.85, "reprocess_ratio": 0.90, "latency_p95_s": 5.0, "nlp_rss_mb": 400.0}
 TABLES_SQL = "SELECT sum(pg_total_relation_size(relid))::bigint AS bytes FROM pg_stat_user_tables"
@@ -265,6 +266,11 @@ def run_pipeline(sys_: System, timeout_s: float, profile_s: float = 0.0) -> dict
         "io_cpu_ms_per_article": round(1000 * (cpu.get("io-child", 0.0) + cpu.get("io-main", 0.0))
                                        / max(counts["done"], 1), 1),
         "postgres_cpu_ms_per_article": round(1000 * cpu.get("postgres", 0.0) / max(counts["done"], 1), 1),
+        # Share of the NLP pool's core-seconds spent on CPU: low with an idle machine means the pool
+        # waits (queue, database); low with a busy machine means other processes took the cores.
+        "nlp_busy": round(cpu.get("nlp-child", 0.0) / (span * NLP_CHILDREN), 3),
+        # ... and the share it was runnable but another process had the core (contention, not us).
+        "nlp_runqueue_wait": round(mon.wait_by_role().get("nlp-child", 0.0) / (span * NLP_CHILDREN), 3),
         "peak_rss_mb": {k: round(v, 1) for k, v in mon.peak_rss_mb().items()},
         "redis_used_before_mb": round(mon.redis_base / 2**20, 2),
         "redis_peak_delta_mb": round((mon.redis_peak - mon.redis_base) / 2**20, 2),
@@ -273,6 +279,7 @@ def run_pipeline(sys_: System, timeout_s: float, profile_s: float = 0.0) -> dict
         "redis_own_keys_peak_kb": round(mon.own_peak / 1024, 1),
         "redis_own_keys_after_kb": round(mon.own_last / 1024, 1),
         "queued_messages_peak": mon.queue_peak,
+        "queue_nonempty_share": mon.queue_shares(),
         "db_bytes": sys_.db_bytes(),
         "loadavg_before": round(load0, 2), "loadavg_after": round(loadavg(), 2),
     }
@@ -657,6 +664,12 @@ def print_table(r: dict[str, Any], capacity_limit: float) -> None:
               f"{pipe['nlp_cpu_ms_per_article']} + io {pipe['io_cpu_ms_per_article']} + postgres "
               f"{pipe.get('postgres_cpu_ms_per_article')}", "", "")
     t.add_row("CPU ms per article: reprocess (nlp)", str(rep["nlp_cpu_ms_per_article"]), "", "")
+    t.add_row("NLP pool: on CPU / waiting for a CPU", f"{pipe.get('nlp_busy')} / {pipe.get('nlp_runqueue_wait')} "
+              "of its core-seconds; queues non-empty: "
+              + ", ".join(f"{k} {v:.0%}" for k, v in pipe.get("queue_nonempty_share", {}).items()), "", "")
+    cpu_total = pipe["nlp_cpu_ms_per_article"] + pipe["io_cpu_ms_per_article"] + pipe["postgres_cpu_ms_per_article"]
+    t.add_row("CPU-bound projection, idle machine", f"{r['cores'] * 1000 / cpu_total:.2f} art/s = "
+              f"{lim['ms_per_doc_cpu'] / cpu_total:.2f} × (2 × limit by CPU)", "", "")
     t.add_row("load average during limit / pipeline", f"{lim['loadavg_before']}→{lim['loadavg_after']} / "
               f"{pipe['loadavg_before']}→{pipe['loadavg_after']}", "", "")
     if sc := r.get("scaling"):
