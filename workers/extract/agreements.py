@@ -407,9 +407,10 @@ def _totals(a: nlp.Analysis, lo: int, hi: int, status: str | None) -> list[dict[
         count = fig.number_value(toks, k)
         if count is None or count < 2 or count != int(count):
             continue
-        value = currency = None
-        for m in fig.money_in(a, i + 1, min(hi, i + 12)):
-            value, currency = m
+        value: float | int | None = None
+        currency: str | None = None
+        for amount, cur in fig.money_in(a, i + 1, min(hi, i + 12)):
+            value, currency = (int(amount) if amount == int(amount) else amount), cur
             break
         s = a.sentences[toks[i].sent]
         out.append({"count": int(count), "kind": COUNTABLE[toks[i].lemma], "status": status, "value": value,
