@@ -104,14 +104,19 @@ def fetch_article(self: Task, article_id: int) -> dict[str, Any]:
         gate.release(host)
 
     with get_pool().connection() as conn, conn.transaction():
-        conn.execute(QUERIES["store_raw_page"], {
-            "article_id": article_id, "final_url": resp.url, "http_status": resp.status,
-            "headers": Jsonb(dict(resp.headers)), "content_type": resp.headers.get("content-type"),
-            "body_gz": gzip.compress(resp.body, compresslevel=6), "body_bytes": len(resp.body),
-            "elapsed_ms": int(resp.elapsed_s * 1000), "fetch_version": FETCH_VERSION,
-        })
-        conn.execute(QUERIES["advance_article"], {"id": article_id, "stage": "analyse", "state": "queued",
-                                                  "next_task": analyse_article.name})
+        # Advance first: it locks the article, and of two copies that fetched side by side only the first
+        # stores the page and sends it on (the later one would send an analysed article back).
+        advanced = conn.execute(QUERIES["advance_article"], {"id": article_id, "stage": "analyse", "state": "queued",
+                                                             "next_task": analyse_article.name}).rowcount
+        if advanced:
+            conn.execute(QUERIES["store_raw_page"], {
+                "article_id": article_id, "final_url": resp.url, "http_status": resp.status,
+                "headers": Jsonb(dict(resp.headers)), "content_type": resp.headers.get("content-type"),
+                "body_gz": gzip.compress(resp.body, compresslevel=6), "body_bytes": len(resp.body),
+                "elapsed_ms": int(resp.elapsed_s * 1000), "fetch_version": FETCH_VERSION,
+            })
+    if not advanced:
+        return {"skipped": "another delivery stored this page first"}
     enqueue(analyse_article.name, article_id, article["lane"])
     return {"bytes": len(resp.body), "status": resp.status}
 

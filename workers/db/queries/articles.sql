@@ -22,9 +22,10 @@ WHERE id = %(id)s AND stage = %(stage)s AND state IN ('queued', 'pending')
 RETURNING attempts, url
 
 -- article_failed --
--- Stop an article in a stage with its error (permanent failure, poison or quarantine).
+-- Stop an article in a stage with its error (permanent failure, poison or quarantine); a late duplicate
+-- delivery failing after another one moved the article on changes nothing.
 UPDATE articles SET state = %(state)s, last_error = %(error)s, last_error_stage = %(stage)s, updated_at = now()
-WHERE id = %(id)s
+WHERE id = %(id)s AND stage = %(stage)s
 
 -- article_retrying --
 -- Keep the last transient error visible while the task retries.
@@ -44,9 +45,11 @@ ON CONFLICT (article_id) DO UPDATE SET
 
 -- advance_article --
 -- Move an article to its next stage and task (or done), resetting the attempt count for that stage.
+-- Forward only (fetch → analyse → done): a late duplicate delivery finds the article already moved on and
+-- changes nothing, instead of sending an analysed article back (re-processing resets with reprocess_reset).
 UPDATE articles SET stage = %(stage)s, state = %(state)s, next_task = %(next_task)s, attempts = 0, last_error = NULL,
        last_error_stage = NULL, queued_at = now(), updated_at = now()
-WHERE id = %(id)s
+WHERE id = %(id)s AND (stage = 'fetch' OR (stage = 'analyse' AND %(stage)s = 'done'))
 
 -- get_raw_page --
 -- The stored page of an article, for analysis.
