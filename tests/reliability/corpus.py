@@ -162,6 +162,8 @@ class CorpusServer:
         self._lock = threading.Lock()
         self.log: list[tuple[float, str]] = []
         self.overrides: dict[str, tuple[int, dict[str, str], bytes]] = {}
+        # seconds to wait before answering a path already served once (a slow duplicate fetch)
+        self.repeat_delay_s = 0.0
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
@@ -204,8 +206,11 @@ class CorpusServer:
             def do_GET(self) -> None:
                 path = urlsplit(self.path).path
                 with server._lock:
+                    repeat = any(p == path for _, p in server.log)
                     server.log.append((time.monotonic(), path))
                     override = server.overrides.get(path)
+                if repeat and server.repeat_delay_s:
+                    time.sleep(server.repeat_delay_s)
                 if override is not None:
                     status, headers, body = override
                     ctype = headers.get("Content-Type", "text/html; charset=utf-8")
