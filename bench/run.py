@@ -44,6 +44,8 @@ HOST_MIN_DELAY_S = "0"
 HOST_MAX_CONCURRENCY = "64"
 LAYOUT = {"io": ["-Q", "feeds,fetch", "-c", "4"], "nlp": ["-Q", "nlp,reprocess", "-c", "2", "-O", "fair"]}
 NLP_CHILDREN = 2
+# No article changed state for this long: a task is failing (see the worker logs), stop waiting.
+STALL_S = 90
 BLAS1 = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 TARGETS = {"pipeline_ratio": 0.85, "reprocess_ratio": 0.90, "latency_p95_s": 5.0, "nlp_rss_mb": 400.0}
 TABLES_SQL = "SELECT sum(pg_total_relation_size(relid))::bigint AS bytes FROM pg_stat_user_tables"
@@ -226,12 +228,17 @@ class System:
 
     def wait_done(self, expected: int, timeout_s: float) -> dict[str, int]:
         deadline = time.monotonic() + timeout_s
+        last, moved = None, time.monotonic()
         while True:
             c = self.counts()
             if c["articles"] >= expected and c["waiting"] == 0 and c["unpolled"] == 0:
                 return c
             if time.monotonic() > deadline:
                 raise TimeoutError(f"not done after {timeout_s:.0f} s: {c}")
+            if c != last:
+                last, moved = c, time.monotonic()
+            elif time.monotonic() - moved > STALL_S:
+                raise TimeoutError(f"no progress for {STALL_S} s: {c}; see {LOGS}/worker-*-{self.tag}.log")
             if any(p.poll() is not None for p in self.procs.values()):
                 raise RuntimeError(f"a worker exited; see {LOGS}/worker-*-{self.tag}.log")
             time.sleep(0.5)
@@ -355,14 +362,18 @@ def run_latency(sys_: System, rate: float, duration_s: float, timeout_s: float) 
             sys_.app.send_task("silkwire.poll_feed", args=[feed_id], queue="feeds")
         offered_s = time.time() - t0
         before = sys_.counts()["articles"]
-        deadline = time.monotonic() + timeout_s
+        deadline = time.monotonic() + min(timeout_s, 120 + 5 * duration_s)
+        complete = False
         while time.monotonic() < deadline:
             c = sys_.conn.execute(
                 "SELECT count(*) AS n, count(*) FILTER (WHERE state IN ('queued', 'pending')) AS waiting"
                 " FROM articles WHERE first_feed_id = %s", (feed_id,)).fetchone() or {}
             if c["n"] >= count and c["waiting"] == 0:
+                complete = True
                 break
             time.sleep(0.25)
+        if not complete:
+            log(f"  latency: not every entry was extracted in time ({c}); see {LOGS}")
     rows = sys_.conn.execute(
         "SELECT a.url, extract(epoch FROM e.extracted_at - a.first_seen_at)::float8 AS from_poll,"
         " extract(epoch FROM e.extracted_at)::float8 AS extracted"
@@ -374,6 +385,7 @@ def run_latency(sys_: System, rate: float, duration_s: float, timeout_s: float) 
         return round(xs[min(len(xs) - 1, int(q * len(xs)))], 3) if xs else None
 
     return {"offered_per_s": round(rate, 3), "entries": count, "offered_over_s": round(offered_s, 1),
+            "complete": complete,
             "extracted": len(rows), "articles_before_wait": before,
             "p50_s": pct(from_poll, 0.5), "p95_s": pct(from_poll, 0.95), "max_s": pct(from_poll, 1.0),
             "from_publish_p50_s": pct(from_pub, 0.5), "from_publish_p95_s": pct(from_pub, 0.95),
@@ -555,6 +567,12 @@ def main(argv: list[str] | None = None) -> int:
         print("bench skipped: " + "; ".join(missing) + " (start them with ./scripts/services.sh)")
         return 0
     cores = os.cpu_count() or 1
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"{datetime.now(UTC):%Y-%m-%dT%H%M}{'-quick' if args.quick else ''}.json"
+
+    def save() -> None:  # after every phase, so an interrupted run keeps what it measured
+        out.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+
     result: dict[str, Any] = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
                               "versions": versions(), "n": n, "feeds": args.feeds, "seed": args.seed,
                               "quick": args.quick, "cores": cores,
@@ -582,16 +600,19 @@ def main(argv: list[str] | None = None) -> int:
     with System(corpus, f"n{n}", worker_env) as sut:
         pipe = result["pipeline"] = run_pipeline(sut, args.timeout, profile_s=30.0 if args.profile else 0.0)
         pipe["ratio"] = round(pipe["articles_per_s"] / capacity_limit, 3)
+        save()
         log(f"  {pipe['articles_per_s']} articles/s ({pipe['done']} done, {pipe['failed']} failed) "
             f"ratio {pipe['ratio']}")
         log("reprocess: silkwire reprocess --stage extract --yes --wait")
         rep = result["reprocess"] = run_reprocess(sut, args.timeout)
         if rep["articles_per_s"]:
             rep["ratio"] = round(rep["articles_per_s"] / capacity_limit, 3)
+        save()
         log(f"  {rep['articles_per_s']} articles/s ratio {rep.get('ratio')}")
         rate = pipe["articles_per_s"] / 2
         log(f"latency: {rate:.2f} entries/s for {latency_s:.0f} s")
         lat = result["latency"] = run_latency(sut, rate, latency_s, args.timeout)
+        save()
         log(f"  p50 {lat['p50_s']} s, p95 {lat['p95_s']} s")
         result["db_bytes_by_table"] = {r["relname"]: int(r["b"]) for r in sut.conn.execute(
             "SELECT relname, pg_total_relation_size(relid) AS b FROM pg_stat_user_tables ORDER BY 2 DESC")}
@@ -624,9 +645,7 @@ def main(argv: list[str] | None = None) -> int:
                           verdict(redis_ok)],
     }
     print_table(result, capacity_limit)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"{datetime.now(UTC):%Y-%m-%dT%H%M}{'-quick' if args.quick else ''}.json"
-    out.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    save()
     print(f"results: {out.relative_to(ROOT)}")
     return 0
 
