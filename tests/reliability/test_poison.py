@@ -5,7 +5,7 @@ max_attempts, failed, with the reason on the article. Pages around it are analys
 
 The soft limit is switched off here (0): that stands in for work stuck in C code (a parser),
 which a soft limit cannot interrupt. The page itself is ordinary: ~250 000 characters of text, which
-the extractor needs ~15 s for on this machine, against a 4 s hard limit.
+the extractor needs ~15 s for on this machine, against a 3 s hard limit.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from tests.reliability.corpus import CorpusServer, _relevant_text
 pytestmark = [pytest.mark.reliability, pytest.mark.integration, pytest.mark.timeout(240)]
 
 MAX_ATTEMPTS = 3
-HARD_LIMIT_S = 4
+HARD_LIMIT_S = 3
 
 
 def _huge_page() -> bytes:
