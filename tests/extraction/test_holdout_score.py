@@ -1,0 +1,81 @@
+"""Extraction quality on the held-out set written after the engine (tests/extraction/holdout/README.md).
+
+Scored by the shared acceptance scorer; per-category figures are printed (-s); overall F1 must stay ≥ 0.85.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HOLDOUT = ROOT / "tests" / "extraction" / "holdout"
+SCORER = ROOT.parent / "shared" / "tools" / "score_extraction.py"
+CORE = ["events", "agreements", "agreement_totals", "persons", "figures", "sectors"]
+EVENT_TYPES = {"visit", "talks", "meeting", "phone_call", "invitation", "signing", "forum", "launch", "message"}
+EVENT_STATUSES = {"occurred", "planned", "negated"}
+AGREEMENT_KINDS = {"agreement", "memorandum", "protocol", "treaty", "contract", "roadmap", "joint_statement",
+                   "program", "other"}
+SECTORS = {"trade", "investment", "finance", "energy", "oil_gas", "petrochemicals", "nuclear", "mining",
+           "metallurgy", "industry", "machinery", "agriculture", "transport", "logistics", "customs",
+           "tourism", "ecommerce", "digital", "high_tech", "science", "space", "education", "culture",
+           "health", "sport", "media", "security", "water", "ecology", "construction"}
+
+
+def _scorer() -> ModuleType:
+    if not SCORER.exists():
+        pytest.skip(f"scorer not found at {SCORER}")
+    spec = importlib.util.spec_from_file_location("score_extraction", SCORER)
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _predict(path: Path) -> dict:
+    from workers.extract import extract_document
+    from workers.models import CleanDoc
+
+    return extract_document(CleanDoc(text=path.read_text(encoding="utf-8")))
+
+
+@pytest.mark.slow
+def test_holdout_overall_f1() -> None:
+    scorer = _scorer()
+    golds = sorted(HOLDOUT.glob("*.json"))
+    assert len(golds) >= 12, "the held-out set has twelve documents"
+    totals: dict[str, list[int]] = {}
+    misses: list[str] = []
+    for gold_path in golds:
+        gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        pred = _predict(gold_path.with_suffix(".txt"))
+        for k, v in scorer.score_document(gold, pred).items():
+            acc = totals.setdefault(k, [0, 0, 0])
+            for i in range(3):
+                acc[i] += v[i]
+            if k in CORE and (v[1] or v[2]):
+                misses.append(f"{gold_path.stem}: {k} tp/fp/fn={v}")
+    print("\n".join(misses))
+    f1 = scorer.report(totals)  # per-category precision/recall/F1, then "overall f1=..."
+    # relevance is decided per document and must not slip on held-out text either
+    assert totals["relevance_accuracy"][2] == 0, "a held-out document got the wrong kz_cn.relevant"
+    assert f1 >= 0.85
+
+
+def test_holdout_gold_is_well_formed() -> None:
+    """Every held-out gold names its text, which exists, and uses the contract's closed vocabularies."""
+    golds = sorted(HOLDOUT.glob("*.json"))
+    assert golds
+    for gold_path in golds:
+        gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        assert (ROOT / gold["document"]).exists(), gold["document"]
+        assert gold["document"].endswith(gold_path.stem + ".txt")
+        for e in gold["events"]:
+            assert e["type"] in EVENT_TYPES and e["status"] in EVENT_STATUSES, (gold_path.name, e)
+        for g in gold["agreements"]:
+            assert g["kind"] in AGREEMENT_KINDS and len(g["parties"]) >= 2, (gold_path.name, g)
+        assert gold["sectors"] is None or set(gold["sectors"]) <= SECTORS, gold_path.name
