@@ -4,15 +4,21 @@ such as "подписано 24 документа" or "17 соглашений �
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 from workers.extract import events as ev
 from workers.extract import figures as fig
 from workers.extract import nlp
-from workers.extract.bodies import Org, country_genitive
+from workers.extract.bodies import Org
 from workers.extract.entities import Entities
 from workers.extract.gazetteer import Gazetteer
+from workers.extract.parties import (
+    complete_parties,
+    doc_pair,
+    party_for_government,
+    recent_parties,
+    sentence_pair,
+)
 
 KIND = {"соглашение": "agreement", "меморандум": "memorandum", "протокол": "protocol", "договор": "treaty",
         "контракт": "contract", "коммюнике": "joint_statement", "декларация": "joint_statement",
@@ -61,8 +67,9 @@ def _triggers(toks: tuple[nlp.Token, ...], lo: int, hi: int) -> list[Trigger]:
             draft = True
         if t.case not in ("Nom", "Acc", "Ins", None) and not draft:
             continue
-        if lem in ("программа", "план") and t.text[:1].islower():
-            continue  # only a named programme or plan ("Программа ...") is a document of its own
+        if lem in ("программа", "план") and t.text[:1].islower() and not any(
+                toks[k].lemma in ev.SIGN and toks[k].pos == "VERB" for k in range(max(lo, i - 3), i)):
+            continue  # a named programme ("Программа ...") or one signed ("подписали план консультаций") only
         # adjectives before the kind word belong to the document ("межправительственное соглашение")
         while i0 - 1 >= lo and toks[i0 - 1].pos == "ADJ" and toks[i0 - 1].case == t.case:
             i0 -= 1
@@ -108,36 +115,8 @@ def _context(toks: tuple[nlp.Token, ...], lo: int, hi: int) -> tuple[int, str] |
     return None
 
 
-def _party_for_government(code: str, gaz: Gazetteer) -> tuple[str, str]:
-    for e in gaz.entries:
-        if e.kind == "org" and e.subkind == "government" and e.country == code and e.name.startswith("Правительство"):
-            return e.name, code
-    return "Правительство " + country_genitive(code, gaz), code
-
-
 def _is_event_name(o: Org) -> bool:
     return o.name.split(" ")[0].lower() in ("саммит", "форум", "выставка", "экспо", "конференция")
-
-
-def _doc_pair(ents: Entities) -> list[str]:
-    """The two countries a document is about: Kazakhstan and its most mentioned partner."""
-    c = Counter(x.code for x in ents.countries if not x.adjective)
-    c.update(x.code for x in ents.countries if x.adjective)
-    codes = [k for k, _ in c.most_common()]
-    if "KZ" in codes:
-        return ["KZ", *[k for k in codes if k != "KZ"][:1]]
-    return codes[:2]
-
-
-def _recent_parties(ents: Entities, before: int) -> list[Org]:
-    """'Стороны планируют подписать ...': the last bodies of two different countries named before."""
-    chosen: dict[str, Org] = {}
-    for o in sorted((o for o in ents.orgs if o.first < before and o.country), key=lambda o: -o.first):
-        if o.country not in chosen:
-            chosen[str(o.country)] = o
-        if len(chosen) == 2:
-            break
-    return sorted(chosen.values(), key=lambda o: o.first) if len(chosen) == 2 else []
 
 
 def _subject(toks: tuple[nlp.Token, ...], a: nlp.Analysis, lo: int, hi: int, orgs: list[Org]) -> str | None:
@@ -160,7 +139,10 @@ def _subject(toks: tuple[nlp.Token, ...], a: nlp.Analysis, lo: int, hi: int, org
         # stop at the parties ("между ...") or an org span
         end = hi
         for k in range(start, hi):
-            if k in in_org or toks[k].lemma == "между":
+            # "соглашение о ... было подписано в Шанхае": the clause's verb ends the subject
+            if k in in_org or toks[k].lemma == "между" or (toks[k].pos in ("VERB", "AUX") and toks[k].tense
+                                                           and toks[k].case is None) or (
+                    toks[k].text == "," and k + 1 < hi and toks[k + 1].lemma in ("что", "который")):
                 end = k
                 break
         while end > start and toks[end - 1].pos in ("PUNCT", "CCONJ"):
@@ -207,7 +189,7 @@ def _level(parties: list[dict[str, str | None]], kinds: list[str | None], seg_le
         return "interstate"
     if "межправительственный" in seg_lemmas or "правительство" in seg_lemmas:
         return "intergovernmental"
-    if "межведомственный" in seg_lemmas:
+    if "межведомственный" in seg_lemmas or "ведомство" in seg_lemmas:
         return "interagency"
     levels = [LEVEL_BY_KIND.get(k or "", "") for k in kinds]
     for lv in ("interstate", "intergovernmental", "interagency", "regional", "corporate"):
@@ -233,7 +215,7 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
     totals: list[dict[str, object]] = []
     carried: str | None = None  # status carried into a list that follows "подписаны документы:"
     prev_status: str | None = None
-    pair = _doc_pair(ents)
+    pair = doc_pair(ents)
     for s in a.sentences:
         lo, hi = s.first, s.last
         ctx = _context(toks, lo, hi)
@@ -253,7 +235,9 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
         for n, tr in enumerate(trig):
             seg_end = trig[n + 1].index if n + 1 < len(trig) else hi
             for k in range(tr.index, seg_end):
-                if toks[k].text == ";":
+                # "...; ..." and "соглашение о туризме и договорились создать ...": the document ends there
+                if toks[k].text == ";" or (toks[k].lemma == "и" and k + 1 < seg_end and toks[k + 1].pos == "VERB"
+                                           and toks[k + 1].tense and toks[k + 1].case is None):
                     seg_end = k
                     break
             while seg_end > tr.index + tr.words and toks[seg_end - 1].pos in ("PUNCT", "CCONJ") \
@@ -276,12 +260,13 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
                         parties.append({"name": o.name, "country": o.country})
                         kinds.append(o.kind)
             elif "правительство" in seg_lemmas or "межправительственный" in seg_lemmas:
-                for code in pair:
-                    gov_name, gov_code = _party_for_government(code, gaz)
+                for code in sentence_pair(ents, lo, tr.index, seg_end, pair)[:2]:
+                    gov_name, gov_code = party_for_government(code, gaz)
                     parties.append({"name": gov_name, "country": gov_code})
                     kinds.append("government")
             else:
-                seg_c = [c for c in ents.countries if tr.index <= c.first < seg_end and not c.adjective]
+                seg_c = [c for c in ents.countries if tr.index <= c.first < seg_end and not c.adjective
+                         and not c.passing]
                 between = any(toks[k].lemma == "между" for k in range(tr.index, seg_end))
                 if between and len({c.code for c in seg_c}) >= 2:
                     for c in seg_c:
@@ -292,16 +277,14 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
                     # parties named as the sentence's subjects ("Минэнерго и CNPC подписали соглашение")
                     before = [o for o in ents.orgs if lo <= o.first < trig[0].index]
                     if not before and any(toks[k].lemma == "сторона" for k in range(lo, hi)):
-                        before = _recent_parties(ents, lo)
+                        before = recent_parties(ents, lo)
                     for o in before:
                         if not any(p["name"] == o.name for p in parties):
                             parties.append({"name": o.name, "country": o.country})
                             kinds.append(o.kind)
                 if not parties:
-                    if len({c.code for c in seg_c}) >= 2 or (seg_c and pair and seg_c[0].code not in pair):
-                        pair_here = list(dict.fromkeys([*(["KZ"] if "KZ" in pair else []), *[c.code for c in seg_c]]))
-                    else:
-                        pair_here = pair
+                    # the sentence's own countries, never ones from other sentences
+                    pair_here = sentence_pair(ents, lo, tr.index, seg_end, pair)
                     from_events = sorted(set().union(*[
                         {str(p["country"]) for p in e.participants if p["country"]}
                         for e in sent_events.get(toks[lo].sent, [])])) if sent_events else []
@@ -310,6 +293,8 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
                         pair_here = sorted(from_events, key=lambda c: (c not in ("KZ", "CN"), c))
                     for code in pair_here if len(pair_here) > 2 else (pair_here[:2] if len(pair_here) >= 2 else pair):
                             parties.append({"name": gaz.country_names.get(code, code), "country": code})
+            if status != "ratified":
+                complete_parties(parties, kinds, ents, lo, hi, gaz)
             if kind == "treaty" and (any(k in ("company", "bank") for k in kinds) or
                                      _level(parties, kinds, seg_lemmas, False) == "corporate"):
                 kind = "contract"

@@ -48,6 +48,42 @@ class CountryRef:
     first: int
     last: int
     adjective: bool
+    passing: bool = False  # a comparison ("уступает лишь Казахстану"), not a party to anything
+
+
+# verbs that rank a country against others: what follows them in the clause is a yardstick, not an actor
+COMPARE_VERBS = frozenset({"уступать", "уступить", "опережать", "опередить", "обогнать", "обгонять",
+                           "превосходить", "превзойти"})
+# words right before a country that make it a comparison ("как и Казахстан", "по примеру Казахстана")
+COMPARE_BEFORE = (("как", "и"), ("по", "пример"), ("в", "отличие", "от"), ("вслед", "за"),
+                  ("по", "сравнение", "с"), ("в", "сравнение", "с"), ("подобно",), ("аналогично",),
+                  ("чем",), ("после",))
+_SOFT = frozenset({"лишь", "только", "даже", "уже", "ещё", "еще"})
+
+
+def is_passing(toks: tuple[nlp.Token, ...], first: int) -> bool:
+    """A country named only as a yardstick of comparison: "уступает лишь Казахстану", "как и Казахстан",
+    "по примеру Казахстана", "в отличие от Китая", "больше, чем Китай"."""
+    sent = toks[first].sent
+    k = first - 1
+    while k >= 0 and toks[k].sent == sent and (toks[k].lemma in _SOFT or toks[k].pos == "ADJ"):
+        k -= 1  # "лишь", "соседнего": look past them
+    for words in COMPARE_BEFORE:
+        n = len(words)
+        if k - n + 1 < 0 or any(toks[k - n + 1 + j].sent != sent for j in range(n)):
+            continue
+        if tuple(toks[k - n + 1 + j].lemma for j in range(n)) == words:
+            if words == ("после",):
+                # "второе место после Казахстана" ranks; "после переговоров" does not reach here
+                return any(toks[j].lemma in ("место", "второй", "третий") for j in range(max(0, k - 4), k))
+            return True
+    # "республика уступает в Центральной Азии лишь Казахстану": the rest of the clause after the verb
+    j = first - 1
+    while j >= 0 and toks[j].sent == sent and toks[j].text not in (",", ";", ":", "—", "–"):
+        if toks[j].lemma in COMPARE_VERBS:
+            return True
+        j -= 1
+    return False
 
 
 def country_genitive(code: str | None, gaz: Gazetteer) -> str:
@@ -97,7 +133,8 @@ def find_countries(a: nlp.Analysis, gaz: Gazetteer) -> list[CountryRef]:
                 prev.lemma in ("северный", "южный", "латинский", "центральный", "восточный", "западный"):
             continue  # "Северной Америки" is a continent, not the United States
         if m.entry.country:
-            out.append(CountryRef(m.entry.country, m.first, m.last, m.adjective))
+            out.append(CountryRef(m.entry.country, m.first, m.last, m.adjective,
+                                  is_passing(a.tokens, m.first)))
     covered = {i for c in out for i in range(c.first, c.last)}
     stems = _adjective_stems(gaz)
     for i, t in enumerate(a.tokens):
@@ -106,7 +143,7 @@ def find_countries(a: nlp.Analysis, gaz: Gazetteer) -> list[CountryRef]:
         for part in nlp.norm(t.text).split("-"):
             for stem, code in stems:
                 if part.startswith(stem):
-                    out.append(CountryRef(code, i, i + 1, True))
+                    out.append(CountryRef(code, i, i + 1, True, is_passing(a.tokens, i)))
                     break
     out.sort(key=lambda c: (c.first, c.code))
     return out
@@ -143,9 +180,15 @@ def find_orgs(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef], take
     for m in gaz.find(toks, frozenset({"org"})):
         if any(i in taken for i in range(m.first, m.last)):
             continue
+        if m.first > 0 and toks[m.first - 1].text == "/":
+            continue  # "Пекин, 14 ноября /Синьхуа/": the agency's dateline, not a body in the news
         out.append(Org(m.entry.name, m.entry.country, m.entry.subkind, m.first, m.last))
     covered = {i for o in out for i in range(o.first, o.last)} | taken
     cstart = {c.first: c for c in countries}
+    quoted = _quoted_companies(a, countries, taken, out)
+    # a known name inside the quotes only in part ("«Синьцзян Тяньшань»") is the company's, not the region
+    out = [o for o in out if not any(q.first <= o.first and o.last <= q.last for q in quoted)] + quoted
+    covered |= {i for o in out for i in range(o.first, o.last)}
     i = 0
     n = len(toks)
     while i < n:
@@ -219,6 +262,9 @@ def find_orgs(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef], take
     for s in a.spans:
         if s.type != "ORG" or any(k in covered for k in range(s.first, s.last)):
             continue
+        if all(toks[k].pos == "ADJ" or nlp.main_pos(toks[k].text) == "ADJF" for k in range(s.first, s.last)) or (
+                s.first > 0 and toks[s.first - 1].text == "/"):
+            continue  # "Чрезвычайному (и Полномочному Послу)": a title's adjective; "/Синьхуа/": a dateline
         if toks[s.first].lemma in FORUM_WORDS or toks[s.first].lemma in POSITION_WORDS \
                 or toks[s.first].lemma in ("канцлер", "делегация", "павильон") or "\n" in a.text[s.start:s.stop]:
             continue  # an event, a title or a caption run-on, not a body
@@ -247,6 +293,41 @@ def find_orgs(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef], take
                    else Org(name, country, None, s.first, stop))
         covered.update(range(s.first, stop))
     out.sort(key=lambda o: o.first)
+    return out
+
+
+LEGAL_FORMS = frozenset({"тоо", "ао", "пао", "оао", "зао", "ооо", "ао нк", "ип"})
+COMPANY_NOUNS = frozenset({"компания", "корпорация", "концерн", "холдинг", "группа", "фирма", "предприятие",
+                           "производитель", "оператор", "перевозчик"})
+_QUOTES = {"«": "»", '"': '"', "“": "”"}
+
+
+def _quoted_companies(a: nlp.Analysis, countries: list[CountryRef], taken: set[int], known: list[Org]
+                      ) -> list[Org]:
+    """'китайская компания «Синьцзян Тяньшань»', 'казахстанское ТОО «Агро Экспорт»': a company noun or legal
+    form, then a quoted name; the country comes from an adjective right before ("китайская")."""
+    toks = a.tokens
+    adj_at = {c.last: c.code for c in countries if c.adjective}
+    out: list[Org] = []
+    for i, t in enumerate(toks[:-2]):
+        lem = t.lemma
+        legal = lem in LEGAL_FORMS and t.text.isupper()
+        if not (legal or (lem in COMPANY_NOUNS and t.pos == "NOUN")) or toks[i + 1].text not in _QUOTES:
+            continue
+        close = _QUOTES[toks[i + 1].text]
+        j = i + 2
+        while j < len(toks) and toks[j].sent == t.sent and toks[j].text != close and j - i < 10:
+            j += 1
+        if j >= len(toks) or toks[j].text != close or j == i + 2:
+            continue
+        first = i if legal else i + 1
+        if any(k in taken for k in range(first, j + 1)) or any(
+                (o.first <= i + 2 and j <= o.last) or (o.first < first < o.last) for o in known):
+            continue  # the whole quoted name is a known body ("АО «Банк развития Казахстана»")
+        inner = a.text[toks[i + 2].start:toks[j - 1].stop]
+        name = f"{t.text} «{inner}»" if legal else f"Компания «{inner}»"
+        inside = [c.code for c in countries if i + 2 <= c.first < j]  # "ЗАО «Азербайджанские железные дороги»"
+        out.append(Org(name, adj_at.get(i) or (inside[0] if inside else None), "company", first, j + 1))
     return out
 
 

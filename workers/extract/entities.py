@@ -27,9 +27,12 @@ HEAD_POSITION = frozenset({
     "вице-министр", "замминистр", "генконсул", "консул", "мэр", "генсек", "посланник",
 })
 PRONOUNS = frozenset({"он", "она"})
+# a country is a place of an event only after these ("в Китае", "посетит Казахстан")
+PLACE_BEFORE = frozenset({"в", "во", "посетить", "посещать", "посещение"})
 _CN_SYLLABLE = re.compile(
     r"^(?:(?:ч|чж|ц|цз|цз|ш|сь|с|х|ж|л|м|н|б|п|д|т|г|к|ф|в|й|я|ю|е)?"
-    r"(?:а|ай|ань|ан|ао|е|ей|ень|ен|и|ин|ион|ун|уань|уан|уй|у|э|эй|энь|эн|ю|юань|юнь|ян|яо|я|ь|о|оу|ун|ой))+$"
+    r"(?:а|ай|ань|ан|ао|е|ей|ень|ен|и|ин|инь|ион|ун|унь|уань|уан|уй|уо|у|э|эй|энь|эн|эр|ю|юань|юнь|ян|яо|я|ь|о|оу|"
+    r"ой))+$"
 )
 
 
@@ -181,7 +184,12 @@ def find_persons(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef]) -
             if fixed:
                 words[-1] = fixed
             last_tok = toks[s.last - 1]
-            if not fixed and words[-1] == last_tok.text and last_tok.case not in ("Nom", None) and \
+            # the tagger often calls an unknown transcribed name nominative: any oblique word of the span or a
+            # title before it in an oblique case ("Послу КНР Хань Чуньлиню") tells the case
+            oblique = any(toks[k].case not in ("Nom", None) for k in range(s.first, s.last)) or (
+                s.first > 0 and toks[s.first - 1].case not in ("Nom", None)
+                and toks[s.first - 1].lemma in HEAD_POSITION | {"кнр"})
+            if not fixed and words[-1] == last_tok.text and oblique and \
                     _looks_chinese(" ".join(words)) and not nlp.is_known(last_tok.text):
                 words[-1] = _chinese_nominative(words[-1])
         name = " ".join(words)
@@ -241,6 +249,8 @@ def analyse_entities(a: nlp.Analysis, gaz: Gazetteer) -> Entities:
     org_tokens = {i for o in orgs for i in range(o.first, o.last)}
     places: list[Actor] = []
     for m in gaz.find(a.tokens, frozenset({"place"})):
+        if m.entry.subkind == "country" and not (m.first > 0 and a.tokens[m.first - 1].lemma in PLACE_BEFORE):
+            continue  # "таможня КНР", "Председателю КНР": a country is a place only where things happen ("в Китае")
         if not any(i in org_tokens or i in person_tokens for i in range(m.first, m.last)):
             places.append(Actor("place", m.entry.name, m.entry.country, m.first, m.last))
     ctoks = {i for c in countries for i in range(c.first, c.last)}
@@ -258,8 +268,8 @@ def analyse_entities(a: nlp.Analysis, gaz: Gazetteer) -> Entities:
     for o in orgs:
         actors.setdefault(a.tokens[o.first].sent, []).append(Actor("org", o.name, o.country, o.first, o.last))
     for c in countries:
-        if c.first in org_tokens:
-            continue
+        if c.first in org_tokens or c.passing:
+            continue  # "уступает лишь Казахстану": a yardstick takes part in nothing
         actors.setdefault(a.tokens[c.first].sent, []).append(
             Actor("country", "", c.code, c.first, c.last))
     for pl in places:

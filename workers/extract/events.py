@@ -49,9 +49,10 @@ HYPOTHETICAL = frozenset({"возможность", "вопрос", "персп�
                           "после"})
 # a launch that is only proposed or discussed is not reported as happening
 PROPOSAL_VERBS = frozenset({"предложить", "ускорить", "рассмотреть", "обсудить", "изучить", "предлагать",
-                            "ускорять", "обсуждать"})
+                            "ускорять", "обсуждать", "обсуждаться", "рассматриваться", "прорабатываться",
+                            "изучаться", "обсудиться"})
 FRAME_PREPS = (("в", "рамка"), ("в", "ход"), ("во", "время"), ("по", "итог"), ("по", "завершение"),
-               ("на", "поле"), ("по", "окончание"))
+               ("на", "поле"), ("по", "окончание"), ("в", "работа"))
 FORUM_OF = frozenset({"совет", "комиссия", "комитет", "сессия", "форум", "генассамблея", "ассамблея", "группа",
                       "организация", "саммит", "собрание"})
 MESSAGE = frozenset({"поздравить", "поздравление", "поздравительный", "соболезнование", "телеграмма",
@@ -156,9 +157,11 @@ def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str 
             return None  # "проводить выставки, концерты": activities, not one event
         if lem in ("заседание", "сессия", "съезд"):
             # a session is a forum only when it is a body's session ("заседание Совета глав государств")
-            for k in range(i + 1, min(hi, i + 4)):
+            for k in range(i + 1, min(hi, i + 6)):
                 if toks[k].lemma in FORUM_OF:
-                    return "forum"
+                    return "forum"  # "заседании Высшего Евразийского экономического совета": adjectives between
+                if toks[k].pos not in ("ADJ", "NOUN", "PROPN") or toks[k].case not in ("Gen", None):
+                    break
             return None
         return "forum"
     if lem == "встреча" and i + 3 <= hi and toks[i + 1].lemma in ("на", "в") and toks[i + 2].lemma in (
@@ -217,8 +220,9 @@ def _status(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str:
     k = i - 1
     while k >= lo and toks[k].pos in ("ADJ", "ADP") and toks[k].lemma not in ("накануне",):
         k -= 1  # "накануне предстоящего заседания", "подготовка к саммиту"
-    if k >= lo and toks[k].lemma in ("накануне", "подготовка", "канун"):
-        return "planned"  # "накануне саммита", "подготовка к заседанию": the event is still ahead
+    if k >= lo and toks[k].lemma in ("накануне", "подготовка", "канун", "подготовить", "готовить",
+                                     "подготавливать"):
+        return "planned"  # "накануне саммита", "подготовить визит": the event is still ahead
     if any(toks[k].lemma == "будущий" or (toks[k].lemma == "следующий" and toks[k + 1].lemma in
                                             {"год", "месяц", "неделя"}) for k in range(lo, hi - 1)) \
             and not any(toks[k].tense == "Past" and toks[k].pos == "VERB" for k in range(lo, hi)):
@@ -237,6 +241,9 @@ def _status(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str:
         tk = toks[k]
         if tk.pos in ("VERB", "AUX") and tk.tense:
             d = abs(k - i) + (0 if k > i else 1)
+            # "Было условлено, что очередное заседание ... пройдет": a verb across a clause border is weaker
+            if any(toks[m].text in (",", ";", ":") or toks[m].lemma == "что" for m in range(min(k, i) + 1, max(k, i))):
+                d += 3
             if best is None or d < best[0]:
                 best = (d, tk)
     if best and best[1].tense == "Fut":
@@ -331,7 +338,7 @@ def find_events(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, published: date
             frame = frame or background  # "накануне саммита", "Ранее ... поздравили": already reported
             status = _status(toks, i, lo, hi)
             loc = places[0].name if places else None
-            parts = _participants(kind, actors, toks, i, gaz)
+            parts = _participants(kind, _outside_frame(kind, actors, toks, i, hi), toks, i, gaz)
             people = {x.name for x in actors if x.kind == "person"}
             lemma = toks[i].lemma
             if kind == "forum" and lemma == "встреча":
@@ -382,10 +389,23 @@ def finalize(events: list[Event], agreements: list[dict[str, Any]], a: nlp.Analy
     return [e for e in events if e.participants and (e.type != "launch" or len(_countries(e)) >= 2)]
 
 
+def _outside_frame(kind: str, actors: list[Actor], toks: tuple[nlp.Token, ...], trig: int, hi: int
+                   ) -> list[Actor]:
+    """'Документы подписаны на полях визита Председателя КНР': whoever a frame phrase after the signing names
+    belongs to that frame event, not to the signing."""
+    if kind != "signing":
+        return actors
+    frame_at = next((k for k in range(trig + 1, hi - 1)
+                     if (toks[k].lemma, toks[k + 1].lemma) in FRAME_PREPS), None)
+    if frame_at is None:
+        return actors
+    return [x for x in actors if x.first < frame_at or x.kind in ("place", "org")]
+
+
 def _doc_pair(ents: Entities) -> list[str]:
     from collections import Counter
 
-    c = Counter(x.code for x in ents.countries)
+    c = Counter(x.code for x in ents.countries if not x.passing)
     codes = [k for k, _ in c.most_common()]
     if "KZ" in codes:
         return ["KZ", *[k for k in codes if k != "KZ"][:1]]
@@ -426,11 +446,17 @@ def _fill_from_context(events: list[Event]) -> None:
         prev = events[n - 1]
         if not own <= _countries(prev):
             continue  # "на встрече с послом Монголии": another party, not the same encounter
+        sources = [prev]
+        if prev.frame and prev.type == "forum":
+            # "В работе саммита также участвовали ...": prev adds to the event it refers to; take both
+            sources = [o for o in events[:n - 1] if o.type == prev.type and not o.frame][-1:] + sources
         have = {(p["name"], p["country"]) for p in e.participants}
-        for p in prev.participants:
+        for p in [q for src in sources for q in src.participants]:
             if (p["name"], p["country"]) not in have:
                 e.participants.append(dict(p, role="participant" if p["role"] != "country" else "country"))
-        e.persons |= prev.persons
+                have.add((p["name"], p["country"]))
+        for src in sources:
+            e.persons |= src.persons
 
 
 def _countries(e: Event) -> set[str]:

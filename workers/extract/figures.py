@@ -85,11 +85,25 @@ def _parse_number(toks: tuple[nlp.Token, ...], i: int) -> tuple[float, int] | No
         j -= 1
     else:
         return None
+    last_mult = 0.0
     while j < n and toks[j].lemma.rstrip(".") in MULT:
-        v *= MULT[toks[j].lemma.rstrip(".")]
+        last_mult = MULT[toks[j].lemma.rstrip(".")]
+        v *= last_mult
         j += 1
         if j < n and toks[j].text == ".":
             j += 1
+    # "два миллиарда четыреста миллионов", "2 млрд 400 млн": a lower order completes the number
+    if last_mult >= 1e6 and j < n and toks[j].sent == t.sent and (_num(toks[j]) is not None or (
+            toks[j].lemma in WORD_NUM and toks[j].pos in ("NUM", "NOUN"))):
+        nxt = _parse_number(toks, j)
+        if nxt is not None:
+            e = nxt[1] - 1
+            if toks[e].text == "." and e > j:
+                e -= 1
+            tail = toks[e].lemma.rstrip(".")
+            if tail in MULT and MULT[tail] < last_mult:
+                v += nxt[0]
+                j = nxt[1]
     return v, j
 
 

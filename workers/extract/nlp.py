@@ -330,11 +330,29 @@ def to_nominative(word: str, case: str | None = None, plural: bool | None = None
     if form is None:
         return word
     out: str = form.word
+    if best.tag.POS == "ADJF" and out[:4] != word.lower()[:4]:
+        # pymorphy files "высший" under "высокий" and gives "высочайший": keep the word, change its ending
+        out = _adjective_nominative(word.lower(), str(form.tag.gender), "plur" in form.tag) or out
     if word[:1].isupper():
         out = out[:1].upper() + out[1:]
     if word.isupper() and len(word) > 1:
         out = out.upper()
     return out
+
+
+def _adjective_nominative(word: str, gender: str, plural: bool) -> str | None:
+    m = re.match(r"^(.+?)(ого|его|ому|ему|ыми|ими|ым|им|ом|ем|ых|их|ой|ей|ую|юю|ая|яя|ое|ее|ые|ие|ый|ий)$", word)
+    if not m:
+        return None
+    stem = m.group(1)
+    soft = stem[-1:] in "гкхжчшщ"
+    if plural:
+        return stem + ("ие" if soft else "ые")
+    if gender == "femn":
+        return stem + "ая"
+    if gender == "neut":
+        return stem + ("ее" if stem[-1:] in "жчшщ" else "ое")
+    return stem + ("ий" if soft else "ый")
 
 
 @lru_cache(maxsize=50_000)

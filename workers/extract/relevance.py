@@ -15,7 +15,7 @@ from workers.extract.events import Event
 def score(ents: Entities, events: list[Event], agreements: list[dict[str, object]],
           conj: frozenset[int] = frozenset()) -> tuple[bool, float]:
     """`conj`: token indices of the conjunction "и" (for "Казахстан и Китай")."""
-    mentions = Counter(c.code for c in ents.countries)
+    mentions = Counter(c.code for c in ents.countries if not c.passing)
     mentions.update(p.country for p in ents.persons if p.country)
     mentions.update(o.country for o in ents.orgs if o.country)
     kz, cn = mentions.get("KZ", 0), mentions.get("CN", 0)

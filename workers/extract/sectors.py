@@ -27,7 +27,7 @@ STEMS: list[tuple[str, str | None]] = [
     ("ветроэлектр", "energy"), ("гидроэлектр", "energy"),
     ("энергоносител", "energy"),
     ("нефтегаз", "oil_gas"), ("углеводород", "oil_gas"), ("нефт", "oil_gas"), ("нефтян", "oil_gas"),
-    ("газопровод", "oil_gas"),
+    ("газопровод", "oil_gas"), ("газификац", "oil_gas"), ("газоснабжен", "oil_gas"),
     ("газов", "oil_gas"), ("газ", "oil_gas"), ("нефтепровод", "oil_gas"), ("спг", "oil_gas"),
     ("нефтехим", "petrochemicals"), ("газохим", "petrochemicals"), ("полимер", "petrochemicals"),
     ("полипропилен", "petrochemicals"), ("полиэтилен", "petrochemicals"),
@@ -36,7 +36,8 @@ STEMS: list[tuple[str, str | None]] = [
     ("горнодоб", "mining"), ("горноруд", "mining"), ("недропольз", "mining"),
     ("редкоземел", "mining"),
     ("рудн", "mining"), ("угол", None), ("угольн", "mining"),
-    ("металлург", "metallurgy"), ("сталелит", "metallurgy"), ("алюмин", "metallurgy"),
+    ("металлург", "metallurgy"), ("металл", "metallurgy"), ("металлическ", None), ("сталелит", "metallurgy"),
+    ("алюмин", "metallurgy"),
     ("медеплав", "metallurgy"),
     ("ферросплав", "metallurgy"),
     ("промышлен", "industry"), ("индустри", "industry"), ("обрабатывающ", "industry"),
@@ -156,6 +157,8 @@ def find(a: nlp.Analysis, excluded: set[int]) -> list[str]:
                     near.append(per_token[k])
                 if any(x and x not in GENERIC for x in near):
                     continue
+            if sec == "trade" and i > 0 and nlp.norm(toks[i - 1].text).startswith("электрон"):
+                continue  # "электронная торговля" is e-commerce (the pair adds it)
             if sec == "culture" and p.startswith("культур") and i > 0 and \
                     nlp.norm(toks[i - 1].text).startswith(("сельскохоз", "зернов", "масличн", "кормов")):
                 continue  # crops, not culture

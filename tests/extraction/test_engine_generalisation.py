@@ -1,0 +1,119 @@
+"""Phenomena found on text the engine was not tuned on (replay corpus, held-out set), on sentences written
+for these tests: comparison mentions, parties from the document's own sentence, numbers in words, quoted
+company names, frame phrases after a signing, nominative of superlatives and transcribed names."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+FIXTURE = Path(__file__).parent / "gazetteer_fixture"
+Run = Callable[[str], dict[str, Any]]
+
+
+@pytest.fixture
+def run() -> Iterator[Run]:
+    from workers.extract import extract_document, gazetteer
+    from workers.models import CleanDoc
+
+    gazetteer.use(gazetteer.load(FIXTURE))
+
+    def _run(text: str) -> dict[str, Any]:
+        return extract_document(CleanDoc(text=text))
+
+    yield _run
+    gazetteer.use(None)
+
+
+def _countries(items: list[dict[str, Any]]) -> set[str]:
+    return {str(p["country"]) for p in items if p.get("country")}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("comparison", [
+    "по объёму китайских инвестиций в ветровую энергетику страна уступает в регионе лишь Казахстану",
+    "как и Казахстан, страна делает ставку на ветровую энергетику",
+    "по примеру Казахстана страна делает ставку на ветровую энергетику",
+])
+def test_a_country_named_in_a_comparison_is_no_party(run: Run, comparison: str) -> None:
+    out = run("Китай и Монголия подписали соглашения о строительстве ветровых станций.\n\n"
+              "В Улан-Баторе подписан пакет документов с двумя китайскими компаниями. "
+              f"Как отметили в министерстве, {comparison}.")
+    assert out["kz_cn"]["relevant"] is False
+    assert out["agreements"], "the headline's agreement is still found"
+    for g in out["agreements"]:
+        assert _countries(g["parties"]) == {"CN", "MN"}
+    for e in out["events"]:
+        assert "KZ" not in _countries(e["participants"])
+
+
+@pytest.mark.slow
+def test_parties_come_from_the_signing_sentence_not_the_document_pair(run: Run) -> None:
+    out = run("Казахстан и Китай обсудили транзит грузов. Казахстан и Китай договорились о новых маршрутах.\n\n"
+              "Кроме того, Китай и Киргизия подписали соглашение о строительстве автодороги.")
+    road = [g for g in out["agreements"] if "автодорог" in str(g["subject"])]
+    assert road and _countries(road[0]["parties"]) == {"CN", "KG"}
+
+
+@pytest.mark.slow
+def test_one_sided_bodies_are_completed_by_the_other_country_of_the_sentence(run: Run) -> None:
+    out = run("В акимате Алматинской области подписано соглашение с группой китайских компаний о строительстве "
+              "логистического центра.")
+    assert out["agreements"]
+    assert _countries(out["agreements"][0]["parties"]) == {"KZ", "CN"}
+
+
+@pytest.mark.slow
+def test_compound_number_in_words(run: Run) -> None:
+    out = run("Банк развития Казахстана получит кредит Экспортно-импортного банка Китая. Сумма кредита составит "
+              "три миллиарда двести миллионов юаней.")
+    money = [(f["value"], f["unit"]) for f in out["figures"] if f["kind"] == "money"]
+    assert money == [(3_200_000_000, "CNY")]
+
+
+@pytest.mark.slow
+def test_quoted_company_takes_the_country_of_its_adjective(run: Run) -> None:
+    out = run("На ярмарке в Урумчи китайская компания «Тяньшань Агро» и казахстанское ТОО «Дала Астык» "
+              "заключили контракт на поставку 40 тысяч тонн пшеницы.")
+    orgs = {o["name"]: o["country"] for o in out["organizations"]}
+    assert orgs.get("Компания «Тяньшань Агро»") == "CN"
+    assert orgs.get("ТОО «Дала Астык»") == "KZ"
+    contract = [g for g in out["agreements"] if g["kind"] == "contract"]
+    assert contract and _countries(contract[0]["parties"]) == {"KZ", "CN"}
+    assert contract[0]["level"] == "corporate"
+
+
+@pytest.mark.slow
+def test_frame_phrase_after_a_signing_names_no_signatory(run: Run) -> None:
+    out = run("Министерство сельского хозяйства Казахстана и Главное таможенное управление КНР подписали "
+              "протокол о требованиях к ячменю. Документ подписан на полях государственного визита "
+              "Председателя КНР Си Цзиньпина в Казахстан.")
+    signing = [e for e in out["events"] if e["type"] == "signing"]
+    assert signing
+    assert all(p["name"] != "Си Цзиньпин" for e in signing for p in e["participants"])
+
+
+@pytest.mark.slow
+def test_session_of_a_council_with_adjectives_is_a_forum(run: Run) -> None:
+    out = run("Президент Казахстана Касым-Жомарт Токаев принял участие в заседании Высшего Евразийского "
+              "экономического совета в Минске.")
+    assert any(e["type"] == "forum" and "KZ" in _countries(e["participants"]) for e in out["events"])
+    assert all("Высочайш" not in o["name"] for o in out["organizations"])
+
+
+@pytest.mark.slow
+def test_a_clause_verb_decides_the_tense_of_its_own_event(run: Run) -> None:
+    out = run("Было условлено, что очередное заседание Комитета сотрудничества Казахстан – Китай пройдёт "
+              "в Астане весной.")
+    forums = [e for e in out["events"] if e["type"] == "forum"]
+    assert forums and forums[0]["status"] == "planned"
+
+
+@pytest.mark.slow
+def test_transcribed_name_after_a_title_in_the_dative(run: Run) -> None:
+    out = run("Касым-Жомарт Токаев вручил орден Послу КНР Хань Чуньлиню.")
+    names = {p["name"] for p in out["persons"]}
+    assert "Хань Чуньлинь" in names

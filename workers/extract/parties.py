@@ -1,0 +1,83 @@
+"""Extract stage: who signs a document — the parties an agreement's sentence names, or the document's pair.
+
+Parties come from the document's own phrase (between X and Y, "X и Y подписали") or its sentence; the
+countries a whole text is about are only the last resort, and comparisons ("уступает лишь Казахстану") never count.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from workers.extract.bodies import Org, country_genitive
+from workers.extract.entities import Entities
+from workers.extract.gazetteer import Gazetteer
+
+
+def party_for_government(code: str, gaz: Gazetteer) -> tuple[str, str]:
+    for e in gaz.entries:
+        if e.kind == "org" and e.subkind == "government" and e.country == code and e.name.startswith("Правительство"):
+            return e.name, code
+    return "Правительство " + country_genitive(code, gaz), code
+
+
+def doc_pair(ents: Entities) -> list[str]:
+    """The two countries a document is about: Kazakhstan (unless named only in passing) and its most
+    mentioned partner."""
+    c = Counter(x.code for x in ents.countries if not x.passing)
+    if len(c) < 2:
+        # "Делегация ... посетила Синьцзян-Уйгурский автономный район": a body can be the only sign of a side
+        c.update(o.country for o in ents.orgs if o.country and o.country not in c)
+    codes = [k for k, _ in c.most_common()]
+    if "KZ" in codes:
+        return ["KZ", *[k for k in codes if k != "KZ"][:1]]
+    return codes[:2]
+
+
+def sentence_pair(ents: Entities, lo: int, trigger: int, seg_end: int, pair: list[str]) -> list[str]:
+    """Countries of the document's own sentence: the subjects before the document word ("Китай и Узбекистан
+    подписали соглашения", "казахстанская и китайская стороны подписали") and those inside its phrase
+    ("соглашение с Китаем"); completed from the document's pair when the sentence names only one."""
+    subj = [c.code for c in ents.countries if lo <= c.first < trigger and not c.passing]
+    inside = [c.code for c in ents.countries if trigger <= c.first < seg_end and not c.adjective and not c.passing]
+    codes = list(dict.fromkeys([*subj, *inside]))
+    if len(codes) >= 2:
+        # Kazakhstan first when it is one of them, as the document pair orders it
+        return sorted(codes, key=lambda c: c != "KZ")
+    if len(codes) == 1:
+        other = [c for c in pair if c != codes[0]]
+        return sorted([codes[0], *other[:1]], key=lambda c: c != "KZ")
+    return pair
+
+
+def recent_parties(ents: Entities, before: int) -> list[Org]:
+    """'Стороны планируют подписать ...': the last bodies of two different countries named before."""
+    chosen: dict[str, Org] = {}
+    for o in sorted((o for o in ents.orgs if o.first < before and o.country), key=lambda o: -o.first):
+        if o.country not in chosen:
+            chosen[str(o.country)] = o
+        if len(chosen) == 2:
+            break
+    return sorted(chosen.values(), key=lambda o: o.first) if len(chosen) == 2 else []
+
+
+def complete_parties(parties: list[dict[str, str | None]], kinds: list[str | None], ents: Entities,
+                     lo: int, hi: int, gaz: Gazetteer) -> None:
+    """A document has two sides: when the named bodies are all of one country and the sentence names another
+    ("с группой китайских компаний", "Аким ... области и председатель китайской компании подписали"), the other
+    side joins — as the akimat of a signing akim, else as the country."""
+    own = {p["country"] for p in parties}
+    if len(own) != 1 or None in own:
+        return
+    others = [c.code for c in ents.countries if lo <= c.first < hi and not c.passing and c.code not in own]
+    people = [p for p in ents.persons if p.country and p.country not in own
+              and any(lo <= f < hi for f, _ in p.tokens)]
+    for p in people:
+        pos = p.position or ""
+        if pos.lower().startswith("аким ") and len(pos.split()) > 1:
+            parties.insert(0, {"name": "Акимат " + pos.split(" ", 1)[1], "country": p.country})
+            kinds.insert(0, "region")
+            return
+    code = others[0] if others else (people[0].country if people else None)
+    if code:
+        parties.append({"name": gaz.country_names.get(code, code), "country": code})
+        kinds.append(None)
