@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from workers.extract import event_triggers as etr
 from workers.extract import events as ev
 from workers.extract import figures as fig
 from workers.extract import nlp
@@ -68,7 +69,7 @@ def _triggers(toks: tuple[nlp.Token, ...], lo: int, hi: int) -> list[Trigger]:
         if t.case not in ("Nom", "Acc", "Ins", None) and not draft:
             continue
         if lem in ("программа", "план") and t.text[:1].islower() and not any(
-                toks[k].lemma in ev.SIGN and toks[k].pos == "VERB" for k in range(max(lo, i - 3), i)):
+                toks[k].lemma in etr.SIGN and toks[k].pos == "VERB" for k in range(max(lo, i - 3), i)):
             continue  # a named programme ("Программа ...") or one signed ("подписали план консультаций") only
         # adjectives before the kind word belong to the document ("межправительственное соглашение")
         while i0 - 1 >= lo and toks[i0 - 1].pos == "ADJ" and toks[i0 - 1].case == t.case:
@@ -102,8 +103,8 @@ def _context(toks: tuple[nlp.Token, ...], lo: int, hi: int) -> tuple[int, str] |
     for i in range(lo, hi):
         if nlp.norm(toks[i].text).startswith("подписанн") and not (i > lo and toks[i - 1].lemma == "быть"):
             continue  # "ранее подписанных соглашений" speaks of old documents
-        if toks[i].lemma in ev.SIGN or toks[i].lemma in {"подписываться", "подписанный"}:
-            st = ev._status(toks, i, lo, hi)
+        if toks[i].lemma in etr.SIGN or toks[i].lemma in {"подписываться", "подписанный"}:
+            st = etr._status(toks, i, lo, hi)
             if st == "negated":
                 return None
             if any(toks[k].lemma == "чтобы" for k in range(lo, i)):
@@ -371,7 +372,7 @@ def _starts_with_doc(toks: tuple[nlp.Token, ...], lo: int, hi: int) -> bool:
 def _plain_status(toks: tuple[nlp.Token, ...], lo: int, hi: int) -> str | None:
     """Status of a document count in a sentence without a signing word ("планируют подготовить 10 соглашений")."""
     lemmas = {toks[k].lemma for k in range(lo, hi)}
-    if lemmas & (ev.PLANNED | DRAFT):
+    if lemmas & (etr.PLANNED | DRAFT):
         return "planned"
     return None
 

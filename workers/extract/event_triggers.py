@@ -1,0 +1,224 @@
+"""Extract stage: which word reports a diplomatic event, of what type (visit, talks, meeting, phone_call,
+invitation, signing, forum, launch, message), and whether it occurred, is planned or is negated.
+"""
+
+from __future__ import annotations
+
+from workers.extract import nlp
+
+CAMEO = {"visit": "042", "talks": "046", "meeting": "040", "phone_call": "041", "invitation": "036",
+         "signing": "057", "forum": "040", "launch": "061", "message": "018"}
+ROLES = {"visit": "visitor", "talks": "participant", "meeting": "participant", "phone_call": "participant",
+         "invitation": "inviter", "signing": "signatory", "forum": "participant", "launch": "participant",
+         "message": "sender"}
+
+VISIT = frozenset({"визит", "посетить", "посещение", "побывать"})
+TALKS = frozenset({"переговоры", "переговор"})
+MEETING = frozenset({"встреча", "встретиться", "беседа", "побеседовать", "встречаться"})
+INVITE = frozenset({"пригласить", "приглашение", "приглашать"})
+SIGN = frozenset({"подписать", "подписание", "подписывать", "подписанный", "заключить", "подписываться"})
+FORUM = frozenset({"форум", "саммит", "заседание", "сессия", "выставка", "экспо", "конференция", "ярмарка",
+                   "съезд"})
+LAUNCH_WORDS = frozenset({"запуск", "запустить", "открытие", "открыть", "открываться", "запускать",
+                          "открыться", "запуститься", "старт", "отправиться", "отправка", "запущенный"})
+LAUNCH_OBJECTS = frozenset({
+    "маршрут", "завод", "предприятие", "центр", "поезд", "рейс", "терминал", "линия", "производство",
+    "пункт", "склад", "офис", "представительство", "мост", "дорога", "станция", "хаб", "консульство",
+    "генконсульство", "фабрика", "комбинат", "электростанция", "парк", "магистраль", "сообщение", "перевозка",
+    "авиарейс", "цех", "лаборатория", "институт", "филиал", "площадка", "кластер", "трубопровод",
+    "газопровод",
+    "нефтепровод", "участок", "порт", "коридор", "проект", "объект", "переход", "павильон", "школа",
+    "университет", "дом", "выставка", "канал", "посольство", "музей", "мощность", "пассажирский",
+    "грузовой", "железнодорожный", "авиасообщение", "контейнерный", "сервис", "работа", "состав",
+    "церемония",
+})
+VENUES = frozenset({"выставка", "павильон", "стенд", "завод", "предприятие", "консульство", "генконсульство",
+                    "посольство", "музей", "университет", "центр", "площадка", "порт", "ярмарка", "форум",
+                    "экспо",
+                    "комбинат", "фабрика", "терминал", "станция"})
+# noun triggers governed by these words are talked about, not reported ("возможность открытия")
+HYPOTHETICAL = frozenset({"возможность", "вопрос", "перспектива", "целесообразность", "необходимость",
+                          "проработка", "обсуждение", "идея", "предложение", "основа", "для", "условие",
+                          "после"})
+# a launch that is only proposed or discussed is not reported as happening
+PROPOSAL_VERBS = frozenset({"предложить", "ускорить", "рассмотреть", "обсудить", "изучить", "предлагать",
+                            "ускорять", "обсуждать", "обсуждаться", "рассматриваться", "прорабатываться",
+                            "изучаться", "обсудиться"})
+FRAME_PREPS = (("в", "рамка"), ("в", "ход"), ("во", "время"), ("по", "итог"), ("по", "завершение"),
+               ("на", "поле"), ("по", "окончание"), ("в", "работа"))
+FORUM_OF = frozenset({"совет", "комиссия", "комитет", "сессия", "форум", "генассамблея", "ассамблея", "группа",
+                      "организация", "саммит", "собрание"})
+MESSAGE = frozenset({"поздравить", "поздравление", "поздравительный", "соболезнование", "телеграмма",
+                     "послание", "письмо"})
+DOC_WORDS = frozenset({"соглашение", "меморандум", "протокол", "договор", "контракт", "документ", "карта",
+                       "заявление", "коммюнике", "декларация", "программа", "план", "договоренность"})
+PLANNED = frozenset({"подтвердить", "планироваться", "запланировать", "предстоящий", "предстоять",
+                     "намереваться", "готовность",
+                     "ожидаться", "собираться", "намечать", "наметить", "планировать", "намерить",
+                     "запланированный", "готовиться"})
+NEGATORS = frozenset({"отложить", "отменить", "отмена", "отменяться", "отмениться", "сорвать", "опровергнуть",
+                      "опровергать", "опровержение", "отрицать", "слух", "никакой"})
+PHONE = frozenset({"телефонный", "телефон", "созвониться", "видеосвязь", "видеоконференция"})
+RECEIVE_OBJECTS = frozenset({"посол", "делегация", "грамота", "министр", "глава", "председатель", "представитель",
+                             "заместитель", "губернатор", "аким", "руководитель", "президент",
+                             "премьер-министр", "вице-премьер", "секретарь", "директор", "посланник"})
+
+
+def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str | None:
+    t = toks[i]
+    lem = t.lemma
+    if "-" in lem and lem.split("-")[0] in ("онлайн", "видео", "телефон"):
+        lem = lem.split("-")[-1]  # "онлайн-встреча" is a meeting
+        if lem in MEETING or lem in TALKS:
+            return "meeting" if lem in MEETING else "talks"
+    if lem == "поездка" and i > lo and toks[i - 1].lemma in ("рабочий", "официальный", "государственный"):
+        return "visit_trip"
+    if lem == "написать" and t.pos == "VERB":
+        for k in range(i + 1, min(hi, i + 4)):
+            if toks[k].case == "Dat" and (toks[k].lemma in RECEIVE_OBJECTS or toks[k].lemma == "лидер"
+                                          or toks[k].pos == "PROPN"):
+                return "message"
+        return None
+    near = [toks[k].lemma for k in range(max(lo, i - 3), min(hi, i + 4))]
+    if lem in TALKS or lem == "разговор":
+        if any(x in PHONE for x in near) or any(toks[k].lemma in {"телефон", "видеосвязь"}
+                                                for k in range(max(lo, i - 6), min(hi, i + 8))):
+            return "phone_call"
+        return "talks" if lem in TALKS else None
+    if lem == "созвониться":
+        return "phone_call"
+    if lem in VISIT:
+        if t.pos == "VERB":
+            # "посетил консульство", "выставку посетили": touring a venue is not a visit to a country
+            for k in range(max(lo, i - 3), min(hi, i + 5)):
+                if k != i and ((toks[k].pos == "NOUN" and toks[k].case == "Acc" and toks[k].lemma not in (
+                        "страна", "столица", "город", "регион", "область", "провинция", "республика"))
+                        or toks[k].lemma in VENUES):
+                    return None
+        return "visit"
+    if lem == "встреча" and i + 3 <= hi and toks[i + 1].lemma in ("на", "в") and toks[i + 2].lemma in (
+            "высокий", "верх", "высший"):
+        return "forum"
+    if lem in MEETING:
+        if any(x in PHONE for x in near):
+            return "phone_call"
+        return "meeting"
+    if lem in {"принять", "принимать"} and t.pos == "VERB":
+        for k in range(i + 1, min(hi, i + 5)):
+            if toks[k].lemma in {"участие", "решение", "мера", "закон", "программа", "постановление"}:
+                return None
+            if toks[k].lemma in RECEIVE_OBJECTS or (toks[k].pos == "PROPN" and toks[k].case == "Acc"):
+                return "meeting"
+        return None
+    if lem in INVITE:
+        # "по приглашению", "принял приглашение": the invitation was reported before, nothing new happens
+        before = [toks[k].lemma for k in range(max(lo, i - 2), i)]
+        if "по" in before or any(b in ("принять", "принятие", "принятый") for b in before):
+            return None
+        return "invitation"
+    if lem in SIGN:
+        if nlp.norm(t.text).startswith("подписанн"):
+            return None  # "ранее подписанных соглашений": documents signed before, not a signing now
+        window = [toks[k].lemma for k in range(lo, hi)]
+        if any(w in DOC_WORDS for w in window) and not (t.pos == "VERB" and lem == "заключить"
+                                                        and "контракт" not in window and "соглашение" not in window
+                                                        and "договор" not in window):
+            return "signing"
+        return None
+    if lem in FORUM and t.pos in ("NOUN", "PROPN"):
+        if t.number == "Plur":
+            return None  # "проводить выставки, концерты": activities, not one event
+        if lem in ("заседание", "сессия", "съезд"):
+            # a session is a forum only when it is a body's session ("заседание Совета глав государств")
+            for k in range(i + 1, min(hi, i + 6)):
+                if toks[k].lemma in FORUM_OF:
+                    return "forum"  # "заседании Высшего Евразийского экономического совета": adjectives between
+                if toks[k].pos not in ("ADJ", "NOUN", "PROPN") or toks[k].case not in ("Gen", None):
+                    break
+            return None
+        return "forum"
+    if lem == "встреча" and i + 3 <= hi and toks[i + 1].lemma in ("на", "в") and toks[i + 2].lemma in (
+            "высокий", "верх", "высший"):
+        return "forum"
+    if lem in LAUNCH_WORDS:
+        if lem in ("старт",) and not (i > lo and toks[i - 1].lemma in ("дать", "давать", "официальный")):
+            return None
+        if lem in ("отправиться", "отправка") and not any(
+                toks[k].lemma in ("первый",) for k in range(max(lo, i - 2), min(hi, i + 4))):
+            return None
+        if any(toks[k].lemma in PROPOSAL_VERBS or toks[k].lemma in HYPOTHETICAL for k in range(max(lo, i - 3), i)):
+            return None
+        if i > lo and toks[i - 1].lemma == "церемония":
+            return "launch"
+        for k in range(i + 1, min(hi, i + 7)):
+            if toks[k].lemma in LAUNCH_OBJECTS:
+                return "launch"
+            if toks[k].pos in ("PUNCT", "VERB") and toks[k].text not in ("«", "»", "–", "-"):
+                break
+        if t.pos == "VERB":
+            for k in range(i - 1, max(lo, i - 10) - 1, -1):
+                if toks[k].lemma in LAUNCH_OBJECTS:
+                    return "launch"
+                if toks[k].text in (",", ";", ".") or toks[k].pos == "VERB":
+                    break
+        return None
+    if lem in MESSAGE:
+        if lem == "письмо" and not any(x in {"направить", "передать", "получить", "вручить"} for x in near):
+            return None
+        if lem == "послание" and any(x in {"народ", "ежегодный"} for x in near):
+            return None
+        return "message"
+    return None
+
+
+def _status(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str:
+    t = toks[i]
+    lemmas = [toks[k].lemma for k in range(lo, hi)]
+    if any(x in NEGATORS for x in lemmas):
+        return "negated"
+    for k in range(max(lo, i - 3), i):
+        if toks[k].lemma == "не" and (k == i - 1 or toks[k + 1].pos in ("VERB", "AUX")):
+            return "negated"
+    for k in range(lo, hi - 1):
+        if toks[k].lemma == "не" and toks[k + 1].lemma in {"состояться", "пройти", "планироваться",
+                                                             "быть", "проводиться", "провести"}:
+            return "negated"
+    if t.pos in ("VERB", "AUX") and t.tense:
+        if t.tense == "Fut":
+            return "planned"
+        if t.tense == "Past":
+            return "occurred"
+    if any(x in PLANNED for x in lemmas):
+        return "planned"
+    k = i - 1
+    while k >= lo and toks[k].pos in ("ADJ", "ADP") and toks[k].lemma not in ("накануне",):
+        k -= 1  # "накануне предстоящего заседания", "подготовка к саммиту"
+    if k >= lo and toks[k].lemma in ("накануне", "подготовка", "канун", "подготовить", "готовить",
+                                     "подготавливать"):
+        return "planned"  # "накануне саммита", "подготовить визит": the event is still ahead
+    if any(toks[k].lemma == "будущий" or (toks[k].lemma == "следующий" and toks[k + 1].lemma in
+                                            {"год", "месяц", "неделя"}) for k in range(lo, hi - 1)) \
+            and not any(toks[k].tense == "Past" and toks[k].pos == "VERB" for k in range(lo, hi)):
+        return "planned"
+    # "саммита ..., который состоится в Астане": the relative clause speaks of the event itself
+    if t.pos == "NOUN":
+        for k in range(i + 1, min(hi, i + 9)):
+            if toks[k].lemma == "который":
+                for m in range(k + 1, min(hi, k + 5)):
+                    if toks[m].pos in ("VERB", "AUX") and toks[m].tense:
+                        return "planned" if toks[m].tense == "Fut" else "occurred"
+                break
+    # nearest finite verb decides (a noun trigger takes the tense of its clause)
+    best: tuple[int, nlp.Token] | None = None
+    for k in range(lo, hi):
+        tk = toks[k]
+        if tk.pos in ("VERB", "AUX") and tk.tense:
+            d = abs(k - i) + (0 if k > i else 1)
+            # "Было условлено, что очередное заседание ... пройдет": a verb across a clause border is weaker
+            if any(toks[m].text in (",", ";", ":") or toks[m].lemma == "что" for m in range(min(k, i) + 1, max(k, i))):
+                d += 3
+            if best is None or d < best[0]:
+                best = (d, tk)
+    if best and best[1].tense == "Fut":
+        return "planned"
+    return "occurred"
