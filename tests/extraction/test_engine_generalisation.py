@@ -37,6 +37,8 @@ def _countries(items: list[dict[str, Any]]) -> set[str]:
     "по объёму китайских инвестиций в ветровую энергетику страна уступает в регионе лишь Казахстану",
     "как и Казахстан, страна делает ставку на ветровую энергетику",
     "по примеру Казахстана страна делает ставку на ветровую энергетику",
+    "следуя примеру Казахстана, страна делает ставку на ветровую энергетику",
+    "как и в Казахстане, в стране делают ставку на ветровую энергетику",
 ])
 def test_a_country_named_in_a_comparison_is_no_party(run: Run, comparison: str) -> None:
     out = run("Китай и Монголия подписали соглашения о строительстве ветровых станций.\n\n"
@@ -117,3 +119,21 @@ def test_transcribed_name_after_a_title_in_the_dative(run: Run) -> None:
     out = run("Касым-Жомарт Токаев вручил орден Послу КНР Хань Чуньлиню.")
     names = {p["name"] for p in out["persons"]}
     assert "Хань Чуньлинь" in names
+
+
+@pytest.mark.slow
+def test_a_company_takes_the_country_of_the_head_its_title_introduces(run: Run) -> None:
+    out = run("Министр инвестиций Узбекистана Лазиз Кудратов и председатель компании BYD Ван Чуаньфу подписали "
+              "соглашение о расширении завода электромобилей.")
+    orgs = {o["name"]: o["country"] for o in out["organizations"]}
+    assert orgs.get("BYD") == "CN"
+    parties = out["agreements"][0]["parties"]
+    assert _countries(parties) == {"UZ", "CN"}
+    assert any(str(p["name"]).startswith("Министерство инвестиций") for p in parties)
+
+
+@pytest.mark.slow
+def test_transcribed_name_after_a_long_title_in_the_genitive(run: Run) -> None:
+    out = run("Министр иностранных дел Казахстана принял Посла Китайской Народной Республики в Казахстане "
+              "Хань Чуньлиня.")
+    assert "Хань Чуньлинь" in {p["name"] for p in out["persons"]}

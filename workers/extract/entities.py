@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from workers.extract import nlp
 from workers.extract.bodies import (
@@ -118,6 +118,18 @@ def _chinese_nominative(word: str) -> str:
     return word
 
 
+def _oblique_title(toks: tuple[nlp.Token, ...], first: int) -> bool:
+    """'Послу КНР Хань Чуньлиню', 'Посла КНР в Казахстане Хань Чуньлиня': the title before the name, within
+    its phrase, is in an oblique case, so the name is too."""
+    for k in range(first - 1, max(-1, first - 8), -1):
+        t = toks[k]
+        if t.sent != toks[first].sent or (t.pos in ("VERB", "PUNCT") and t.text not in ("-", "–")):
+            return False
+        if t.lemma in HEAD_POSITION:
+            return t.case not in ("Nom", None)
+    return False
+
+
 def _looks_chinese(name: str) -> bool:
     parts = [p for p in re.split(r"[\s\-]+", nlp.norm(name)) if p]
     return len(parts) >= 2 and all(_CN_SYLLABLE.match(p) for p in parts) and len(parts[0]) <= 4
@@ -186,9 +198,8 @@ def find_persons(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef]) -
             last_tok = toks[s.last - 1]
             # the tagger often calls an unknown transcribed name nominative: any oblique word of the span or a
             # title before it in an oblique case ("Послу КНР Хань Чуньлиню") tells the case
-            oblique = any(toks[k].case not in ("Nom", None) for k in range(s.first, s.last)) or (
-                s.first > 0 and toks[s.first - 1].case not in ("Nom", None)
-                and toks[s.first - 1].lemma in HEAD_POSITION | {"кнр"})
+            oblique = any(toks[k].case not in ("Nom", None) for k in range(s.first, s.last)) or _oblique_title(
+                toks, s.first)
             if not fixed and words[-1] == last_tok.text and oblique and \
                     _looks_chinese(" ".join(words)) and not nlp.is_known(last_tok.text):
                 words[-1] = _chinese_nominative(words[-1])
@@ -245,7 +256,7 @@ def analyse_entities(a: nlp.Analysis, gaz: Gazetteer) -> Entities:
     person_tokens = {i for p in persons for f, la in p.tokens for i in range(f, la)}
     # a title names a body too ("председатель Национального банка Казахстана"): only names block bodies
     named_tokens = {i for p in persons for f, la in p.tokens if (f, la) not in p.titles for i in range(f, la)}
-    orgs = find_orgs(a, gaz, countries, named_tokens)
+    orgs = _country_from_head(a, find_orgs(a, gaz, countries, named_tokens), persons)
     org_tokens = {i for o in orgs for i in range(o.first, o.last)}
     places: list[Actor] = []
     for m in gaz.find(a.tokens, frozenset({"place"})):
@@ -278,6 +289,22 @@ def analyse_entities(a: nlp.Analysis, gaz: Gazetteer) -> Entities:
     for v in actors.values():
         v.sort(key=lambda x: (x.first, x.kind))
     return Entities(persons, orgs, countries, places, actors)
+
+
+def _country_from_head(a: nlp.Analysis, orgs: list[Org], persons: list[Person]) -> list[Org]:
+    """'председатель компании BYD Ван Чуаньфу': a body of unknown country takes the country of the person
+    its title introduces."""
+    toks = a.tokens
+    starts = {f: p for p in persons if p.country for f, _ in p.tokens}
+    out = []
+    for o in orgs:
+        p = starts.get(o.last)
+        if o.country is None and p is not None and any(
+                toks[k].lemma in HEAD_POSITION for k in range(max(0, o.first - 3), o.first)
+                if toks[k].sent == toks[o.first].sent):
+            o = replace(o, country=p.country)
+        out.append(o)
+    return out
 
 
 def _add_roles(a: nlp.Analysis, persons: list[Person], countries: list[CountryRef],

@@ -60,6 +60,9 @@ def recent_parties(ents: Entities, before: int) -> list[Org]:
     return sorted(chosen.values(), key=lambda o: o.first) if len(chosen) == 2 else []
 
 
+BODY_OF_TITLE = {"аким": ("Акимат", "region"), "министр": ("Министерство", "ministry")}
+
+
 def complete_parties(parties: list[dict[str, str | None]], kinds: list[str | None], ents: Entities,
                      lo: int, hi: int, gaz: Gazetteer) -> None:
     """A document has two sides: when the named bodies are all of one country and the sentence names another
@@ -73,9 +76,12 @@ def complete_parties(parties: list[dict[str, str | None]], kinds: list[str | Non
               and any(lo <= f < hi for f, _ in p.tokens)]
     for p in people:
         pos = p.position or ""
-        if pos.lower().startswith("аким ") and len(pos.split()) > 1:
-            parties.insert(0, {"name": "Акимат " + pos.split(" ", 1)[1], "country": p.country})
-            kinds.insert(0, "region")
+        head, _, rest = pos.partition(" ")
+        body = BODY_OF_TITLE.get(head.lower())
+        if body and rest and not rest.lower().startswith(("и ", "по ")):
+            # "Аким Туркестанской области" signs for the akimat, "Министр инвестиций ..." for the ministry
+            parties.insert(0, {"name": body[0] + " " + rest, "country": p.country})
+            kinds.insert(0, body[1])
             return
     code = others[0] if others else (people[0].country if people else None)
     if code:
