@@ -137,3 +137,26 @@ def test_transcribed_name_after_a_long_title_in_the_genitive(run: Run) -> None:
     out = run("Министр иностранных дел Казахстана принял Посла Китайской Народной Республики в Казахстане "
               "Хань Чуньлиня.")
     assert "Хань Чуньлинь" in {p["name"] for p in out["persons"]}
+
+
+@pytest.mark.slow
+def test_nested_quotes_and_a_joint_body(run: Run) -> None:
+    out = run("По итогам заседания Казахстанско-китайской межправительственной комиссии по сотрудничеству "
+              "подписан меморандум между АО «НК «KazakhExport» и Китайской корпорацией по страхованию "
+              "экспортных кредитов о страховании экспортных операций.")
+    names = {o["name"]: o["country"] for o in out["organizations"]}
+    assert "АО «НК «KazakhExport»»" in names
+    joint = [n for n in names if n.startswith("Казахстанско-китайская")]
+    assert joint and names[joint[0]] is None
+    forums = [e for e in out["events"] if e["type"] == "forum"]
+    assert forums and {"KZ", "CN"} <= _countries(forums[0]["participants"])
+
+
+@pytest.mark.slow
+def test_sides_named_by_adjectives_sign_for_their_countries(run: Run) -> None:
+    out = run("Министерство транспорта Казахстана и Министерство транспорта КНР обсудили перевозки. "
+              "В свою очередь, казахстанская и китайская стороны подписали совместное коммюнике о сотрудничестве "
+              "в сфере критически важных минералов.")
+    comm = [g for g in out["agreements"] if g["kind"] == "joint_statement"]
+    assert comm and _countries(comm[0]["parties"]) == {"KZ", "CN"}
+    assert not any("транспорт" in str(p["name"]).lower() for p in comm[0]["parties"])

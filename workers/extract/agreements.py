@@ -277,7 +277,9 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
                 elif status != "ratified":  # the ratifying parliament is not a party
                     # parties named as the sentence's subjects ("Минэнерго и CNPC подписали соглашение")
                     before = [o for o in ents.orgs if lo <= o.first < trig[0].index]
-                    if not before and any(toks[k].lemma == "сторона" for k in range(lo, hi)):
+                    subj_codes = {c.code for c in ents.countries if lo <= c.first < trig[0].index and not c.passing}
+                    if not before and len(subj_codes) < 2 and any(toks[k].lemma == "сторона" for k in range(lo, hi)):
+                        # "Стороны подписали ..." names nobody; "казахстанская и китайская стороны" names the two
                         before = recent_parties(ents, lo)
                     for o in before:
                         if not any(p["name"] == o.name for p in parties):

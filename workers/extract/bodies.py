@@ -186,6 +186,7 @@ def find_orgs(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef], take
         out.append(Org(m.entry.name, m.entry.country, m.entry.subkind, m.first, m.last))
     covered = {i for o in out for i in range(o.first, o.last)} | taken
     cstart = {c.first: c for c in countries}
+    joint = {c.first for c in countries for d in countries if c.first == d.first and c.code != d.code}
     quoted = _quoted_companies(a, countries, taken, out)
     # a known name inside the quotes only in part ("«Синьцзян Тяньшань»") is the company's, not the region
     out = [o for o in out if not any(q.first <= o.first and o.last <= q.last for q in quoted)] + quoted
@@ -203,7 +204,9 @@ def find_orgs(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef], take
                 and toks[left - 1].case == t.case and left - 1 not in covered:
             left -= 1
         adj_country = None
-        if left < i and (left in cstart):
+        if left < i and left in joint:
+            pass  # "Казахстанско-китайская комиссия": a joint body of both countries keeps its adjective, no country
+        elif left < i and (left in cstart):
             adj_country = cstart[left].code  # "китайское министерство коммерции"
             left = cstart[left].last
         # right: genitive complements, "по ..." complements, then a country
@@ -315,17 +318,29 @@ def _quoted_companies(a: nlp.Analysis, countries: list[CountryRef], taken: set[i
         legal = lem in LEGAL_FORMS and t.text.isupper()
         if not (legal or (lem in COMPANY_NOUNS and t.pos == "NOUN")) or toks[i + 1].text not in _QUOTES:
             continue
-        close = _QUOTES[toks[i + 1].text]
-        j = i + 2
-        while j < len(toks) and toks[j].sent == t.sent and toks[j].text != close and j - i < 10:
+        opening, close = toks[i + 1].text, _QUOTES[toks[i + 1].text]
+        # nested quotes: "АО «НК «KazakhExport»»", often with the outer closing quote left out
+        j, depth, first_close = i + 2, 1, None
+        while j < len(toks) and toks[j].sent == t.sent and j - i < 14:
+            if toks[j].text == close:
+                first_close = first_close or j
+                depth -= 1
+                if depth == 0:
+                    break
+            elif toks[j].text == opening and opening != close:
+                depth += 1
             j += 1
+        if depth != 0:
+            j = first_close or j
         if j >= len(toks) or toks[j].text != close or j == i + 2:
             continue
         first = i if legal else i + 1
         if any(k in taken for k in range(first, j + 1)) or any(
-                (o.first <= i + 2 and j <= o.last) or (o.first < first < o.last) for o in known):
-            continue  # the whole quoted name is a known body ("АО «Банк развития Казахстана»")
-        inner = a.text[toks[i + 2].start:toks[j - 1].stop]
+                (o.first <= i + 2 and j <= o.last) or (o.first < first < o.last) for o in known) or any(
+                o.first <= first < o.last for o in out):
+            continue  # the whole quoted name is a known body ("АО «Банк развития Казахстана»"), or a part of one
+        inner = a.text[toks[i + 2].start:toks[j - 1].stop] if j - 1 >= i + 2 else ""
+        inner += close * max(0, inner.count(opening) - inner.count(close)) if opening != close else ""
         name = f"{t.text} «{inner}»" if legal else f"Компания «{inner}»"
         inside = [c.code for c in countries if i + 2 <= c.first < j]  # "ЗАО «Азербайджанские железные дороги»"
         out.append(Org(name, adj_at.get(i) or (inside[0] if inside else None), "company", first, j + 1))

@@ -278,8 +278,10 @@ def analyse_entities(a: nlp.Analysis, gaz: Gazetteer) -> Entities:
             actors.setdefault(a.tokens[f].sent, []).append(Actor("person", p.name, p.country, f, la))
     for o in orgs:
         actors.setdefault(a.tokens[o.first].sent, []).append(Actor("org", o.name, o.country, o.first, o.last))
+    # a joint body ("Казахстанско-китайская комиссия", no country of its own) still names both countries
+    owned_tokens = {i for o in orgs if o.country for i in range(o.first, o.last)}
     for c in countries:
-        if c.first in org_tokens or c.passing:
+        if c.first in owned_tokens or c.passing:
             continue  # "уступает лишь Казахстану": a yardstick takes part in nothing
         actors.setdefault(a.tokens[c.first].sent, []).append(
             Actor("country", "", c.code, c.first, c.last))
