@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import typer
 from rich.console import Console
@@ -23,12 +25,17 @@ HEALTH_COLUMNS = ["id", "name", "last_status", "consecutive_errors", "last_error
 def import_(
     path: Path = typer.Option(None, "--file", "-f", help="Registry file (default: seeds/feeds.toml).",
                               exists=True, dir_okay=False),
-) -> None:
+) -> int:
     """Upsert every feed of the registry; polling state of known feeds is kept.
 
     Example: silkwire feeds import --file seeds/feeds.toml
     """
-    specs = load_registry(path or get_settings().seeds_dir / "feeds.toml")
+    registry = path or get_settings().seeds_dir / "feeds.toml"
+    try:
+        specs = load_registry(registry)
+    except (OSError, ValueError) as exc:  # tomllib.TOMLDecodeError is a ValueError
+        err.print(f"[red]{registry}: {exc}[/red]")
+        return 1
     inserted = 0
     with connect() as conn, conn.transaction():
         for spec in specs:
@@ -41,6 +48,7 @@ def import_(
             })
             inserted += int(row["inserted"])
     err.print(f"{len(specs)} feeds in the registry: {inserted} new, {len(specs) - inserted} updated")
+    return 0
 
 
 @app.command("list")
@@ -64,3 +72,76 @@ def health(output: Output = typer.Option(Output.table, "--output", "-o", help="t
     with connect() as conn:
         rows = conn.execute(QUERIES["list_feeds"]).fetchall()
     render(rows, HEALTH_COLUMNS, output, title="Feed health")
+
+
+def _slug(url: str) -> str:
+    host = urlsplit(url).hostname or "site"
+    path = urlsplit(url).path.strip("/").replace("/", "-")
+    return re.sub(r"[^a-z0-9-]+", "-", f"{host.removeprefix('www.')}-{path}".lower()).strip("-")[:60] or "feed"
+
+
+_TLD_COUNTRY = {"kz": "KZ", "cn": "CN", "ru": "RU", "uz": "UZ", "kg": "KG"}
+
+
+def proposals_toml(found: list[dict[str, str | None]], *, language: str, country: str) -> str:
+    """Registry entries for `seeds/feeds.toml`, unverified until someone has looked at them."""
+    blocks = []
+    for item in found:
+        if item["kind"] not in ("rss", "atom", "sitemap"):
+            continue
+        blocks.append("\n".join([
+            f"# found via {item['via']}" + (f": {item['title']}" if item.get("title") else ""),
+            "[[feed]]",
+            f'name = "{_slug(str(item["url"]))}"',
+            f'source = "{urlsplit(str(item["url"])).hostname}"',
+            f'url = "{item["url"]}"',
+            f'kind = "{item["kind"]}"',
+            f'language = "{language}"',
+            f'country = "{country}"',
+            'category = "agency"',
+            "poll_interval_s = 900",
+            "verified = false",
+        ]))
+    return "\n\n".join(blocks) + ("\n" if blocks else "")
+
+
+@app.command()
+def discover(
+    url: str = typer.Argument(..., help="A site's homepage or section page."),
+    language: str = typer.Option("ru", "--language", help="Language to write into the proposals."),
+    country: str = typer.Option(None, "--country", help="Publisher's ISO country code (KZ, CN, RU ...)."),
+) -> int:
+    """Find a site's feeds and sitemaps and print them as entries for seeds/feeds.toml.
+
+    Reads the page's <link rel=alternate> and feed-looking links, and the Sitemap lines of its
+    robots.txt (Google News sitemaps first). Nothing is written: review, then paste.
+
+    Example: silkwire feeds discover https://www.inform.kz/ru --country KZ
+    """
+    from workers.errors import StageError
+    from workers.feeds.discover import discover_feeds, sitemaps_from_robots
+    from workers.fetch.http import fetch_url
+    from workers.fetch.robots import fetch_robots_txt
+
+    tld = (urlsplit(url).hostname or "").rsplit(".", 1)[-1]
+    country = (country or _TLD_COUNTRY.get(tld, "")).upper()
+    if not re.fullmatch(r"[A-Z]{2}", country):
+        raise typer.BadParameter("give the publisher's country, e.g. --country KZ", param_hint="--country")
+    s = get_settings()
+    try:
+        page = fetch_url(url, settings=s)
+    except (StageError, ValueError) as exc:
+        err.print(f"[red]cannot read {url}: {exc}[/red]")
+        return 1
+    found = discover_feeds(page.body, page.url)
+    try:
+        robots = fetch_robots_txt(page.url, settings=s).decode("utf-8", "replace")
+        found += [d for d in sitemaps_from_robots(robots, page.url) if all(f["url"] != d["url"] for f in found)]
+    except StageError as exc:
+        err.print(f"robots.txt not read: {exc}")
+    if not found:
+        err.print("no feeds or sitemaps found; consider a listing feed (kind = \"listing\" with a link pattern)")
+        return 1
+    print(proposals_toml(found, language=language, country=country), end="")
+    err.print(f"{len(found)} candidates from {page.url}")
+    return 0
