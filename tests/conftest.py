@@ -12,7 +12,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -139,7 +139,7 @@ def celery_worker(database: str, clean_redis: object) -> Iterator[object]:
         yield worker
 
 
-def wait_until(predicate, timeout_s: float = 60.0, interval_s: float = 0.2) -> bool:  # type: ignore[no-untyped-def]
+def wait_until(predicate: Callable[[], object], timeout_s: float = 60.0, interval_s: float = 0.2) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if predicate():

@@ -56,3 +56,19 @@ def test_calendar_date_is_not_shifted_by_the_zone() -> None:
     assert parse_ru_date("1 октября 2026 года") == date(2026, 10, 1)
     assert parse_ru_date("05.03.2025") == date(2025, 3, 5)
     assert parse_ru_date("30 февраля 2025") is None
+
+
+def test_reconcile_keeps_the_page_date_near_the_feed_date() -> None:
+    from workers.feeds.dates import reconcile_published
+
+    now = datetime(2026, 11, 25, 12, tzinfo=UTC)
+    feed = datetime(2026, 11, 18, 20, 30, tzinfo=UTC)  # 19 November in Almaty (UTC+5)
+    assert reconcile_published(date(2026, 11, 17), feed, now=now) == date(2026, 11, 17)
+    assert reconcile_published(None, feed, now=now) == date(2026, 11, 19)
+    # a date far from the feed's was read off something else on the page
+    assert reconcile_published(date(2019, 3, 1), feed, now=now) == date(2026, 11, 19)
+    # a page date in the future is not a publication date; with no feed date nothing is known
+    assert reconcile_published(date(2027, 1, 1), None, now=now) is None
+    assert reconcile_published(date(2026, 11, 20), None, now=now) == date(2026, 11, 20)
+    # an implausible feed date is ignored
+    assert reconcile_published(date(2026, 11, 20), datetime(1970, 1, 1, tzinfo=UTC), now=now) == date(2026, 11, 20)

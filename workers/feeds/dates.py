@@ -107,3 +107,24 @@ def plausible(dt: datetime | None, now: datetime | None = None) -> datetime | No
     if dt < EARLIEST or dt > now + FUTURE_TOLERANCE:
         return None
     return dt.astimezone(UTC)
+
+
+# A press release's page date and its feed date normally agree within days (a late feed, a
+# re-publication); further apart, the page date was most likely read off something else on the page.
+MAX_PAGE_FEED_SKEW = timedelta(days=30)
+
+
+def reconcile_published(page: date | None, feed: datetime | None, *, now: datetime | None = None,
+                        tz: str = DEFAULT_TZ) -> date | None:
+    """The publication date to store: the page's own date, unless it is implausible or far from the feed's.
+
+    The feed date (UTC) is read as a calendar day in `tz`, the press service's zone.
+    """
+    now = now or datetime.now(UTC)
+    feed_at = plausible(feed, now)
+    feed_day = feed_at.astimezone(ZoneInfo(tz)).date() if feed_at else None
+    if page is None or plausible(datetime(page.year, page.month, page.day, tzinfo=UTC), now) is None:
+        return feed_day
+    if feed_day is not None and abs(page - feed_day) > MAX_PAGE_FEED_SKEW:
+        return feed_day
+    return page

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import logging
 import time
+from dataclasses import replace
 from typing import Any
 
 from celery import Task
@@ -21,6 +22,7 @@ from workers.db import QUERIES, get_pool
 from workers.db.results import store_document, store_extraction
 from workers.errors import PermanentError, QuarantineError, StageError, TransientError
 from workers.extract import extract_document
+from workers.feeds.dates import reconcile_published
 from workers.fetch.http import fetch_url
 from workers.models import CleanDoc
 from workers.pipeline import analyse_html
@@ -154,7 +156,9 @@ def analyse_article(self: Task, article_id: int) -> dict[str, Any]:
     except Exception as exc:  # a bad page, or a bug on one page, is recorded on that page
         return _analysis_failed(article_id, exc)
     with get_pool().connection() as conn, conn.transaction():
-        near = store_document(conn, article_id, analysis.doc, near_dup_bits=NEAR_DUPLICATE_BITS)
+        # The stored date is cross-checked with the feed's; the extraction object stays what the CLI prints.
+        doc = replace(analysis.doc, published=reconcile_published(analysis.doc.published, raw["feed_published_at"]))
+        near = store_document(conn, article_id, doc, near_dup_bits=NEAR_DUPLICATE_BITS)
         store_extraction(conn, article_id, analysis.result)
         _done(conn, article_id)
     return {"relevant": analysis.result["kz_cn"]["relevant"], "near_dup_of": near,

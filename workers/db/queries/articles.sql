@@ -52,8 +52,9 @@ UPDATE articles SET stage = %(stage)s, state = %(state)s, next_task = %(next_tas
 WHERE id = %(id)s AND (stage = 'fetch' OR (stage = 'analyse' AND %(stage)s = 'done'))
 
 -- get_raw_page --
--- The stored page of an article, for analysis.
-SELECT * FROM raw_pages WHERE article_id = %(id)s
+-- The stored page of an article, for analysis, with the date its feed gave it.
+SELECT rp.*, a.feed_published_at FROM raw_pages rp JOIN articles a ON a.id = rp.article_id
+WHERE rp.article_id = %(id)s
 
 -- get_document --
 -- The cleaned document of an article, for re-extraction.
