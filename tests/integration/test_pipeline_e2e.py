@@ -46,7 +46,7 @@ def test_replay_corpus_lands_once_with_entities(db: Any, celery_worker: Any, rep
     for url in pages:
         assert rows[url]["state"] == "done", (url, rows[url]["last_error"])
     analysed = db.execute(
-        "SELECT a.url, e.relevant, e.extractor_version, d.text, d.language,"
+        "SELECT a.url, e.relevant, e.extractor_version, d.text, d.language, d.published,"
         " (SELECT count(*) FROM entities n WHERE n.article_id = a.id AND n.kind = 'person') AS persons"
         " FROM articles a JOIN extractions e ON e.article_id = a.id JOIN documents d ON d.article_id = a.id"
     ).fetchall()
@@ -56,6 +56,7 @@ def test_replay_corpus_lands_once_with_entities(db: Any, celery_worker: Any, rep
         assert row["language"] == "ru"
         assert "\ufffd" not in row["text"]  # the windows-1251 and KOI8-R pages decoded, not replaced
         assert row["relevant"] is page["relevant"], page["path"]
+        assert row["published"].isoformat() == page["published"], page["path"]
     assert sum(r["persons"] for r in analysed) > 0
     # the feeds that list an article are recorded, the duplicate link included
     links = db.execute("SELECT count(*) AS n FROM article_feeds").fetchone()["n"]
