@@ -160,3 +160,32 @@ def test_sides_named_by_adjectives_sign_for_their_countries(run: Run) -> None:
     comm = [g for g in out["agreements"] if g["kind"] == "joint_statement"]
     assert comm and _countries(comm[0]["parties"]) == {"KZ", "CN"}
     assert not any("транспорт" in str(p["name"]).lower() for p in comm[0]["parties"])
+
+
+@pytest.mark.slow
+def test_credentials_handed_to_a_deputy_minister(run: Run) -> None:
+    out = run("Посол Китайской Народной Республики Ван Лицзюнь вручил копии верительных грамот заместителю "
+              "министра иностранных дел Казахстана Алибеку Бакаеву.")
+    names = {p["name"] for p in out["persons"]}
+    assert "Алибек Бакаев" in names
+    meetings = [e for e in out["events"] if e["type"] == "meeting"]
+    assert meetings and {"KZ", "CN"} <= _countries(meetings[0]["participants"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("text", "name"), [
+    ("Посол вручил грамоты заместителю министра Казахстана Алибеку Бакаеву.", "Алибек Бакаев"),
+    ("Он встретился с Ерланом Карином и Алибеком Бакаевым.", "Алибек Бакаев"),
+    ("На встречу прибыла Дана Бакаева.", "Дана Бакаева"),
+])
+def test_names_natasha_leaves_inflected(run: Run, text: str, name: str) -> None:
+    assert name in {p["name"] for p in run(text)["persons"]}
+
+
+@pytest.mark.slow
+def test_a_deputys_title_does_not_name_the_principal(run: Run) -> None:
+    out = run("Касым-Жомарт Токаев принял заместителя премьера Госсовета КНР.")
+    meetings = [e for e in out["events"] if e["type"] == "meeting"]
+    assert meetings
+    assert all(p["name"] != "Ли Цян" for e in meetings for p in e["participants"])
+    assert "CN" in _countries(meetings[0]["participants"])

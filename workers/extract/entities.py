@@ -118,6 +118,27 @@ def _chinese_nominative(word: str) -> str:
     return word
 
 
+_MASC_OBLIQUE = ("у", "ом", "ым", "ем")
+
+
+def _lemma_nominative(toks: tuple[nlp.Token, ...], first: int, last: int) -> list[str] | None:
+    """'Алибеку Бакаеву', 'Алибеком Бакаевым', 'Алибека Бакаева': natasha left the name as written, but every
+    word is its lemma plus a masculine oblique ending, so the lemmas are the nominative. A genitive '-а' counts
+    only when every word has it (a feminine 'Дана Бакаева' has a first name that is its own lemma)."""
+    words = [toks[k] for k in range(first, last)]
+    if len(words) < 2 or any(not w.text[:1].isupper() or "-" in w.text for w in words):
+        return None
+    suffixes = []
+    for w in words:
+        low, lem = w.text.lower().replace("ё", "е"), w.lemma.replace("ё", "е")
+        if not low.startswith(lem) or lem[-1:] in "аеёиоуыэюяь" or not lem:
+            return None
+        suffixes.append(low[len(lem):])
+    if all(x in _MASC_OBLIQUE for x in suffixes) or all(x == "а" for x in suffixes):
+        return [w.lemma[:1].upper() + w.lemma[1:] for w in words]
+    return None
+
+
 def _oblique_title(toks: tuple[nlp.Token, ...], first: int) -> bool:
     """'Послу КНР Хань Чуньлиню', 'Посла КНР в Казахстане Хань Чуньлиня': the title before the name, within
     its phrase, is in an oblique case, so the name is too."""
@@ -171,6 +192,8 @@ def find_persons(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef]) -
     titled: list[Match] = []
     for m in gz_matches:
         if m.via_title:
+            if m.first > 0 and toks[m.first - 1].lemma in ("заместитель", "замминистр", "помощник", "советник"):
+                continue  # "заместителю министра иностранных дел Казахстана" is not the minister
             # a title names the person only when it names the country too ("президент Казахстана");
             # bare "глава государства" is resolved later from the document's own people
             if any(c.first >= m.first and c.last <= m.last for c in countries):
@@ -191,6 +214,11 @@ def find_persons(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef]) -
         if "\n" in a.text[s.start:s.stop] or not any(_name_like(toks[k].text) for k in range(s.first, s.last)):
             continue  # "Акорда\nЕще", "Читайте": captions and prompts, not people
         words = s.normal.split()
+        written = a.text[s.start:s.stop].split()
+        cand = _lemma_nominative(toks, s.first, s.last) if len(written) == len(words) else None
+        if cand and len(cand) == len(words):
+            # natasha left some words as written ("Алибек Бакаеву"): those take the lemma
+            words = [c if w == t else w for w, t, c in zip(words, written, cand, strict=True)]
         if words:
             fixed = _unglue(words[-1], names - {words[-1]})
             if fixed:

@@ -110,6 +110,12 @@ def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str 
             if toks[k].lemma in RECEIVE_OBJECTS or (toks[k].pos == "PROPN" and toks[k].case == "Acc"):
                 return "meeting"
         return None
+    if lem in ("вручить", "вручение", "вручать") and any(
+            toks[k].lemma == "грамота" for k in range(i + 1, min(hi, i + 5))) and not any(
+            toks[k].lemma in ("принять", "принимать") for k in range(lo, hi)):
+        # "вручил копии верительных грамот заместителю министра": a reception of the envoy (when the sentence
+        # says who received them, "принял послов", that verb reports it)
+        return "meeting"
     if lem in INVITE:
         # "по приглашению", "принял приглашение": the invitation was reported before, nothing new happens
         before = [toks[k].lemma for k in range(max(lo, i - 2), i)]
