@@ -189,3 +189,22 @@ def test_a_deputys_title_does_not_name_the_principal(run: Run) -> None:
     assert meetings
     assert all(p["name"] != "Ли Цян" for e in meetings for p in e["participants"])
     assert "CN" in _countries(meetings[0]["participants"])
+
+
+@pytest.mark.slow
+def test_agreeing_to_meet_is_a_planned_meeting(run: Run) -> None:
+    out = run("Касым-Жомарт Токаев и Ли Цян договорились о встрече на полях саммита в Астане.")
+    meetings = [e for e in out["events"] if e["type"] == "meeting"]
+    assert meetings and meetings[0]["status"] == "planned"
+
+
+@pytest.mark.slow
+def test_a_place_glued_to_a_name_is_cut_off() -> None:
+    """With the project gazetteer, which knows the region 'Жетысу' that natasha glues to the name."""
+    from workers.extract import extract_document, gazetteer
+    from workers.models import CleanDoc
+
+    gazetteer.use(None)
+    out = extract_document(CleanDoc(text="В церемонии открытия пункта пропуска приняли участие аким области Жетысу "
+                                         "Бейбит Исабаев и представители Синьцзян-Уйгурского автономного района."))
+    assert "Бейбит Исабаев" in {p["name"] for p in out["persons"]}

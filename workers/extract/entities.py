@@ -118,6 +118,21 @@ def _chinese_nominative(word: str) -> str:
     return word
 
 
+def _trim_covered(a: nlp.Analysis, s: nlp.NerSpan, covered: set[int]) -> nlp.NerSpan | None:
+    """'аким области Жетысу Бейбит Исабаев': natasha glued a known place to the name; the rest is the person."""
+    f, la = s.first, s.last
+    while f < la and f in covered:
+        f += 1
+    while la > f and la - 1 in covered:
+        la -= 1
+    words = s.normal.split()
+    if la - f < 2 or any(k in covered for k in range(f, la)) or len(words) != s.last - s.first:
+        return None
+    toks = a.tokens
+    return replace(s, start=toks[f].start, stop=toks[la - 1].stop, text=a.text[toks[f].start:toks[la - 1].stop],
+                   normal=" ".join(words[f - s.first:la - s.first]), first=f, last=la)
+
+
 _MASC_OBLIQUE = ("у", "ом", "ым", "ем")
 
 
@@ -210,7 +225,10 @@ def find_persons(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef]) -
         if s.type != "PER":
             continue
         if any(k in covered for k in range(s.first, s.last)):
-            continue
+            trimmed = _trim_covered(a, s, covered)
+            if trimmed is None:
+                continue
+            s = trimmed
         if "\n" in a.text[s.start:s.stop] or not any(_name_like(toks[k].text) for k in range(s.first, s.last)):
             continue  # "Акорда\nЕще", "Читайте": captions and prompts, not people
         words = s.normal.split()

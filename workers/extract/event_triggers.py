@@ -58,6 +58,7 @@ PLANNED = frozenset({"подтвердить", "планироваться", "з
                      "запланированный", "готовиться"})
 NEGATORS = frozenset({"отложить", "отменить", "отмена", "отменяться", "отмениться", "сорвать", "опровергнуть",
                       "опровергать", "опровержение", "отрицать", "слух", "никакой"})
+AGREE_TO = frozenset({"договориться", "условиться", "договариваться", "согласиться"})
 PHONE = frozenset({"телефонный", "телефон", "созвониться", "видеосвязь", "видеоконференция"})
 RECEIVE_OBJECTS = frozenset({"посол", "делегация", "грамота", "министр", "глава", "председатель", "представитель",
                              "заместитель", "губернатор", "аким", "руководитель", "президент",
@@ -196,6 +197,13 @@ def _status(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str:
             return "occurred"
     if any(x in PLANNED for x in lemmas):
         return "planned"
+    if t.pos == "NOUN":
+        # "договорились о встрече (на полях саммита)": agreed to meet, the encounter is ahead
+        for k in range(i - 1, max(lo, i - 8) - 1, -1):
+            if toks[k].text in (",", ";", ":") or (toks[k].pos == "VERB" and toks[k].lemma not in AGREE_TO):
+                break
+            if toks[k].lemma in AGREE_TO and k + 1 < hi and toks[k + 1].lemma in ("о", "об"):
+                return "planned"
     k = i - 1
     while k >= lo and toks[k].pos in ("ADJ", "ADP") and toks[k].lemma not in ("накануне",):
         k -= 1  # "накануне предстоящего заседания", "подготовка к саммиту"
