@@ -208,3 +208,13 @@ def test_a_place_glued_to_a_name_is_cut_off() -> None:
     out = extract_document(CleanDoc(text="В церемонии открытия пункта пропуска приняли участие аким области Жетысу "
                                          "Бейбит Исабаев и представители Синьцзян-Уйгурского автономного района."))
     assert "Бейбит Исабаев" in {p["name"] for p in out["persons"]}
+
+
+@pytest.mark.slow
+def test_the_host_countrys_people_are_hosts_of_a_visit(run: Run) -> None:
+    out = run("Касым-Жомарт Токаев и Ли Цян обсудили предстоящий визит Ли Цяна в Казахстан.")
+    visits = [e for e in out["events"] if e["type"] == "visit"]
+    assert visits
+    roles = {p["name"]: p["role"] for p in visits[0]["participants"]}
+    assert roles.get("Ли Цян") == "visitor"
+    assert roles.get("Касым-Жомарт Токаев") == "host"

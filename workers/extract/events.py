@@ -168,8 +168,23 @@ def finalize(events: list[Event], agreements: list[dict[str, Any]], a: nlp.Analy
                 target.participants.append({"name": p["name"], "country": p["country"], "role": "signatory"})
                 have.add((p["name"], p["country"]))
     events.sort(key=lambda e: (e.sent, e.trigger))
+    for e in events:
+        if e.type == "visit":
+            _host_roles(e)
     # a launch is news here when it is joint: a local metro station is not a Kazakhstan–China event
     return [e for e in events if e.participants and (e.type != "launch" or len(_countries(e)) >= 2)]
+
+
+def _host_roles(e: Event) -> None:
+    """'Визит Си Цзиньпина в Казахстан ... Токаев': on a visit to a country, that country's people receive the
+    visitor; they are hosts, not visitors."""
+    # only a country the text names as the destination ("визит в Казахстан"); a location may come from a dateline
+    host = {p["country"] for p in e.participants if p["role"] == "host" and p["country"]}
+    visitors = [p for p in e.participants if p["role"] == "visitor"]
+    if host and any(p["country"] not in host for p in visitors):
+        for p in visitors:
+            if p["country"] in host:
+                p["role"] = "host"
 
 
 def _outside_frame(kind: str, actors: list[Actor], toks: tuple[nlp.Token, ...], trig: int, hi: int
