@@ -218,3 +218,15 @@ def test_the_host_countrys_people_are_hosts_of_a_visit(run: Run) -> None:
     roles = {p["name"]: p["role"] for p in visits[0]["participants"]}
     assert roles.get("Ли Цян") == "visitor"
     assert roles.get("Касым-Жомарт Токаев") == "host"
+
+
+@pytest.mark.slow
+def test_sides_listed_after_the_signing_are_the_parties(run: Run) -> None:
+    out = run("В Астане подписан контракт на строительство ветровой электростанции. Сторонами контракта "
+              "выступили: казахстанское АО «Самрук-Энерго» и китайская компания China Energy Engineering "
+              "Corporation.")
+    contract = [g for g in out["agreements"] if g["kind"] == "contract"]
+    assert contract
+    names = {str(p["name"]): p["country"] for p in contract[0]["parties"]}
+    assert names.get("China Energy Engineering Corporation") == "CN"
+    assert any("Самрук-Энерго" in n for n in names)

@@ -315,7 +315,35 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
                 "parties": parties,
                 "evidence": {"start": s.start, "end": s.stop, "text": text},
             })
+    _sides_named_later(agreements, a, ents, gaz)
     return _dedupe(agreements), _dedupe_totals(totals)
+
+
+def _sides_named_later(agreements: list[dict[str, object]], a: nlp.Analysis, ents: Entities, gaz: Gazetteer
+                       ) -> None:
+    """'Подписан контракт ... Сторонами контракта выступили: АО X и компания Y': a document whose own sentence
+    gives only countries takes the bodies the next sentences name as its sides."""
+    toks = a.tokens
+    country_names = set(gaz.country_names.values())
+    for si, s in enumerate(a.sentences):
+        k = next((k for k in range(s.first, s.last) if toks[k].lemma == "сторона" and any(
+            toks[m].text == ":" or toks[m].lemma in ("выступить", "выступать", "являться")
+            for m in range(k + 1, min(s.last, k + 4)))), None)
+        if k is None:
+            continue
+        sides = [o for o in ents.orgs if k < o.first < s.last and o.country and not _is_event_name(o)]
+        if len({o.country for o in sides}) < 2:
+            continue
+        for g in agreements:
+            start = g["evidence"]["start"]  # type: ignore[index]
+            gi = next((n for n, x in enumerate(a.sentences) if x.start == start), None)
+            parties = g["parties"]
+            if gi is None or not si - 2 <= gi <= si or not isinstance(parties, list):
+                continue
+            if all(p["name"] in country_names for p in parties):
+                g["parties"] = [{"name": o.name, "country": o.country} for o in dict(
+                    (o.name, o) for o in sides).values()]
+                g["level"] = _level(g["parties"], [o.kind for o in sides], set(), False)  # type: ignore[arg-type]
 
 
 def _dedupe(items: list[dict[str, object]]) -> list[dict[str, object]]:

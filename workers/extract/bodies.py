@@ -183,6 +183,8 @@ def find_orgs(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef], take
             continue
         if m.first > 0 and toks[m.first - 1].text == "/":
             continue  # "Пекин, 14 ноября /Синьхуа/": the agency's dateline, not a body in the news
+        if m.last < len(toks) and _LATIN_WORD.match(toks[m.last].text) and _LATIN_WORD.match(toks[m.last - 1].text):
+            continue  # "China Energy Engineering Corporation" is another company than "China Energy"
         out.append(Org(m.entry.name, m.entry.country, m.entry.subkind, m.first, m.last))
     covered = {i for o in out for i in range(o.first, o.last)} | taken
     cstart = {c.first: c for c in countries}
@@ -304,6 +306,7 @@ LEGAL_FORMS = frozenset({"тоо", "ао", "пао", "оао", "зао", "ооо
 COMPANY_NOUNS = frozenset({"компания", "корпорация", "концерн", "холдинг", "группа", "фирма", "предприятие",
                            "производитель", "оператор", "перевозчик"})
 _QUOTES = {"«": "»", '"': '"', "“": "”"}
+_LATIN_WORD = re.compile(r"^[A-Z][A-Za-z0-9&.\-]*$")
 
 
 def _quoted_companies(a: nlp.Analysis, countries: list[CountryRef], taken: set[int], known: list[Org]
@@ -316,7 +319,16 @@ def _quoted_companies(a: nlp.Analysis, countries: list[CountryRef], taken: set[i
     for i, t in enumerate(toks[:-2]):
         lem = t.lemma
         legal = lem in LEGAL_FORMS and t.text.isupper()
-        if not (legal or (lem in COMPANY_NOUNS and t.pos == "NOUN")) or toks[i + 1].text not in _QUOTES:
+        if not (legal or (lem in COMPANY_NOUNS and t.pos == "NOUN")):
+            continue
+        if toks[i + 1].text not in _QUOTES:
+            # "китайская компания China Energy Engineering Corporation": a Latin name without quotes
+            j = i + 1
+            while j < len(toks) and toks[j].sent == t.sent and _LATIN_WORD.match(toks[j].text) and j - i <= 6:
+                j += 1
+            if j > i + 1 and not legal and not any(k in taken for k in range(i + 1, j)) and not any(
+                    o.first < j and i + 1 < o.last for o in known) and i in adj_at:
+                out.append(Org(a.text[toks[i + 1].start:toks[j - 1].stop], adj_at[i], "company", i + 1, j))
             continue
         opening, close = toks[i + 1].text, _QUOTES[toks[i + 1].text]
         # nested quotes: "АО «НК «KazakhExport»»", often with the outer closing quote left out
