@@ -88,3 +88,27 @@ def test_cli_url_mode_and_workers_store_the_same_object(
         assert cli.pop("path") == row["url"]
         assert json.dumps(cli, sort_keys=True, ensure_ascii=False) == json.dumps(
             row["result"], sort_keys=True, ensure_ascii=False)
+
+
+def test_html_is_recognised_without_an_extension_and_txt_stays_text() -> None:
+    from workers.cli.extract_cmd import looks_like_html
+
+    page = b"\n<!DOCTYPE html><html><head><title>t</title></head><body><p>x</p></body></html>"
+    assert looks_like_html(page, "")
+    assert looks_like_html(page, ".htm")
+    assert not looks_like_html(page, ".txt")  # the name says text: the user asked for text
+    assert not looks_like_html("Президент <b>не</b> тег".encode(), "")
+    assert not looks_like_html(b"<note>xml, not a page</note>", "")
+
+
+@pytest.mark.slow
+def test_every_replay_page_gets_its_expected_relevance(capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.conftest import ROOT
+    from workers.replay import load_manifest
+
+    manifest, _ = load_manifest(ROOT / "seeds" / "replay")
+    pages = [p for p in manifest["page"] if p.get("feed")]
+    files = [str(ROOT / "seeds" / "replay" / "sites" / p["path"].lstrip("/")) for p in pages]
+    assert main(["extract", "--json", *files]) == 0
+    got = [r["kz_cn"]["relevant"] for r in _lines(capsys.readouterr().out)]
+    assert got == [p["relevant"] for p in pages]

@@ -16,13 +16,26 @@ from workers.pipeline import Analysis, analyse_html, analyse_text, to_json_line
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 
 
+_HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body")
+
+
+def looks_like_html(data: bytes, suffix: str) -> bool:
+    """By the name when it says (.html or .txt), else by the content: saved pages often have no extension."""
+    if suffix in HTML_SUFFIXES:
+        return True
+    if suffix == ".txt":
+        return False
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith(b"<") and any(marker in head for marker in _HTML_MARKERS)
+
+
 def _analyse_path(path: str) -> Analysis:
     if path == "-":
         data = sys.stdin.buffer.read()
-        return _analyse_bytes(data, looks_html=data.lstrip()[:1] == b"<")
+        return _analyse_bytes(data, looks_html=looks_like_html(data, ""))
     p = Path(path)
     data = p.read_bytes()
-    return _analyse_bytes(data, looks_html=p.suffix.lower() in HTML_SUFFIXES)
+    return _analyse_bytes(data, looks_html=looks_like_html(data, p.suffix.lower()))
 
 
 def _analyse_bytes(data: bytes, *, looks_html: bool) -> Analysis:
