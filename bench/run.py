@@ -318,12 +318,13 @@ def near_dup_query_ms(sys_: System, tries: int = 5) -> dict[str, float | None]:
 def _median_plan_ms(sys_: System, docs: list[dict[str, Any]]) -> float | None:
     from workers.clean.simhash import NEAR_DUPLICATE_BITS
     from workers.db import QUERIES
+    from workers.db.results import NEAR_DUP_WINDOW_DAYS
 
     times = []
     for d in docs:
         plan = sys_.conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + QUERIES["find_near_duplicate"], {
             "article_id": d["article_id"], "content_hash": d["content_hash"], "simhash": d["simhash"],
-            "max_bits": NEAR_DUPLICATE_BITS}).fetchone()
+            "max_bits": NEAR_DUPLICATE_BITS, "window_days": NEAR_DUP_WINDOW_DAYS}).fetchone()
         times.append(float(next(iter(plan.values()))[0]["Execution Time"]))  # type: ignore[union-attr]
     return round(statistics.median(times), 2) if times else None
 

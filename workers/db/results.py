@@ -11,12 +11,15 @@ from workers.db.queries import QUERIES
 from workers.models import CleanDoc
 from workers.versions import CLEAN_VERSION
 
+# Reprints follow a release within days; comparing SimHashes only this far back keeps the scan bounded.
+NEAR_DUP_WINDOW_DAYS = 21
+
 
 def store_document(conn: Connection[Any], article_id: int, doc: CleanDoc, *, near_dup_bits: int) -> int | None:
     """Upsert the document; returns the earliest article whose SimHash is within `near_dup_bits`, if any."""
     row = conn.execute(QUERIES["find_near_duplicate"], {
         "article_id": article_id, "content_hash": doc.content_hash, "simhash": doc.simhash,
-        "max_bits": near_dup_bits,
+        "max_bits": near_dup_bits, "window_days": NEAR_DUP_WINDOW_DAYS,
     }).fetchone()
     near = row["article_id"] if row else None
     conn.execute(QUERIES["upsert_document"], {

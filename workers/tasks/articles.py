@@ -114,7 +114,7 @@ def fetch_article(self: Task, article_id: int) -> dict[str, Any]:
             conn.execute(QUERIES["store_raw_page"], {
                 "article_id": article_id, "final_url": resp.url, "http_status": resp.status,
                 "headers": Jsonb(dict(resp.headers)), "content_type": resp.headers.get("content-type"),
-                "body_gz": gzip.compress(resp.body, compresslevel=6), "body_bytes": len(resp.body),
+                "body_gz": gzip.compress(resp.body, compresslevel=1), "body_bytes": len(resp.body),
                 "elapsed_ms": int(resp.elapsed_s * 1000), "fetch_version": FETCH_VERSION,
             })
     if not advanced:

@@ -122,6 +122,7 @@ CREATE TABLE documents (
 CREATE INDEX documents_tsv ON documents USING gin (tsv);
 CREATE INDEX documents_hash ON documents (content_hash);
 CREATE INDEX documents_published ON documents (published);
+CREATE INDEX documents_cleaned_at ON documents (cleaned_at);
 
 CREATE TABLE extractions (
     article_id         bigint PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,

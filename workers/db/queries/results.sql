@@ -11,12 +11,17 @@ ON CONFLICT (article_id) DO UPDATE SET
     cleaned_at = now()
 
 -- find_near_duplicate --
--- The earliest other document with the same text or a SimHash within a few bits (reprints across outlets).
-SELECT article_id FROM documents
-WHERE article_id <> %(article_id)s
-  AND (content_hash = %(content_hash)s
-       OR bit_count((simhash # %(simhash)s)::bit(64)) <= %(max_bits)s)
-ORDER BY article_id LIMIT 1
+-- The earliest other document with the same text (indexed), or a SimHash within a few bits among those cleaned
+-- in the last weeks: reprints of a press release follow it within days, and the window keeps the scan bounded.
+SELECT article_id FROM (
+    (SELECT article_id FROM documents
+     WHERE content_hash = %(content_hash)s AND article_id <> %(article_id)s ORDER BY article_id LIMIT 1)
+    UNION ALL
+    (SELECT article_id FROM documents
+     WHERE cleaned_at > now() - make_interval(days => %(window_days)s) AND article_id <> %(article_id)s
+       AND bit_count((simhash # %(simhash)s)::bit(64)) <= %(max_bits)s
+     ORDER BY article_id LIMIT 1)
+) candidates ORDER BY article_id LIMIT 1
 
 -- upsert_extraction --
 -- The whole contract object with the version that produced it; replaces the previous one.
