@@ -81,13 +81,45 @@ def _batches(ids: Sequence[int], size: int = BATCH) -> Iterator[Sequence[int]]:
         yield ids[i:i + size]
 
 
-def requeue(conn: Any, stage: Stage, ids: Sequence[int]) -> int:
-    """Reset each batch in one transaction, then publish its messages on the `reprocess` queue."""
+# At most this many messages wait on `reprocess` at once: Redis memory follows the backlog
+# (~1 KB a message), and articles are reset only when their batch is sent.
+MAX_BACKLOG = 2 * BATCH
+# A backlog that has not moved for this long has no consumer: say so and send the rest anyway.
+STALL_S = 120.0
+
+
+def _reprocess_depth() -> int:
+    from workers.observability.metrics import queue_depths
+    from workers.settings import get_settings
+    from workers.tasks.common import redis_client
+
+    return queue_depths(redis_client(), ["reprocess"], get_settings().key_prefix)["reprocess"]
+
+
+def _wait_for_room(max_backlog: int, stall_s: float) -> None:
+    depth, last_move = _reprocess_depth(), time.monotonic()
+    while depth > max_backlog:
+        if time.monotonic() - last_move > stall_s:
+            Console(stderr=True).print(f"'reprocess' has held {depth} messages for {stall_s:.0f} s: "
+                                       "is a worker consuming it? sending the rest anyway")
+            return
+        time.sleep(POLL_S)
+        now = _reprocess_depth()
+        if now < depth:
+            last_move = time.monotonic()
+        depth = now
+
+
+def requeue(conn: Any, stage: Stage, ids: Sequence[int], *, batch_size: int = BATCH,
+            max_backlog: int = MAX_BACKLOG, stall_s: float = STALL_S) -> int:
+    """Reset each batch in one transaction, then publish its messages on the `reprocess` queue,
+    waiting while the queue already holds `max_backlog` messages."""
     from workers.tasks.app import app
 
     task, article_stage = TASKS[stage]
     sent = 0
-    for batch in _batches(ids):
+    for batch in _batches(ids, batch_size):
+        _wait_for_room(max_backlog, stall_s)
         with conn.transaction():
             conn.execute(QUERIES["reprocess_reset"], {"stage": article_stage, "next_task": task, "ids": list(batch)})
         with app.producer_or_acquire() as producer:
