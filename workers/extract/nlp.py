@@ -100,7 +100,7 @@ _FUNCTION_TAILS = frozenset({"и", "в", "на", "с", "к", "о", "по", "из
 def _tail_ok(vocab: Any, right: str) -> bool:
     """A word that typically follows a glued name: a finite verb (3rd person or past), a conjunction,
     particle, adverb or preposition; never participles or imperatives, which make false splits."""
-    if not vocab.word_is_known(right):
+    if not _known(right):
         return False
     for x in vocab.parse(right)[:2]:
         tag = x.tag
@@ -109,6 +109,12 @@ def _tail_ok(vocab: Any, right: str) -> bool:
         if tag.POS == "VERB" and "impr" not in tag and ("past" in tag or "3per" in tag):
             return True
     return False
+
+
+@lru_cache(maxsize=200_000)
+def _known(word: str) -> bool:
+    """pymorphy's dictionary lookup (a DAWG walk), cached: the glue check asks it for every long word."""
+    return bool(_models()["vocab"].word_is_known(word))
 
 
 def unglue(word: str, seen: frozenset[str] = frozenset(), next_word: str = "") -> int:
@@ -121,9 +127,9 @@ def unglue(word: str, seen: frozenset[str] = frozenset(), next_word: str = "") -
         return len(word) - 1 if word[:-1].isupper() and word.endswith("и") and len(word) >= 3 else 0
     vocab = _models()["vocab"]
     low = word.lower()
-    if vocab.word_is_known(low):
+    if _known(low):
         # "контрактна поставку": a dictionary short adjective, but before an accusative noun it is "контракт на"
-        if low.endswith("на") and word[:1].islower() and vocab.word_is_known(low[:-2]) and len(low) >= 7:
+        if low.endswith("на") and word[:1].islower() and _known(low[:-2]) and len(low) >= 7:
             nxt = vocab.parse(next_word.lower())[:1] if next_word else []
             if nxt and nxt[0].tag.POS == "NOUN" and "accs" in nxt[0].tag and any(
                     x.tag.POS == "NOUN" for x in vocab.parse(low[:-2])[:1]):
@@ -140,7 +146,7 @@ def unglue(word: str, seen: frozenset[str] = frozenset(), next_word: str = "") -
             continue
         if word[0].isupper() and left in seen:
             return p
-        if word[0].islower() and vocab.word_is_known(left) and len(left) >= 5 and right in (
+        if word[0].islower() and _known(left) and len(left) >= 5 and right in (
                 "также", "тоже", "однако", "который", "которые"):
             return p
     return 0
@@ -165,10 +171,9 @@ def repair(text: str) -> tuple[str, list[int] | None]:
     if not candidates:
         return text, None
     seen: frozenset[str] | None = None
-    vocab = _models()["vocab"]
     for m in candidates:
         w = m.group(0)
-        if len(w) > 6 and vocab.word_is_known(w.lower()) and not w.lower().endswith("на"):
+        if len(w) > 6 and _known(w.lower()) and not w.lower().endswith("на"):
             continue
         if seen is None:
             seen = _stems(text)
