@@ -207,10 +207,11 @@ def conn_failures(dsn: str) -> list[dict[str, Any]]:
 
 
 def _print_summary(summary: dict[str, Any], took: float, again: int, repoll_requests: int) -> None:
-    table = Table(title=f"Silkwire demo: replay corpus ingested in {took:.1f} s")
+    table = Table(title="Silkwire demo: the replay corpus in PostgreSQL")
     table.add_column("what")
     table.add_column("count", justify="right")
     for key, value in summary.items():
         table.add_row(key, str(value))
+    table.add_row("seconds, first tick to last row", f"{took:.1f}")
     table.add_row("re-poll: requests / new articles", f"{repoll_requests} / {again}")
     console.print(table)
