@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from tests.scoring import load_scorer
+
 ROOT = Path(__file__).resolve().parents[2]
 DEVSET = ROOT / "tests" / "extraction" / "devset"
-SCORER = ROOT.parent / "shared" / "tools" / "score_extraction.py"
 CORE = ["events", "agreements", "agreement_totals", "persons", "figures", "sectors"]
-
-
-def _scorer() -> ModuleType:
-    if not SCORER.exists():
-        pytest.skip(f"scorer not found at {SCORER}")
-    spec = importlib.util.spec_from_file_location("score_extraction", SCORER)
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def _predict(path: Path) -> dict:
@@ -51,7 +41,7 @@ def _overall(totals: dict[str, list[int]], scorer: ModuleType) -> float:
 
 @pytest.mark.slow
 def test_devset_overall_f1(tmp_path: Path) -> None:
-    scorer = _scorer()
+    scorer = load_scorer()
     golds = sorted(DEVSET.glob("*.json"))
     if not golds:
         pytest.skip("dev set not present yet")

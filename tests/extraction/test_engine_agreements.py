@@ -2,30 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import date
-from pathlib import Path
-from typing import Any
-
 import pytest
 
-FIXTURE = Path(__file__).parent / "gazetteer_fixture"
-Run = Callable[..., dict[str, Any]]
-
-
-@pytest.fixture
-def run() -> Iterator[Run]:
-    from workers.extract import extract_document, gazetteer
-    from workers.models import CleanDoc
-
-    gazetteer.use(gazetteer.load(FIXTURE))
-
-    def _run(text: str, published: date | None = date(2025, 5, 20)) -> dict[str, Any]:
-        return extract_document(CleanDoc(text=text, published=published))
-
-    yield _run
-    gazetteer.use(None)
-
+from tests.extraction.conftest import Run
 
 ENUMERATION = (
     "По итогам переговоров были подписаны соглашение между правительствами о сотрудничестве в области "

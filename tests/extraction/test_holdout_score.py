@@ -5,16 +5,15 @@ Scored by the shared acceptance scorer; per-category figures are printed (-s); o
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from tests.scoring import load_scorer
+
 ROOT = Path(__file__).resolve().parents[2]
 HOLDOUT = ROOT / "tests" / "extraction" / "holdout"
-SCORER = ROOT.parent / "shared" / "tools" / "score_extraction.py"
 CORE = ["events", "agreements", "agreement_totals", "persons", "figures", "sectors"]
 EVENT_TYPES = {"visit", "talks", "meeting", "phone_call", "invitation", "signing", "forum", "launch", "message"}
 EVENT_STATUSES = {"occurred", "planned", "negated"}
@@ -26,16 +25,6 @@ SECTORS = {"trade", "investment", "finance", "energy", "oil_gas", "petrochemical
            "health", "sport", "media", "security", "water", "ecology", "construction"}
 
 
-def _scorer() -> ModuleType:
-    if not SCORER.exists():
-        pytest.skip(f"scorer not found at {SCORER}")
-    spec = importlib.util.spec_from_file_location("score_extraction", SCORER)
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def _predict(path: Path) -> dict:
     from workers.extract import extract_document
     from workers.models import CleanDoc
@@ -45,7 +34,7 @@ def _predict(path: Path) -> dict:
 
 @pytest.mark.slow
 def test_holdout_overall_f1() -> None:
-    scorer = _scorer()
+    scorer = load_scorer()
     golds = sorted(HOLDOUT.glob("*.json"))
     assert len(golds) >= 12, "the held-out set has twelve documents"
     totals: dict[str, list[int]] = {}

@@ -2,33 +2,22 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from tests.scoring import load_scorer
+
 ROOT = Path(__file__).resolve().parents[2]
-SCORER = ROOT.parent / "shared" / "tools" / "score_extraction.py"
 SEED_TEXT = ROOT.parent / "shared" / "seeds" / "000_26ebbd2a5ad7ecf1.txt"
 SEED_GOLD = ROOT.parent / "shared" / "gold" / "seed_000.json"
 CORE = ["events", "agreements", "agreement_totals", "persons", "figures", "sectors"]
 
 
-def _scorer() -> ModuleType:
-    if not SCORER.exists():
-        pytest.skip(f"scorer not found at {SCORER}")
-    spec = importlib.util.spec_from_file_location("score_extraction", SCORER)
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 @pytest.mark.slow
 def test_seed_article_scores_perfectly() -> None:
-    scorer = _scorer()
+    scorer = load_scorer()
     if not SEED_TEXT.exists() or not SEED_GOLD.exists():
         pytest.skip("shared seed article or gold absent")
     gold = json.loads(SEED_GOLD.read_text(encoding="utf-8"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import require_shared, wait_until
+from tests.scoring import load_scorer
 from workers.cli.main import main
 
 SEED = "seeds/000_26ebbd2a5ad7ecf1.txt"
@@ -17,15 +17,6 @@ SEED = "seeds/000_26ebbd2a5ad7ecf1.txt"
 
 def _lines(out: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in out.splitlines() if line.strip()]
-
-
-def _scorer() -> Any:
-    path = require_shared("tools", "score_extraction.py")
-    spec = importlib.util.spec_from_file_location("score_extraction", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.slow
@@ -37,7 +28,7 @@ def test_seed_article_scores_perfectly_through_the_cli(capsys: pytest.CaptureFix
     assert pred["schema"] == "silkwire.extraction/1" and pred["path"] == str(seed)
     for start_end in [e["evidence"] for e in pred["events"] + pred["agreements"]]:
         assert pred["text"][start_end["start"]:start_end["end"]] == start_end["text"]
-    scores = _scorer().score_document(gold, pred)
+    scores = load_scorer().score_document(gold, pred)
     for category, (tp, fp, fn) in scores.items():
         assert fp == 0 and fn == 0, (category, tp, fp, fn)
 
