@@ -61,7 +61,6 @@ def poll_feed(self: Task, feed_id: int) -> dict[str, Any]:
                             feed["polls_since_full"], feed["last_status"])
     req = plan_request(validators, full_every=s.forced_full_fetch_every)
     started = time.monotonic()
-    resp: HttpResponse | None = None
     try:
         resp = fetch_url(feed["url"], settings=s, etag=req.etag, last_modified=req.last_modified,
                          max_bytes=s.max_feed_bytes, accept=FEED_ACCEPT)
@@ -70,9 +69,9 @@ def poll_feed(self: Task, feed_id: int) -> dict[str, Any]:
         parsed = (read_entries(feed["kind"], resp, pattern=feed["pattern"])
                   if outcome.changed else None)
     except StageError as exc:
-        gate.release(host)
         return _record_failure(feed, exc, started)
-    gate.release(host)
+    finally:
+        gate.release(host)
     return _record_success(feed, resp, outcome.validators, parsed, started)
 
 
