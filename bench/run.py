@@ -161,15 +161,11 @@ class System:
         self.redis.close()
 
     def add_feed(self, name: str, url: str) -> int:
-        from workers.db import fetch_one
+        from workers.db.feeds import upsert_feed
 
         with self.conn.transaction():
-            source = fetch_one(self.conn, "upsert_source", {"name": f"bench:{name}", "country": "KZ",
-                                                            "category": "government"})["id"]
-            return int(fetch_one(self.conn, "upsert_feed", {
-                "source_id": source, "name": name, "url": url, "kind": "rss", "pattern": None, "language": "ru",
-                "country": "KZ", "category": "government", "enabled": True, "poll_interval_s": 3600,
-            })["id"])
+            return upsert_feed(self.conn, name=name, url=url, source=f"bench:{name}", country="KZ",
+                               category="government", poll_interval_s=3600)[0]
 
     def start_workers(self) -> None:
         LOGS.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,7 @@ from psycopg.types.json import Jsonb
 
 from workers.clean import clean_text
 from workers.db import QUERIES
+from workers.db.feeds import upsert_feed
 from workers.db.results import store_document, store_extraction
 
 
@@ -32,12 +33,7 @@ def json_lines(out: str) -> list[dict[str, Any]]:
 
 
 def add_feed(db: Any, name: str, url: str) -> int:
-    source_id = db.execute(QUERIES["upsert_source"], {"name": f"src-{name}", "country": "KZ",
-                                                      "category": "government"}).fetchone()["id"]
-    return int(db.execute(QUERIES["upsert_feed"], {
-        "source_id": source_id, "name": name, "url": url, "kind": "rss", "pattern": None, "language": "ru",
-        "country": "KZ", "category": "government", "enabled": True, "poll_interval_s": 900,
-    }).fetchone()["id"])
+    return upsert_feed(db, name=name, url=url, source=f"src-{name}", country="KZ", category="government")[0]
 
 
 def add_article(db: Any, url: str, *, feeds: tuple[int, ...] = (), first_seen: date | None = None) -> int:

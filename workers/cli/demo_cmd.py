@@ -25,7 +25,7 @@ from psycopg.rows import dict_row
 from rich.console import Console
 from rich.table import Table
 
-from workers.db import fetch_one
+from workers.db.feeds import upsert_feed
 from workers.db.migrate import migrate
 from workers.settings import PROJECT_ROOT, Settings, get_settings
 
@@ -64,13 +64,8 @@ def import_replay_feeds(conn: psycopg.Connection[Any], server: Any) -> int:
     manifest, _ = load_manifest(REPLAY_DIR)
     with conn.transaction():
         for feed in manifest["feed"]:
-            source_id = fetch_one(conn, "upsert_source", {
-                "name": f"replay:{feed['site']}", "country": None, "category": "agency"})["id"]
-            fetch_one(conn, "upsert_feed", {
-                "source_id": source_id, "name": f"replay-{feed['site']}", "url": server.url(feed["path"]),
-                "kind": FORMAT_KIND.get(feed["format"], "rss"), "pattern": None, "language": "ru",
-                "country": None, "category": "agency", "enabled": True, "poll_interval_s": 900,
-            })
+            upsert_feed(conn, name=f"replay-{feed['site']}", url=server.url(feed["path"]),
+                        source=f"replay:{feed['site']}", kind=FORMAT_KIND.get(feed["format"], "rss"))
     return len(manifest["feed"])
 
 

@@ -10,7 +10,8 @@ import typer
 from rich.console import Console
 
 from workers.cli.output import Output, render
-from workers.db import QUERIES, connect, fetch_one
+from workers.db import QUERIES, connect
+from workers.db.feeds import upsert_feed
 from workers.feeds.registry import load_registry
 from workers.settings import get_settings
 
@@ -39,14 +40,11 @@ def import_(
     inserted = 0
     with connect() as conn, conn.transaction():
         for spec in specs:
-            source_id = fetch_one(conn, "upsert_source", {
-                "name": spec.source, "country": spec.country, "category": spec.category})["id"]
-            row = fetch_one(conn, "upsert_feed", {
-                "source_id": source_id, "name": spec.name, "url": spec.url, "kind": spec.kind,
-                "pattern": spec.pattern, "language": spec.language, "country": spec.country,
-                "category": spec.category, "enabled": spec.enabled, "poll_interval_s": spec.poll_interval_s,
-            })
-            inserted += int(row["inserted"])
+            _, new = upsert_feed(
+                conn, name=spec.name, url=spec.url, source=spec.source, kind=spec.kind, language=spec.language,
+                country=spec.country, category=spec.category, pattern=spec.pattern, enabled=spec.enabled,
+                poll_interval_s=spec.poll_interval_s)
+            inserted += new
     err.print(f"{len(specs)} feeds in the registry: {inserted} new, {len(specs) - inserted} updated")
     return 0
 
