@@ -43,6 +43,12 @@ def cpu_s(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
 
 
+def machine_busy_s() -> float:
+    """Core-seconds the whole machine spent busy since boot (/proc/stat: all but idle and iowait)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / CLK_TCK
+
+
 def runqueue_wait_s(pid: int) -> float | None:
     """Seconds this process spent runnable but waiting for a CPU (/proc/PID/schedstat, field 2)."""
     try:
@@ -97,10 +103,14 @@ class Monitor:
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     _cpu_start: dict[int, float] = field(default_factory=dict)
+    # Core-seconds the machine was busy during the phase (every process: ours, the harness, others).
+    machine_busy: float = 0.0
+    _busy_start: float = 0.0
     _wait_start: dict[int, float] = field(default_factory=dict)
 
     def __enter__(self) -> Monitor:
         self.redis_base = self.redis_peak = self._used_memory()
+        self._busy_start = machine_busy_s()
         self.own_base = self.own_peak = self._own_memory()
         for _kind, pid in self._pids():
             self._cpu_start[pid] = cpu_s(pid) or 0.0
@@ -114,6 +124,7 @@ class Monitor:
         if self._thread is not None:
             self._thread.join()
         self._sample()
+        self.machine_busy = machine_busy_s() - self._busy_start
 
     def _used_memory(self) -> int:
         return int(self.redis.info("memory")["used_memory"])

@@ -205,11 +205,13 @@ class System:
         if self.side is None:
             self.side = psycopg.connect(self.dsn, autocommit=True)  # the monitor thread's own connection
         side = self.side
+        redis_pid = int(self.redis.info("server")["process_id"])
 
         def backends() -> dict[str, list[int]]:
             rows = side.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
                                 " AND pid <> pg_backend_pid()").fetchall()
-            return {"postgres": [r[0] for r in rows]}
+            # The harness shares the cores too: this process (bench server, monitor) and redis-server.
+            return {"postgres": [r[0] for r in rows], "bench": [os.getpid()], "redis": [redis_pid]}
 
         return Monitor({r: p.pid for r, p in self.procs.items()}, self.redis, keys, prefix=self.prefix,
                        extra=backends)
@@ -251,13 +253,14 @@ class System:
 
 def run_pipeline(sys_: System, timeout_s: float, profile_s: float = 0.0) -> dict[str, Any]:
     n = sys_.corpus.n
-    profiler = None
+    profilers: dict[str, Any] = {}
     with sys_.monitor() as mon:
         t0 = sys_.db_now()
         load0 = loadavg()
         sys_.app.send_task("silkwire.poll_due_feeds", queue="feeds")
         if profile_s:
-            profiler = start_profiler(sys_.procs["nlp"].pid, profile_s, sys_.tag)
+            profilers = {role: start_profiler(sys_.procs[role].pid, profile_s, sys_.tag, role)
+                         for role in ("nlp", "io")}
         counts = sys_.wait_done(n, timeout_s)
     row = sys_.conn.execute(
         "SELECT max(extracted_at) AS last, count(*) AS n FROM extractions").fetchone() or {}
@@ -273,6 +276,12 @@ def run_pipeline(sys_: System, timeout_s: float, profile_s: float = 0.0) -> dict
         "io_cpu_ms_per_article": round(1000 * (cpu.get("io-child", 0.0) + cpu.get("io-main", 0.0))
                                        / max(counts["done"], 1), 1),
         "postgres_cpu_ms_per_article": round(1000 * cpu.get("postgres", 0.0) / max(counts["done"], 1), 1),
+        # Everything else on the same cores, per article: the bench process (server, monitor), Redis,
+        # and the machine's total busy time (which also holds whatever else runs here).
+        "harness_cpu_ms_per_article": {k: round(1000 * cpu.get(k, 0.0) / max(counts["done"], 1), 1)
+                                       for k in ("bench", "redis")},
+        "machine_busy_ms_per_article": round(1000 * mon.machine_busy / max(counts["done"], 1), 1),
+        "machine_busy_share": round(mon.machine_busy / (span * (os.cpu_count() or 1)), 3),
         # Share of the NLP pool's core-seconds spent on CPU: low with an idle machine means the pool
         # waits (queue, database); low with a busy machine means other processes took the cores.
         "nlp_busy": round(cpu.get("nlp-child", 0.0) / (span * NLP_CHILDREN), 3),
@@ -292,8 +301,8 @@ def run_pipeline(sys_: System, timeout_s: float, profile_s: float = 0.0) -> dict
     }
     out["db_bytes_per_article"] = round(out["db_bytes"] / max(counts["articles"], 1))
     out["near_dup_query_ms"] = near_dup_query_ms(sys_)
-    if profiler is not None:
-        out["profile"] = finish_profiler(profiler)
+    for role, handle in profilers.items():
+        out["profile" if role == "nlp" else f"profile_{role}"] = finish_profiler(handle)
     return out
 
 
@@ -406,14 +415,14 @@ def run_latency(sys_: System, rate: float, duration_s: float, timeout_s: float) 
 # -- hot spots ---------------------------------------------------------------------------------------
 
 
-def start_profiler(pid: int, seconds: float, tag: str) -> tuple[subprocess.Popen[bytes], Path] | None:
+def start_profiler(pid: int, seconds: float, tag: str, role: str) -> tuple[subprocess.Popen[bytes], Path] | None:
     spy = VENV_BIN / "py-spy"
     if not spy.exists():
         log("py-spy not in the venv: no worker profile (pip install py-spy)")
         return None
-    out = LOGS / f"pyspy-nlp-{tag}.txt"
+    out = LOGS / f"pyspy-{role}-{tag}.txt"
     cmd = [str(spy), "record", "--pid", str(pid), "--subprocesses", "--format", "raw", "--rate", "50",
-           "--duration", str(int(seconds)), "--nonblocking", "-o", str(out)]
+           "--duration", str(int(seconds)), "-o", str(out)]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE), out
 
 
@@ -557,7 +566,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit-pages", type=int, help="pages in the limit loop (default min(N, 300))")
     ap.add_argument("--latency-s", type=float, help="seconds of offered load (default 60, quick 30)")
     ap.add_argument("--no-scale", action="store_true", help="skip the 4N scaling run")
-    ap.add_argument("--profile", action="store_true", help="cProfile the limit loop and py-spy the NLP worker")
+    ap.add_argument("--pipeline-only", action="store_true",
+                    help="limit and pipeline only, with the CPU budget per article (to try a fix quickly)")
+    ap.add_argument("--profile", action="store_true", help="cProfile the limit loop, py-spy the NLP and I/O workers")
     ap.add_argument("--timeout", type=float, default=3600.0, help="per phase")
     ap.add_argument("--worker-env", action="append", default=[], metavar="KEY=VALUE",
                     help="extra environment for the workers, to try a fix (e.g. OPENBLAS_NUM_THREADS=1)")
@@ -615,6 +626,10 @@ def main(argv: list[str] | None = None) -> int:
         save()
         log(f"  {pipe['articles_per_s']} articles/s ({pipe['done']} done, {pipe['failed']} failed) "
             f"ratio {pipe['ratio']}")
+        log("  " + cpu_budget(lim, pipe))
+        if args.pipeline_only:
+            print(f"results: {out.relative_to(ROOT)}")
+            return 0
         log("reprocess: silkwire reprocess --stage extract --yes --wait")
         rep = result["reprocess"] = run_reprocess(sut, args.timeout)
         if rep["articles_per_s"]:
@@ -662,6 +677,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def cpu_budget(lim: dict[str, Any], pipe: dict[str, Any]) -> str:
+    """Where the cores went, CPU ms per article: the limit loop's cost, then every role of the pipeline."""
+    harness = pipe.get("harness_cpu_ms_per_article") or {}
+    return (f"CPU ms/article: limit {lim['ms_per_doc_cpu']} | nlp {pipe['nlp_cpu_ms_per_article']} + io "
+            f"{pipe['io_cpu_ms_per_article']} + postgres {pipe['postgres_cpu_ms_per_article']} + nlp-main "
+            f"{1000 * pipe['cpu_s'].get('nlp-main', 0.0) / max(pipe['done'], 1):.1f} | harness: bench "
+            f"{harness.get('bench')} + redis {harness.get('redis')} | machine busy "
+            f"{pipe.get('machine_busy_ms_per_article')} ({pipe.get('machine_busy_share')} of the cores)")
+
+
 def print_table(r: dict[str, Any], capacity_limit: float) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -706,6 +731,7 @@ def print_table(r: dict[str, Any], capacity_limit: float) -> None:
     t.add_row("CPU ms per article: limit / pipeline", f"{lim['ms_per_doc_cpu']} / nlp "
               f"{pipe['nlp_cpu_ms_per_article']} + io {pipe['io_cpu_ms_per_article']} + postgres "
               f"{pipe.get('postgres_cpu_ms_per_article')}", "", "")
+    t.add_row("CPU budget (all roles)", cpu_budget(lim, pipe), "", "")
     t.add_row("CPU ms per article: reprocess (nlp)", str(rep["nlp_cpu_ms_per_article"]), "", "")
     t.add_row("NLP pool: on CPU / waiting for a CPU", f"{pipe.get('nlp_busy')} / {pipe.get('nlp_runqueue_wait')} "
               "of its core-seconds; queues non-empty: "

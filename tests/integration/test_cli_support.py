@@ -49,10 +49,13 @@ def add_article(db: Any, url: str, *, feeds: tuple[int, ...] = (), first_seen: d
 
 def add_page(db: Any, article_id: int, url: str, html: str, *, version: str = "fetch/1") -> None:
     body = html.encode("utf-8")
-    db.execute(QUERIES["store_raw_page"], {
-        "article_id": article_id, "final_url": url, "http_status": 200,
+    # At any stage (the workers store a page only when advancing from fetch: store_fetched_page).
+    db.execute("INSERT INTO raw_pages (article_id, final_url, http_status, headers, content_type, body_gz,"
+               " body_bytes, elapsed_ms, fetch_version) VALUES (%(article_id)s, %(final_url)s, 200, %(headers)s,"
+               " %(content_type)s, %(body_gz)s, %(body_bytes)s, 120, %(fetch_version)s)", {
+        "article_id": article_id, "final_url": url,
         "headers": Jsonb({"content-type": "text/html; charset=utf-8"}), "content_type": "text/html; charset=utf-8",
-        "body_gz": gzip.compress(body), "body_bytes": len(body), "elapsed_ms": 120, "fetch_version": version,
+        "body_gz": gzip.compress(body), "body_bytes": len(body), "fetch_version": version,
     })
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import select
 import threading
 
+import psycopg
 from psycopg import Connection
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool
@@ -14,6 +16,21 @@ from workers.settings import Settings, get_settings
 _lock = threading.Lock()
 _pool: ConnectionPool[Connection[DictRow]] | None = None
 _pool_pid: int | None = None
+
+
+def check_idle_connection(conn: Connection[DictRow]) -> None:
+    """The pool's check on every checkout, without a round trip while the connection looks healthy.
+
+    An idle connection's socket has nothing to read; a server that closed it (restart, idle timeout,
+    pg_terminate_backend) leaves it readable (EOF or an error message). Only then is the server asked,
+    and a dead connection is replaced. A connection cut silently by the network fails on its first
+    query instead, and the task retries (INFRA_RETRY), as it would after the full check.
+    """
+    if conn.closed or conn.broken:
+        raise psycopg.OperationalError("connection is closed")
+    readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    if readable:
+        ConnectionPool.check_connection(conn)
 
 
 def get_pool(settings: Settings | None = None) -> ConnectionPool[Connection[DictRow]]:
@@ -27,12 +44,14 @@ def get_pool(settings: Settings | None = None) -> ConnectionPool[Connection[Dict
                 connection_class=Connection[DictRow],
                 min_size=1,
                 max_size=s.db_pool_max,
-                kwargs={"row_factory": dict_row, "autocommit": False},
+                # Autocommit: a one-statement block costs one round trip, not BEGIN + statement + COMMIT;
+                # every block of several writes opens its own transaction (conn.transaction()).
+                kwargs={"row_factory": dict_row, "autocommit": True},
                 open=True,
                 name=f"silkwire-{os.getpid()}",
                 # A dead server must not hang a task forever: fail fast, the task retries.
                 timeout=10.0,
-                check=ConnectionPool.check_connection,
+                check=check_idle_connection,
             )
             _pool_pid = os.getpid()
         return _pool

@@ -43,8 +43,7 @@ def store_extraction(conn: Connection[Any], article_id: int, result: dict[str, A
         "relevant": bool(relevance.get("relevant")), "score": float(relevance.get("score") or 0.0),
         "result": Jsonb(result),
     })
-    for table in ("entities", "events", "agreements", "figures", "sectors"):
-        conn.execute(QUERIES[f"delete_{table}"], aid)
+    conn.execute(QUERIES["delete_extraction_rows"], aid)
     with conn.cursor() as cur:
         entities = [
             {**aid, "kind": kind, "name": e["name"], "country": e.get("country"),

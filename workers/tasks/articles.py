@@ -105,30 +105,32 @@ def fetch_article(self: Task, article_id: int) -> dict[str, Any]:
     finally:
         gate.release(host)
 
-    with get_pool().connection() as conn, conn.transaction():
-        # Advance first: it locks the article, and of two copies that fetched side by side only the first
-        # stores the page and sends it on (the later one would send an analysed article back).
-        advanced = conn.execute(QUERIES["advance_article"], {"id": article_id, "stage": "analyse", "state": "queued",
-                                                             "next_task": analyse_article.name}).rowcount
-        if advanced:
-            conn.execute(QUERIES["store_raw_page"], {
-                "article_id": article_id, "final_url": resp.url, "http_status": resp.status,
-                "headers": Jsonb(dict(resp.headers)), "content_type": resp.headers.get("content-type"),
-                "body_gz": gzip.compress(resp.body, compresslevel=1), "body_bytes": len(resp.body),
-                "elapsed_ms": int(resp.elapsed_s * 1000), "fetch_version": FETCH_VERSION,
-            })
-    if not advanced:
+    with get_pool().connection() as conn:
+        # One statement advances (locking the article) and stores: of two copies that fetched side by side
+        # only the first stores the page and sends it on (the later one would send an analysed article back).
+        advanced = conn.execute(QUERIES["store_fetched_page"], {
+            "article_id": article_id, "next_task": analyse_article.name, "final_url": resp.url,
+            "http_status": resp.status, "headers": Jsonb(dict(resp.headers)),
+            "content_type": resp.headers.get("content-type"),
+            "body_gz": gzip.compress(resp.body, compresslevel=1), "body_bytes": len(resp.body),
+            "elapsed_ms": int(resp.elapsed_s * 1000), "fetch_version": FETCH_VERSION,
+        }).fetchone()
+    if advanced is None:
         return {"skipped": "another delivery stored this page first"}
     enqueue(analyse_article.name, article_id, article["lane"])
     return {"bytes": len(resp.body), "status": resp.status}
 
 
-def _claim(article_id: int, stage: str) -> dict[str, Any] | None:
-    """Count this attempt; returns what the task should answer instead of working, or None to go on."""
-    row = _begin(article_id, stage)
+def _claim(article_id: int, query: str) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """Count an analyse attempt and load its input in one round trip (`begin_analysis`/`begin_extraction`).
+
+    Returns (what the task should answer instead of working, or None to go on; the loaded row).
+    """
+    with get_pool().connection() as conn:
+        row = conn.execute(QUERIES[query], {"id": article_id}).fetchone()
     if row is None:
-        return {"skipped": f"not waiting for {stage}"}
-    return _too_many(article_id, stage, row["attempts"])
+        return {"skipped": "not waiting for analyse"}, {}
+    return _too_many(article_id, "analyse", row["attempts"]), row
 
 
 def _analysis_failed(article_id: int, exc: Exception) -> dict[str, Any]:
@@ -144,20 +146,20 @@ def _done(conn: Any, article_id: int) -> None:
 
 @app.task(name="silkwire.analyse_article", bind=True, **INFRA_RETRY)
 def analyse_article(self: Task, article_id: int) -> dict[str, Any]:
-    if stop := _claim(article_id, "analyse"):
+    stop, raw = _claim(article_id, "begin_analysis")
+    if stop:
         return stop
-    with get_pool().connection() as conn:
-        raw = conn.execute(QUERIES["get_raw_page"], {"id": article_id}).fetchone()
-    if raw is None:
+    if not raw["has_page"]:
         return _fail(article_id, "analyse", PermanentError("no stored page to analyse"))
     started = time.monotonic()
     try:
         analysis = analyse_html(gzip.decompress(raw["body_gz"]), url=raw["final_url"], headers=raw["headers"])
     except Exception as exc:  # a bad page, or a bug on one page, is recorded on that page
         return _analysis_failed(article_id, exc)
-    with get_pool().connection() as conn, conn.transaction():
-        # The stored date is cross-checked with the feed's; the extraction object stays what the CLI prints.
-        doc = replace(analysis.doc, published=reconcile_published(analysis.doc.published, raw["feed_published_at"]))
+    # The stored date is cross-checked with the feed's; the extraction object stays what the CLI prints.
+    doc = replace(analysis.doc, published=reconcile_published(analysis.doc.published, raw["feed_published_at"]))
+    # Pipeline mode: the statements of the transaction go out together instead of one round trip each.
+    with get_pool().connection() as conn, conn.pipeline(), conn.transaction():
         near = store_document(conn, article_id, doc, near_dup_bits=NEAR_DUPLICATE_BITS)
         store_extraction(conn, article_id, analysis.result)
         _done(conn, article_id)
@@ -168,11 +170,10 @@ def analyse_article(self: Task, article_id: int) -> dict[str, Any]:
 @app.task(name="silkwire.extract_article", bind=True, **INFRA_RETRY)
 def extract_article(self: Task, article_id: int) -> dict[str, Any]:
     """Re-extract from the stored cleaned text (no fetch, no clean): what `reprocess --stage extract` runs."""
-    if stop := _claim(article_id, "analyse"):
+    stop, d = _claim(article_id, "begin_extraction")
+    if stop:
         return stop
-    with get_pool().connection() as conn:
-        d = conn.execute(QUERIES["get_document"], {"id": article_id}).fetchone()
-    if d is None:
+    if not d["has_document"]:
         return _fail(article_id, "analyse", PermanentError("no cleaned document to extract from"))
     doc = CleanDoc(text=d["text"], title=d["title"], published=d["published"], language=d["language"],
                    canonical_url=d["canonical_url"], content_hash=d["content_hash"], simhash=d["simhash"])
@@ -180,7 +181,7 @@ def extract_article(self: Task, article_id: int) -> dict[str, Any]:
         result = extract_document(doc)
     except Exception as exc:  # see analyse_article
         return _analysis_failed(article_id, exc)
-    with get_pool().connection() as conn, conn.transaction():
+    with get_pool().connection() as conn, conn.pipeline(), conn.transaction():
         store_extraction(conn, article_id, result)
         _done(conn, article_id)
     return {"relevant": result["kz_cn"]["relevant"]}

@@ -21,6 +21,25 @@ UPDATE articles SET attempts = attempts + 1, updated_at = now()
 WHERE id = %(id)s AND stage = %(stage)s AND state IN ('queued', 'pending')
 RETURNING attempts, url
 
+-- begin_analysis --
+-- begin_attempt for the analyse stage, returning the stored page and its feed date in the same round trip.
+WITH claimed AS (
+    UPDATE articles SET attempts = attempts + 1, updated_at = now()
+    WHERE id = %(id)s AND stage = 'analyse' AND state IN ('queued', 'pending')
+    RETURNING id, attempts, feed_published_at)
+SELECT c.attempts, c.feed_published_at, rp.article_id IS NOT NULL AS has_page, rp.final_url, rp.headers, rp.body_gz
+FROM claimed c LEFT JOIN raw_pages rp ON rp.article_id = c.id
+
+-- begin_extraction --
+-- begin_attempt for re-extraction (analyse stage), returning the stored cleaned document in the same round trip.
+WITH claimed AS (
+    UPDATE articles SET attempts = attempts + 1, updated_at = now()
+    WHERE id = %(id)s AND stage = 'analyse' AND state IN ('queued', 'pending')
+    RETURNING id, attempts)
+SELECT c.attempts, d.article_id IS NOT NULL AS has_document, d.text, d.title, d.published, d.language,
+       d.canonical_url, d.content_hash, d.simhash
+FROM claimed c LEFT JOIN documents d ON d.article_id = c.id
+
 -- article_failed --
 -- Stop an article in a stage with its error (permanent failure, poison or quarantine); a late duplicate
 -- delivery failing after another one moved the article on changes nothing.
@@ -32,16 +51,26 @@ WHERE id = %(id)s AND stage = %(stage)s
 UPDATE articles SET last_error = %(error)s, last_error_stage = %(stage)s, queued_at = now(), updated_at = now()
 WHERE id = %(id)s
 
--- store_raw_page --
--- The fetched page, compressed, with its HTTP metadata; a re-fetch replaces it.
+-- store_fetched_page --
+-- Advance a fetched article to analysis and store its page, compressed, with its HTTP metadata, in one
+-- statement (atomic without a transaction block). Advancing locks the article: of two copies that fetched
+-- side by side only the first stores the page (the later one finds it moved on, stores nothing and returns
+-- no row). A re-fetch replaces the page.
+WITH advanced AS (
+    UPDATE articles SET stage = 'analyse', state = 'queued', next_task = %(next_task)s, attempts = 0,
+           last_error = NULL, last_error_stage = NULL, queued_at = now(), updated_at = now()
+    WHERE id = %(article_id)s AND stage = 'fetch'
+    RETURNING id)
 INSERT INTO raw_pages (article_id, final_url, http_status, headers, content_type, body_gz, body_bytes,
                        elapsed_ms, fetch_version)
-VALUES (%(article_id)s, %(final_url)s, %(http_status)s, %(headers)s, %(content_type)s, %(body_gz)s,
-        %(body_bytes)s, %(elapsed_ms)s, %(fetch_version)s)
+SELECT id, %(final_url)s, %(http_status)s, %(headers)s, %(content_type)s, %(body_gz)s, %(body_bytes)s,
+       %(elapsed_ms)s, %(fetch_version)s
+FROM advanced
 ON CONFLICT (article_id) DO UPDATE SET
     final_url = EXCLUDED.final_url, http_status = EXCLUDED.http_status, headers = EXCLUDED.headers,
     content_type = EXCLUDED.content_type, body_gz = EXCLUDED.body_gz, body_bytes = EXCLUDED.body_bytes,
     elapsed_ms = EXCLUDED.elapsed_ms, fetch_version = EXCLUDED.fetch_version, fetched_at = now()
+RETURNING article_id
 
 -- advance_article --
 -- Move an article to its next stage and task (or done), resetting the attempt count for that stage.
@@ -50,15 +79,6 @@ ON CONFLICT (article_id) DO UPDATE SET
 UPDATE articles SET stage = %(stage)s, state = %(state)s, next_task = %(next_task)s, attempts = 0, last_error = NULL,
        last_error_stage = NULL, queued_at = now(), updated_at = now()
 WHERE id = %(id)s AND (stage = 'fetch' OR (stage = 'analyse' AND %(stage)s = 'done'))
-
--- get_raw_page --
--- The stored page of an article, for analysis, with the date its feed gave it.
-SELECT rp.*, a.feed_published_at FROM raw_pages rp JOIN articles a ON a.id = rp.article_id
-WHERE rp.article_id = %(id)s
-
--- get_document --
--- The cleaned document of an article, for re-extraction.
-SELECT * FROM documents WHERE article_id = %(id)s
 
 -- sweep_stuck --
 -- Work lost between Postgres and Redis (crash after commit, before publish): re-claim it for re-enqueueing.

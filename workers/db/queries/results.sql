@@ -31,25 +31,14 @@ ON CONFLICT (article_id) DO UPDATE SET
     extractor_version = EXCLUDED.extractor_version, relevant = EXCLUDED.relevant,
     relevance_score = EXCLUDED.relevance_score, result = EXCLUDED.result, extracted_at = now()
 
--- delete_entities --
--- Normalised rows are replaced with the extraction, never appended.
-DELETE FROM entities WHERE article_id = %(article_id)s
-
--- delete_events --
--- See delete_entities.
-DELETE FROM events WHERE article_id = %(article_id)s
-
--- delete_agreements --
--- See delete_entities.
-DELETE FROM agreements WHERE article_id = %(article_id)s
-
--- delete_figures --
--- See delete_entities.
-DELETE FROM figures WHERE article_id = %(article_id)s
-
--- delete_sectors --
--- See delete_entities.
-DELETE FROM article_sectors WHERE article_id = %(article_id)s
+-- delete_extraction_rows --
+-- Normalised rows are replaced with the extraction, never appended: all five tables in one statement.
+WITH e AS (DELETE FROM entities WHERE article_id = %(article_id)s),
+     v AS (DELETE FROM events WHERE article_id = %(article_id)s),
+     a AS (DELETE FROM agreements WHERE article_id = %(article_id)s),
+     f AS (DELETE FROM figures WHERE article_id = %(article_id)s),
+     s AS (DELETE FROM article_sectors WHERE article_id = %(article_id)s)
+SELECT 1
 
 -- insert_entity --
 -- A person or organisation of an article (names are unique per article and kind).
