@@ -17,6 +17,7 @@ from schedules.beat import BEAT_SCHEDULE
 from workers.observability.logging import bind_celery_logging
 from workers.observability.sentry import init_sentry
 from workers.settings import Settings, get_settings
+from workers.tasks.transport import install as install_transport
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ MAX_COUNTDOWN_S = max_countdown_s(get_settings())
 
 def make_app(settings: Settings | None = None) -> Celery:
     s = settings or get_settings()
+    install_transport()
     app = Celery("silkwire", include=["workers.tasks.feeds", "workers.tasks.articles", "workers.tasks.sweeper"])
     cap = max_countdown_s(s)
     if cap < MIN_COUNTDOWN_CAP_S or s.visibility_timeout_s <= s.task_hard_limit_s + cap:
@@ -129,3 +131,4 @@ def _close_process(**_: Any) -> None:
     from workers.db import close_pool
 
     close_pool()
+
