@@ -1,0 +1,44 @@
+"""The broker transport: redis:// URLs get our channel, which reuses one Redis client per channel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workers.tasks.app import make_app
+from workers.tasks.transport import Channel
+
+
+def test_redis_urls_use_our_channel_and_keep_their_scheme(redis_client: Any) -> None:
+    app = make_app()
+    with app.connection() as conn:
+        assert isinstance(conn.default_channel, Channel)
+        assert conn.as_uri().startswith("redis://")  # Flower picks its broker view by this scheme
+
+
+def test_one_client_per_channel_until_its_pool_changes(redis_client: Any) -> None:
+    app = make_app()
+    with app.connection() as conn:
+        channel = conn.default_channel
+        with channel.conn_or_acquire() as first, channel.conn_or_acquire() as second:
+            assert first is second
+        given = object()
+        with channel.conn_or_acquire(given) as passed:
+            assert passed is given
+        channel._pool = None  # what a reconnect does: the next client must use the new pool
+        with channel.conn_or_acquire() as third:
+            assert third is not first
+            assert third.connection_pool is channel.pool
+
+
+def test_messages_still_flow(redis_client: Any) -> None:
+    app = make_app()
+    with app.connection() as conn:
+        queue = conn.SimpleQueue("silkwire-transport-test")
+        try:
+            queue.put({"n": 1})
+            message = queue.get(timeout=5)
+            assert message.payload == {"n": 1}
+            message.ack()
+        finally:
+            queue.clear()
+            queue.close()
