@@ -127,7 +127,8 @@ def _claim(article_id: int, query: str) -> tuple[dict[str, Any] | None, dict[str
     Returns (what the task should answer instead of working, or None to go on; the loaded row).
     """
     with get_pool().connection() as conn:
-        row = conn.execute(QUERIES[query], {"id": article_id}).fetchone()
+        # Binary results: a page comes back as its bytes, not as hex text twice its size to decode.
+        row = conn.execute(QUERIES[query], {"id": article_id}, binary=True).fetchone()
     if row is None:
         return {"skipped": "not waiting for analyse"}, {}
     return _too_many(article_id, "analyse", row["attempts"]), row
