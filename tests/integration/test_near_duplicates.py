@@ -48,3 +48,49 @@ def test_same_text_is_found_at_any_age_near_text_only_inside_the_window(db: Any)
     close = clean_text(RELEASE.replace("весной", "летом"))
     # the only near copy in the window is `same` (identical text): the old one is past the window
     assert store_document(db, near, close, near_dup_bits=NEAR_DUPLICATE_BITS) == same
+
+
+def _bands(h: int) -> list[int]:
+    """The band codes of migration 0002, computed here independently."""
+    u = h & (2**64 - 1)
+    return [i * 1024 + ((u >> (9 * i)) & (511 if i < 6 else 1023)) for i in range(7)]
+
+
+def test_band_function_matches_the_bands_for_signed_hashes(db: Any) -> None:
+    import random
+
+    rng = random.Random(5)
+    for h in [0, -1, 2**63 - 1, -(2**63)] + [rng.randrange(-(2**63), 2**63) for _ in range(200)]:
+        assert db.execute("SELECT silkwire_simhash_bands(%s) AS b", (h,)).fetchone()["b"] == _bands(h)
+
+
+def _with_simhash(doc: Any, simhash: int, text: str) -> Any:
+    return replace(doc, simhash=simhash, content_hash=f"hash-{text}", text=text)
+
+
+def test_six_bits_apart_across_six_bands_is_found_seven_is_not(db: Any) -> None:
+    base = clean_text(RELEASE)
+    h = 0x5A5A_1234_F0F0_0FF1 - 2**63  # negative: the sign bit is in the last band
+    six = h ^ sum(1 << (9 * i + 4) for i in range(6))  # one bit flipped in each of bands 0..5
+    seven = h ^ sum(1 << (9 * i + 4) for i in range(7))  # ... and in band 6: no band left intact
+    first, far, near = (_article(db, f"https://bands{i}.kz/a") for i in range(3))
+    assert store_document(db, first, _with_simhash(base, h, "a"), near_dup_bits=NEAR_DUPLICATE_BITS) is None
+    assert store_document(db, far, _with_simhash(base, seven, "c"), near_dup_bits=NEAR_DUPLICATE_BITS) is None
+    # six bits from `first`, one from `far`: the earliest near copy wins
+    assert store_document(db, near, _with_simhash(base, six, "b"), near_dup_bits=NEAR_DUPLICATE_BITS) == first
+
+
+def test_lookup_reads_candidates_through_the_band_index(db: Any) -> None:
+    from workers.db import QUERIES
+
+    db.execute("SET enable_seqscan = off")  # a tiny table would otherwise be scanned: ask what the index gives
+    plan = db.execute("EXPLAIN " + QUERIES["find_near_duplicate"], {
+        "article_id": 1, "content_hash": "x", "simhash": 12345, "max_bits": 6, "window_days": 21}).fetchall()
+    text = "\n".join(row["QUERY PLAN"] for row in plan)
+    assert "documents_simhash_bands" in text
+
+
+def test_more_bits_than_the_index_can_find_is_refused(db: Any) -> None:
+    article = _article(db, "https://refused.kz/a")
+    with pytest.raises(ValueError, match="band index"):
+        store_document(db, article, clean_text(RELEASE), near_dup_bits=7)

@@ -11,12 +11,16 @@ from workers.db.queries import QUERIES
 from workers.models import CleanDoc
 from workers.versions import CLEAN_VERSION
 
-# Reprints follow a release within days; comparing SimHashes only this far back keeps the scan bounded.
+# Reprints follow a release within days: SimHashes are compared only this far back.
 NEAR_DUP_WINDOW_DAYS = 21
+# The band index (migration 0002) finds every SimHash at most this many bits away (7 bands, pigeonhole).
+MAX_INDEXED_NEAR_DUP_BITS = 6
 
 
 def store_document(conn: Connection[Any], article_id: int, doc: CleanDoc, *, near_dup_bits: int) -> int | None:
     """Upsert the document; returns the earliest article whose SimHash is within `near_dup_bits`, if any."""
+    if not 0 <= near_dup_bits <= MAX_INDEXED_NEAR_DUP_BITS:
+        raise ValueError(f"near_dup_bits must be 0..{MAX_INDEXED_NEAR_DUP_BITS}: the band index finds no more")
     row = conn.execute(QUERIES["find_near_duplicate"], {
         "article_id": article_id, "content_hash": doc.content_hash, "simhash": doc.simhash,
         "max_bits": near_dup_bits, "window_days": NEAR_DUP_WINDOW_DAYS,
