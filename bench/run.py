@@ -42,8 +42,10 @@ BENCH_DB = "silkwire_bench"
 # for the benchmark (it measures the machine, not the delay we owe a press service).
 HOST_MIN_DELAY_S = "0"
 HOST_MAX_CONCURRENCY = "64"
-LAYOUT = {"io": ["-Q", "feeds,fetch", "-c", "4"], "nlp": ["-Q", "nlp,reprocess", "-c", "2", "-O", "fair"]}
-NLP_CHILDREN = 2
+# deploy/scripts/worker-io.sh and worker-nlp.sh with the compose defaults (I/O ×8, NLP × cores).
+LAYOUT = {"io": ["-Q", "feeds,fetch", "-c", "8", "-O", "fair"],
+          "nlp": ["-Q", "nlp,reprocess", "-c", str(os.cpu_count() or 1), "-O", "fair"]}
+NLP_CHILDREN = os.cpu_count() or 1
 # No article changed state for this long: a task is failing (see the worker logs), stop waiting.
 STALL_S = 90
 BLAS1 = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
