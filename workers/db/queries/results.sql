@@ -11,22 +11,21 @@ ON CONFLICT (article_id) DO UPDATE SET
     cleaned_at = now()
 
 -- find_near_duplicate --
--- The earliest other document with the same text (indexed), or a SimHash within a few bits among those cleaned
--- in the last weeks (reprints of a press release follow it within days). SimHash candidates come from the band
--- index (migration 0002; exact for max_bits <= 6), materialised so the planner cannot trade the index for a
--- walk of the whole table in article order.
-WITH near AS MATERIALIZED (
+-- The earliest other document with the same text (hash index), or with a SimHash within a few bits among those
+-- cleaned in the last weeks (reprints of a press release follow it within days); SimHash candidates come from
+-- the band index (migration 0002; exact for max_bits <= 6). Both candidate sets are materialised: asked for the
+-- lowest article_id directly, the planner walks the primary key in order and filters every row instead.
+WITH same AS MATERIALIZED (
+    SELECT article_id FROM documents WHERE content_hash = %(content_hash)s AND article_id <> %(article_id)s),
+near AS MATERIALIZED (
     SELECT article_id, simhash, cleaned_at FROM documents
     WHERE simhash_bands && silkwire_simhash_bands(%(simhash)s) AND article_id <> %(article_id)s)
-SELECT article_id FROM (
-    (SELECT article_id FROM documents
-     WHERE content_hash = %(content_hash)s AND article_id <> %(article_id)s ORDER BY article_id LIMIT 1)
+SELECT min(article_id) AS article_id FROM (
+    SELECT article_id FROM same
     UNION ALL
-    (SELECT article_id FROM near
-     WHERE cleaned_at > now() - make_interval(days => %(window_days)s)
-       AND bit_count((simhash # %(simhash)s)::bit(64)) <= %(max_bits)s
-     ORDER BY article_id LIMIT 1)
-) candidates ORDER BY article_id LIMIT 1
+    SELECT article_id FROM near
+    WHERE cleaned_at > now() - make_interval(days => %(window_days)s)
+      AND bit_count((simhash # %(simhash)s)::bit(64)) <= %(max_bits)s) candidates
 
 -- upsert_extraction --
 -- The whole contract object with the version that produced it; replaces the previous one.
