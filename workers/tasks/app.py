@@ -131,4 +131,3 @@ def _close_process(**_: Any) -> None:
     from workers.db import close_pool
 
     close_pool()
-
