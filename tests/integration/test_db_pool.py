@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import psycopg
@@ -21,6 +22,11 @@ def test_terminated_connection_is_replaced_on_checkout(database: str, db: Any) -
         with pool_module.get_pool().connection() as conn:
             first = _backend_pid(conn)
         db.execute("SELECT pg_terminate_backend(%s)", (first,))
+        # Termination is asynchronous: wait until the backend has exited (its socket is then closed).
+        deadline = time.monotonic() + 10
+        while db.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (first,)).fetchone():
+            assert time.monotonic() < deadline, "the backend did not exit"
+            time.sleep(0.01)
         # The server closed it: the next checkout notices (readable socket) and hands out a live one.
         with pool_module.get_pool().connection() as conn:
             assert _backend_pid(conn) != first
