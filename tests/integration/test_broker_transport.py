@@ -42,3 +42,28 @@ def test_messages_still_flow(redis_client: Any) -> None:
         finally:
             queue.clear()
             queue.close()
+
+
+def test_a_lost_binding_table_is_put_back_by_the_next_publish(redis_client: Any) -> None:
+    from kombu import Exchange, Queue
+
+    from workers.settings import get_settings
+
+    app = make_app()
+    name = "silkwire-transport-heal-test"
+    queue = Queue(name, Exchange(name), name)
+    prefix = get_settings().key_prefix
+    with app.connection() as conn:
+        producer = conn.Producer()
+        try:
+            producer.publish({"n": 1}, exchange=queue.exchange, routing_key=name, declare=[queue])
+            # What a Redis restarted without its data leaves: no binding tables, a process that declared them.
+            for key in redis_client.scan_iter(match=f"{prefix}_kombu.binding*{name}"):
+                redis_client.delete(key)
+            producer.publish({"n": 2}, exchange=queue.exchange, routing_key=name, declare=[queue])
+            assert redis_client.llen(f"{prefix}{name}") == 2  # kombu alone drops the second one silently
+            assert redis_client.exists(f"{prefix}_kombu.binding.{name}")
+        finally:
+            conn.SimpleQueue(queue).clear()
+            for key in redis_client.scan_iter(match=f"{prefix}*{name}*"):
+                redis_client.delete(key)

@@ -1,10 +1,16 @@
-"""kombu's Redis transport with one client per channel for its commands outside the event loop.
+"""kombu's Redis transport: one client per channel, and binding tables that heal after Redis loses them.
 
 kombu builds a new `redis.Redis` for every publish, ack and unacked-index update
 (`Channel.conn_or_acquire()` without a client); redis-py's constructor copies its ~170 response
 callbacks each time, ~50 µs of CPU, about a dozen times per article across the worker processes
 (bench/README.md, hot spot 9). The client owns no connection (each command borrows one from the
 channel's pool and gives it back), so one per channel serves every caller and thread.
+
+kombu routes a message to a direct exchange through a binding table kept in Redis, and declares a
+binding only once per connection (its in-process state remembers it). A Redis restarted without its
+data, or flushed, loses the tables while every process still believes they exist: each publish then
+finds no queue and kombu drops the message without an error, until that connection is rebuilt. Here
+a publish that finds the table empty puts back the bindings this connection declared, then routes.
 """
 
 from __future__ import annotations
@@ -29,6 +35,16 @@ class Channel(redis.Channel):
         if shared is None or shared.connection_pool is not self.pool:
             shared = self._shared_client = self._create_client()
         yield shared
+
+    def get_table(self, exchange: str) -> list[tuple[str, str, str]]:
+        table: list[tuple[str, str, str]] = super().get_table(exchange)
+        if table:
+            return table
+        declared = [(key.queue, key.routing_key, args) for key, args in self.state.bindings.items()
+                    if key.exchange == exchange]
+        for queue, routing_key, args in declared:
+            self._queue_bind(exchange, *self.typeof(exchange).prepare_bind(queue, exchange, routing_key, args))
+        return super().get_table(exchange) if declared else table
 
 
 class Transport(redis.Transport):
