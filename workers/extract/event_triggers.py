@@ -144,9 +144,6 @@ def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str 
                     break
             return None
         return "forum"
-    if lem == "встреча" and i + 3 <= hi and toks[i + 1].lemma in ("на", "в") and toks[i + 2].lemma in (
-            "высокий", "верх", "высший"):
-        return "forum"
     if lem in LAUNCH_WORDS:
         if lem in ("старт",) and not (i > lo and toks[i - 1].lemma in ("дать", "давать", "официальный")):
             return None
