@@ -65,19 +65,27 @@ def rss_kib(pid: int) -> int | None:
     return None
 
 
-def cpu_ticks(pid: int) -> int:
+def running(pid: int) -> bool:
+    """The process is on a CPU or waiting for one (state R), not asleep on its pipe between tasks."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "R"
     except OSError:
-        return 0
-    return int(fields[11]) + int(fields[12])  # utime + stime
+        return False
 
 
-def busiest(pids: list[int], window_s: float = 0.2) -> int:
-    """The process that used the most CPU over a short window (the one working on a task)."""
-    before = {p: cpu_ticks(p) for p in pids}
-    time.sleep(window_s)
-    return max(pids, key=lambda p: cpu_ticks(p) - before[p])
+def working_child(pids: list[int], timeout_s: float = 10.0, gap_s: float = 0.02) -> int | None:
+    """A pool child that is running in two samples gap_s apart: mid-task, since an analysis takes far
+    longer than the gap and an idle child sleeps on its pipe. None when no child ran in timeout_s."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        candidates = [p for p in pids if running(p)]
+        if candidates:
+            time.sleep(gap_s)
+            still = [p for p in candidates if running(p)]
+            if still:
+                return still[0]
+        time.sleep(0.005)
+    return None
 
 
 def alive(pid: int) -> bool:
