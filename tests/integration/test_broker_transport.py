@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from workers.tasks.app import make_app
 from workers.tasks.transport import Channel
 
@@ -67,3 +69,28 @@ def test_a_lost_binding_table_is_put_back_by_the_next_publish(redis_client: Any)
             conn.SimpleQueue(queue).clear()
             for key in redis_client.scan_iter(match=f"{prefix}*{name}*"):
                 redis_client.delete(key)
+
+
+def test_closing_a_channel_after_its_transport_was_collected_raises_only_connection_errors(
+        redis_client: Any) -> None:
+    """Celery's cleanup after a lost broker: collect() makes the transport forget its client, then the
+    channel is closed and restores its unacked messages through a new pool. kombu's own channel fails
+    there with AttributeError, which stopped the NLP worker ('Unrecoverable error') in a Redis-restart
+    test; ours fails with a connection error, which that cleanup ignores."""
+    from workers.settings import get_settings
+
+    app = make_app()
+    conn = app.connection()
+    name = "silkwire-transport-collected-test"
+    queue = conn.SimpleQueue(name)
+    queue.put({"n": 1})
+    message = queue.get(timeout=5)  # delivered, not acknowledged: the close must try to restore it
+    channel = queue.channel
+    channel._disconnect_pools()  # what the interrupted first close already did
+    channel.connection.client = None  # what collect() leaves behind
+    with pytest.raises(conn.connection_errors):
+        channel.close()
+    prefix = get_settings().key_prefix
+    redis_client.hdel(f"{prefix}unacked", message.delivery_tag)
+    redis_client.zrem(f"{prefix}unacked_index", message.delivery_tag)
+    redis_client.delete(f"{prefix}{name}")

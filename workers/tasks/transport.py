@@ -11,6 +11,12 @@ binding only once per connection (its in-process state remembers it). A Redis re
 data, or flushed, loses the tables while every process still believes they exist: each publish then
 finds no queue and kombu drops the message without an error, until that connection is rebuilt. Here
 a publish that finds the table empty puts back the bindings this connection declared, then routes.
+
+When the broker goes away, Celery collects the connection (its transport forgets the client) and then
+closes it; closing the channel restores unacked messages, which asks for a new connection pool, and
+kombu then fails with AttributeError on the forgotten client. Nothing expects that error: it stops
+the whole worker ("Unrecoverable error"), and a Redis restart left the NLP worker dead. Here that
+request fails with the connection error every caller already handles.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from kombu.transport import redis
+from redis import exceptions as redis_errors
 
 
 class Channel(redis.Channel):
@@ -35,6 +42,11 @@ class Channel(redis.Channel):
         if shared is None or shared.connection_pool is not self.pool:
             shared = self._shared_client = self._create_client()
         yield shared
+
+    def _get_pool(self, asynchronous: bool = False) -> Any:
+        if self.connection is None or self.connection.client is None:
+            raise redis_errors.ConnectionError("the broker connection is closed")
+        return super()._get_pool(asynchronous=asynchronous)
 
     def get_table(self, exchange: str) -> list[tuple[str, str, str]]:
         table: list[tuple[str, str, str]] = super().get_table(exchange)
