@@ -9,6 +9,7 @@ clock (`TIME`), so workers on machines with skewed clocks still agree.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -22,6 +23,9 @@ MAX_CRAWL_DELAY_S = 120.0
 # RFC 9309 asks not to use a cached robots.txt for more than 24 hours; callers pass this as ttl_s.
 DEFAULT_ROBOTS_TTL_S = 6 * 3600
 PARSED_ROBOTS_KEPT = 512  # origins whose parsed robots.txt one process keeps
+# How long a process trusts its parsed copy before reading the shared body again: one Redis round
+# trip per origin and minute instead of one per page; a changed robots.txt is seen within a minute.
+ROBOTS_LOCAL_S = 60.0
 
 _ACQUIRE = """
 -- KEYS: 1 leases (zset token -> lease expiry), 2 next (earliest next start), 3 delay override,
@@ -167,7 +171,7 @@ class RobotsCache:
     """
 
     def __init__(self, redis_client: Any, ttl_s: float, *, fetch: Callable[[str], bytes], user_agent: str,
-                 gate: HostGate | None = None, key_prefix: str | None = None):
+                 gate: HostGate | None = None, key_prefix: str | None = None, local_s: float = ROBOTS_LOCAL_S):
         self._redis = redis_client
         self._ttl_s = ttl_s
         self._fetch = fetch
@@ -175,11 +179,15 @@ class RobotsCache:
         self._gate = gate
         self._prefix = (_default_prefix() if key_prefix is None else key_prefix) + "robots:"
         # Parsed rules per origin, reused while Redis still holds the same body (a big robots.txt
-        # would otherwise be parsed again for every page of its site).
-        self._parsed: dict[str, tuple[bytes, Robots]] = {}
+        # would otherwise be parsed again for every page of its site): (body, rules, read at).
+        self._parsed: dict[str, tuple[bytes, Robots, float]] = {}
+        self._local_s = min(ttl_s, local_s)
 
     def rules(self, url: str) -> Robots:
         where = robots_url(url)
+        cached = self._parsed.get(where)
+        if cached is not None and time.monotonic() - cached[2] < self._local_s:
+            return cached[1]
         key = self._prefix + where
         body = self._redis.get(key)
         if body is None:
@@ -193,13 +201,11 @@ class RobotsCache:
         return self._parse(where, body)
 
     def _parse(self, where: str, body: bytes) -> Robots:
-        cached = self._parsed.get(where)
-        if cached is not None and cached[0] == body:
-            return cached[1]
-        robots = parse_robots(body)
+        cached = self._parsed.pop(where, None)
+        robots = cached[1] if cached is not None and cached[0] == body else parse_robots(body)
         if len(self._parsed) >= PARSED_ROBOTS_KEPT:
-            self._parsed.pop(next(iter(self._parsed)))  # oldest first: dicts keep insertion order
-        self._parsed[where] = (body, robots)
+            self._parsed.pop(next(iter(self._parsed)))  # oldest read first: dicts keep insertion order
+        self._parsed[where] = (body, robots, time.monotonic())
         return robots
 
     def allowed(self, url: str) -> bool:

@@ -157,6 +157,18 @@ def test_robots_cache_entry_expires(redis_conn: Any, prefix: str) -> None:
     assert cache.allowed("https://site.example/a")
 
 
+def test_robots_cache_reads_the_shared_body_again_only_after_its_local_window(redis_conn: Any, prefix: str) -> None:
+    bodies = [b"User-agent: *\nDisallow: /\n"]
+    cache = RobotsCache(redis_conn, 60, fetch=lambda url: bodies.pop(0), user_agent=UA, key_prefix=prefix,
+                        local_s=0.3)
+    assert not cache.allowed("https://site.example/a")
+    # another process stored a newer robots.txt for the origin
+    redis_conn.set(f"{prefix}robots:https://site.example/robots.txt", b"User-agent: *\nAllow: /\n")
+    assert not cache.allowed("https://site.example/a")  # this process's copy, no Redis read
+    time.sleep(0.4)
+    assert cache.allowed("https://site.example/a")
+
+
 # --- two processes, one host -----------------------------------------------------------------
 
 MIN_DELAY_S = 0.4

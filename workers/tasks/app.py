@@ -81,8 +81,12 @@ def make_app(settings: Settings | None = None) -> Celery:
             "silkwire.analyse_article": {"queue": "nlp"},
             "silkwire.extract_article": {"queue": "nlp"},
         },
+        # Flower's task list is built from the workers' events (received, started, succeeded...). A
+        # `task-sent` event as well would cost every publish a second Redis message and its JSON
+        # (~0.6 ms of I/O-worker CPU per article, bench/README.md hot spot 13) for one column in Flower;
+        # what waits in the queues shows in its broker view and in `silkwire status`.
         worker_send_task_events=True,
-        task_send_sent_event=True,
+        task_send_sent_event=False,
         # A new pool child loads the NLP models before it reports up (worker_process_init); on a busy
         # machine that takes longer than Celery's 4 s default, and the pool killed every replacement
         # child in a loop after a crash or a recycle (found by tests/reliability/test_kill_workers.py).
