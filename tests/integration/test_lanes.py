@@ -66,3 +66,27 @@ def test_sweeper_resends_the_waiting_task_on_its_lane(db: Any, clean_redis: Any)
     assert messages(clean_redis, "nlp") == [("silkwire.analyse_article", [ids[2]])]
     assert fresh not in [a[0] for _, a in messages(clean_redis, "fetch")]
     assert sweep_stuck.run() == 0  # re-claimed: not sent again on the next tick
+
+
+def test_enqueue_many_sends_every_message_on_its_lane_in_order(clean_redis: Any) -> None:
+    from workers.tasks.lanes import enqueue_many
+
+    sends = [("silkwire.fetch_article", i, "live") for i in range(1, 301)]
+    sends.append(("silkwire.extract_article", 7, "reprocess"))
+    assert enqueue_many(iter(sends)) == 301
+    # LPUSH puts the newest first; workers BRPOP from the other end, so they take them in send order
+    assert messages(clean_redis, "fetch")[::-1] == [("silkwire.fetch_article", [i]) for i in range(1, 301)]
+    assert messages(clean_redis, "reprocess") == [("silkwire.extract_article", [7])]
+
+
+def test_enqueue_many_sends_nothing_when_building_the_batch_fails(clean_redis: Any) -> None:
+    from workers.tasks.lanes import enqueue_many
+
+    def sends() -> Any:
+        yield ("silkwire.fetch_article", 1, "live")
+        yield ("silkwire.fetch_article", 2, "live")
+        raise RuntimeError("the caller failed half-way")
+
+    with pytest.raises(RuntimeError):
+        enqueue_many(sends())
+    assert messages(clean_redis, "fetch") == []  # the articles stay queued in Postgres for the sweeper

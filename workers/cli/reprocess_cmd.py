@@ -122,7 +122,7 @@ def requeue(conn: Any, stage: Stage, ids: Sequence[int], *, batch_size: int = BA
         _wait_for_room(max_backlog, stall_s)
         with conn.transaction():
             conn.execute(QUERIES["reprocess_reset"], {"stage": article_stage, "next_task": task, "ids": list(batch)})
-        with app.producer_or_acquire() as producer:
+        with app.producer_or_acquire() as producer, producer.batch():  # one Redis round trip per batch
             for article_id in batch:
                 app.send_task(task, args=[article_id], queue="reprocess", producer=producer)
                 sent += 1

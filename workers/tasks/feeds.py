@@ -20,7 +20,7 @@ from workers.tasks.app import app
 from workers.tasks.common import INFRA_RETRY
 from workers.tasks.gates import host_gate, host_key
 from workers.tasks.intervals import next_poll_interval
-from workers.tasks.lanes import requeue_here
+from workers.tasks.lanes import enqueue_many, requeue_here
 
 log = logging.getLogger(__name__)
 
@@ -109,10 +109,7 @@ def _record_success(feed: dict[str, Any], resp: HttpResponse, v: Validators, par
         if target and redirects >= MOVE_AFTER_REDIRECTS:
             conn.execute(QUERIES["move_feed_url"], {"id": feed["id"], "url": target})
     # After commit: a crash here leaves the articles 'queued' in Postgres and the sweeper re-enqueues them.
-    from workers.tasks.articles import fetch_article
-
-    for article_id in new_ids:
-        fetch_article.delay(article_id)
+    enqueue_many(("silkwire.fetch_article", article_id, "live") for article_id in new_ids)
     return {"status": resp.status, "entries": len(entries), "new": len(new_ids)}
 
 

@@ -12,7 +12,7 @@ from workers.db import QUERIES, get_pool
 from workers.settings import get_settings
 from workers.tasks.app import app
 from workers.tasks.common import INFRA_RETRY
-from workers.tasks.lanes import enqueue
+from workers.tasks.lanes import enqueue_many
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +22,7 @@ def sweep_stuck(limit: int = 1000) -> int:
     s = get_settings()
     with get_pool().connection() as conn:
         rows = conn.execute(QUERIES["sweep_stuck"], {"stuck_s": s.sweeper_stuck_after_s, "limit": limit}).fetchall()
-    for row in rows:
-        enqueue(row["next_task"] or "silkwire.fetch_article", row["id"], row["lane"])
+    enqueue_many((row["next_task"] or "silkwire.fetch_article", row["id"], row["lane"]) for row in rows)
     if rows:
         log.info("re-enqueued stuck articles", extra={"count": len(rows)})
     return len(rows)
