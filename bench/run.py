@@ -247,7 +247,7 @@ class System:
                 raise TimeoutError(f"no progress for {STALL_S} s: {c}; see {LOGS}/worker-*-{self.tag}.log")
             if any(p.poll() is not None for p in self.procs.values()):
                 raise RuntimeError(f"a worker exited; see {LOGS}/worker-*-{self.tag}.log")
-            time.sleep(0.5)
+            time.sleep(1.0)  # the rate is read from the rows' own timestamps, not from this poll
 
     def db_bytes(self) -> int:
         return int(self.conn.execute(TABLES_SQL).fetchone()["bytes"])  # type: ignore[index]
