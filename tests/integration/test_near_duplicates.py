@@ -94,3 +94,11 @@ def test_more_bits_than_the_index_can_find_is_refused(db: Any) -> None:
     article = _article(db, "https://refused.kz/a")
     with pytest.raises(ValueError, match="band index"):
         store_document(db, article, clean_text(RELEASE), near_dup_bits=7)
+
+
+def test_the_band_index_keeps_no_pending_list(db: Any) -> None:
+    """Every store searches the band index; a GIN pending list would be read in full by each search."""
+    options = db.execute("SELECT reloptions FROM pg_class WHERE relname = 'documents_simhash_bands'").fetchone()
+    assert "fastupdate=off" in (options["reloptions"] or [])
+    tsv = db.execute("SELECT reloptions FROM pg_class WHERE relname = 'documents_tsv'").fetchone()
+    assert not tsv["reloptions"]  # full-text search keeps fast updates: hundreds of keys per document
