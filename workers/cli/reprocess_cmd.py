@@ -114,7 +114,7 @@ def requeue(conn: Any, stage: Stage, ids: Sequence[int], *, batch_size: int = BA
             max_backlog: int = MAX_BACKLOG, stall_s: float = STALL_S) -> int:
     """Reset each batch in one transaction, then publish its messages on the `reprocess` queue,
     waiting while the queue already holds `max_backlog` messages."""
-    from workers.tasks.app import app
+    from workers.tasks.lanes import enqueue_many
 
     task, article_stage = TASKS[stage]
     sent = 0
@@ -122,10 +122,7 @@ def requeue(conn: Any, stage: Stage, ids: Sequence[int], *, batch_size: int = BA
         _wait_for_room(max_backlog, stall_s)
         with conn.transaction():
             conn.execute(QUERIES["reprocess_reset"], {"stage": article_stage, "next_task": task, "ids": list(batch)})
-        with app.producer_or_acquire() as producer, producer.batch():  # one Redis round trip per batch
-            for article_id in batch:
-                app.send_task(task, args=[article_id], queue="reprocess", producer=producer)
-                sent += 1
+        sent += enqueue_many((task, article_id, "reprocess") for article_id in batch)
     return sent
 
 

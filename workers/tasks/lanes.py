@@ -12,25 +12,28 @@ from workers.tasks.app import app
 REPROCESS_QUEUE = "reprocess"
 
 
+def _queue(lane: str) -> str | None:
+    """`reprocess` for re-processing; None lets the task's own route choose the live queue."""
+    return REPROCESS_QUEUE if lane == "reprocess" else None
+
+
 def enqueue(task_name: str, article_id: int, lane: str, *, countdown: float | None = None) -> None:
     """Send `task_name(article_id)` on its lane: the task's own route when live, `reprocess` otherwise."""
-    queue = REPROCESS_QUEUE if lane == "reprocess" else None
-    app.tasks[task_name].apply_async((article_id,), queue=queue, countdown=countdown)
+    app.tasks[task_name].apply_async((article_id,), queue=_queue(lane), countdown=countdown)
 
 
 def enqueue_many(sends: Iterable[tuple[str, int, str]]) -> int:
     """Send each (task name, article id, lane) like `enqueue`, in one Redis round trip.
 
-    kombu's publish batch pipelines the LPUSHes (a beat tick or a poll sends hundreds at once: one
-    round trip and one reply each cost the I/O worker and Redis more than the message itself). It is
+    kombu's publish batch pipelines the LPUSHes (a poll, a sweep or a reprocess batch sends hundreds at
+    once: one round trip and one reply each cost the I/O worker and Redis more than the message). It is
     sent when the block ends; if that fails the articles stay `queued` in Postgres and the sweeper
     sends them again, as after any publish lost between a commit and Redis.
     """
     sent = 0
     with app.producer_or_acquire() as producer, producer.batch():
         for task_name, article_id, lane in sends:
-            queue = REPROCESS_QUEUE if lane == "reprocess" else None
-            app.send_task(task_name, args=(article_id,), queue=queue, producer=producer)
+            app.send_task(task_name, args=(article_id,), queue=_queue(lane), producer=producer)
             sent += 1
     return sent
 
