@@ -37,10 +37,10 @@ def add_feed(db: Any, name: str, url: str) -> int:
 
 
 def add_article(db: Any, url: str, *, feeds: tuple[int, ...] = (), first_seen: date | None = None) -> int:
-    article_id = int(db.execute(QUERIES["insert_article"], {
-        "url": url, "feed_id": feeds[0] if feeds else None, "title": None, "published": None}).fetchone()["id"])
+    article_id = int(db.execute(QUERIES["insert_articles"], {
+        "urls": [url], "feed_id": feeds[0] if feeds else None, "titles": [None], "published": [None]}).fetchone()["id"])
     for feed_id in feeds:
-        db.execute(QUERIES["link_article_feed"], {"feed_id": feed_id, "url": url})
+        db.execute(QUERIES["link_article_feeds"], {"feed_id": feed_id, "urls": [url]})
     if first_seen:
         db.execute("UPDATE articles SET first_seen_at = %s::date + time '12:00' WHERE id = %s",
                    (first_seen, article_id))
@@ -50,12 +50,13 @@ def add_article(db: Any, url: str, *, feeds: tuple[int, ...] = (), first_seen: d
 def add_page(db: Any, article_id: int, url: str, html: str, *, version: str = "fetch/1") -> None:
     body = html.encode("utf-8")
     # At any stage (the workers store a page only when advancing from fetch: store_fetched_page).
-    db.execute("INSERT INTO raw_pages (article_id, final_url, http_status, headers, content_type, body_gz,"
+    db.execute("INSERT INTO raw_pages (article_id, final_url, http_status, headers, content_type, body_packed,"
                " body_bytes, elapsed_ms, fetch_version) VALUES (%(article_id)s, %(final_url)s, 200, %(headers)s,"
-               " %(content_type)s, %(body_gz)s, %(body_bytes)s, 120, %(fetch_version)s)", {
+               " %(content_type)s, %(body_packed)s, %(body_bytes)s, 120, %(fetch_version)s)", {
         "article_id": article_id, "final_url": url,
         "headers": Jsonb({"content-type": "text/html; charset=utf-8"}), "content_type": "text/html; charset=utf-8",
-        "body_gz": gzip.compress(body), "body_bytes": len(body), "fetch_version": version,
+        # gzip, as rows stored before migration 0004: re-processing them goes through the legacy reader
+        "body_packed": gzip.compress(body), "body_bytes": len(body), "fetch_version": version,
     })
 
 

@@ -7,7 +7,6 @@ the result. A duplicate delivery finds the article past its stage and does nothi
 
 from __future__ import annotations
 
-import gzip
 import logging
 import time
 from dataclasses import replace
@@ -19,6 +18,7 @@ from psycopg.types.json import Jsonb
 
 from workers.clean.simhash import NEAR_DUPLICATE_BITS
 from workers.db import QUERIES, get_pool
+from workers.db.pages import pack_page, unpack_page
 from workers.db.results import store_document, store_extraction
 from workers.errors import PermanentError, QuarantineError, StageError, TransientError
 from workers.extract import extract_document
@@ -112,7 +112,7 @@ def fetch_article(self: Task, article_id: int) -> dict[str, Any]:
             "article_id": article_id, "next_task": analyse_article.name, "final_url": resp.url,
             "http_status": resp.status, "headers": Jsonb(dict(resp.headers)),
             "content_type": resp.headers.get("content-type"),
-            "body_gz": gzip.compress(resp.body, compresslevel=1), "body_bytes": len(resp.body),
+            "body_packed": pack_page(resp.body), "body_bytes": len(resp.body),
             "elapsed_ms": int(resp.elapsed_s * 1000), "fetch_version": FETCH_VERSION,
         }).fetchone()
     if advanced is None:
@@ -154,7 +154,8 @@ def analyse_article(self: Task, article_id: int) -> dict[str, Any]:
         return _fail(article_id, "analyse", PermanentError("no stored page to analyse"))
     started = time.monotonic()
     try:
-        analysis = analyse_html(gzip.decompress(raw["body_gz"]), url=raw["final_url"], headers=raw["headers"])
+        page = unpack_page(raw["body_packed"], max_bytes=get_settings().max_page_bytes)
+        analysis = analyse_html(page, url=raw["final_url"], headers=raw["headers"])
     except Exception as exc:  # a bad page, or a bug on one page, is recorded on that page
         return _analysis_failed(article_id, exc)
     # The stored date is cross-checked with the feed's; the extraction object stays what the CLI prints.

@@ -82,16 +82,12 @@ def _record_success(feed: dict[str, Any], resp: HttpResponse, v: Validators, par
     entries = parsed.entries if parsed else ()
     redirects, target = _permanent_redirect(feed, resp)
     with get_pool().connection() as conn, conn.transaction():
-        with conn.cursor() as cur:
-            for entry in entries:
-                row = cur.execute(QUERIES["insert_article"], {
-                    "url": entry.url, "feed_id": feed["id"], "title": entry.title, "published": entry.published,
-                }).fetchone()
-                if row:
-                    new_ids.append(row["id"])
-            if entries:
-                cur.executemany(QUERIES["link_article_feed"],
-                                [{"url": e.url, "feed_id": feed["id"]} for e in entries])
+        if entries:
+            # One round trip for the whole poll, not one per entry (a backfill lists hundreds).
+            batch = {"feed_id": feed["id"], "urls": [e.url for e in entries], "titles": [e.title for e in entries],
+                     "published": [e.published for e in entries]}
+            new_ids = [r["id"] for r in conn.execute(QUERIES["insert_articles"], batch).fetchall()]
+            conn.execute(QUERIES["link_article_feeds"], batch)
         interval = next_poll_interval(conn, feed, resp, parsed, new_entries=len(new_ids), settings=s)
         conn.execute(QUERIES["feed_poll_ok"], {
             "id": feed["id"], "etag": v.etag, "last_modified": v.last_modified, "body_hash": v.body_hash,

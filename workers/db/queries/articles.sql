@@ -1,14 +1,18 @@
--- insert_article --
--- A new entry; an already known canonical URL returns nothing (dedupe across all feeds).
+-- insert_articles --
+-- A poll's entries in one statement (parallel arrays, in feed order); returns the ids of those not known
+-- yet. An already known canonical URL is skipped (dedupe across all feeds), as is a repeat in the feed.
 INSERT INTO articles (url, first_feed_id, title_hint, feed_published_at, stage, state, queued_at)
-VALUES (%(url)s, %(feed_id)s, %(title)s, %(published)s, 'fetch', 'queued', now())
+SELECT e.url, %(feed_id)s, e.title, e.published, 'fetch', 'queued', now()
+FROM unnest(%(urls)s::text[], %(titles)s::text[], %(published)s::timestamptz[]) WITH ORDINALITY
+     AS e(url, title, published, ord)
+ORDER BY e.ord
 ON CONFLICT (url) DO NOTHING
 RETURNING id
 
--- link_article_feed --
--- Record that this feed lists this article (any number of feeds may).
+-- link_article_feeds --
+-- Record that this feed lists these articles (any number of feeds may list one).
 INSERT INTO article_feeds (article_id, feed_id)
-SELECT id, %(feed_id)s FROM articles WHERE url = %(url)s
+SELECT id, %(feed_id)s FROM articles WHERE url = ANY(%(urls)s::text[])
 ON CONFLICT DO NOTHING
 
 -- get_article --
@@ -27,7 +31,7 @@ WITH claimed AS (
     UPDATE articles SET attempts = attempts + 1, updated_at = now()
     WHERE id = %(id)s AND stage = 'analyse' AND state IN ('queued', 'pending')
     RETURNING id, attempts, feed_published_at)
-SELECT c.attempts, c.feed_published_at, rp.article_id IS NOT NULL AS has_page, rp.final_url, rp.headers, rp.body_gz
+SELECT c.attempts, c.feed_published_at, rp.article_id IS NOT NULL AS has_page, rp.final_url, rp.headers, rp.body_packed
 FROM claimed c LEFT JOIN raw_pages rp ON rp.article_id = c.id
 
 -- begin_extraction --
@@ -61,14 +65,14 @@ WITH advanced AS (
            last_error = NULL, last_error_stage = NULL, queued_at = now(), updated_at = now()
     WHERE id = %(article_id)s AND stage = 'fetch'
     RETURNING id)
-INSERT INTO raw_pages (article_id, final_url, http_status, headers, content_type, body_gz, body_bytes,
+INSERT INTO raw_pages (article_id, final_url, http_status, headers, content_type, body_packed, body_bytes,
                        elapsed_ms, fetch_version)
-SELECT id, %(final_url)s, %(http_status)s, %(headers)s, %(content_type)s, %(body_gz)s, %(body_bytes)s,
+SELECT id, %(final_url)s, %(http_status)s, %(headers)s, %(content_type)s, %(body_packed)s, %(body_bytes)s,
        %(elapsed_ms)s, %(fetch_version)s
 FROM advanced
 ON CONFLICT (article_id) DO UPDATE SET
     final_url = EXCLUDED.final_url, http_status = EXCLUDED.http_status, headers = EXCLUDED.headers,
-    content_type = EXCLUDED.content_type, body_gz = EXCLUDED.body_gz, body_bytes = EXCLUDED.body_bytes,
+    content_type = EXCLUDED.content_type, body_packed = EXCLUDED.body_packed, body_bytes = EXCLUDED.body_bytes,
     elapsed_ms = EXCLUDED.elapsed_ms, fetch_version = EXCLUDED.fetch_version, fetched_at = now()
 RETURNING article_id
 
