@@ -193,3 +193,23 @@ def test_due_feeds_are_claimed_once_across_ticks(db: Any, server: ScriptedServer
         add_feed(server.url(f"/f{i}"), name=f"f{i}")
     assert poll_due_feeds.run() == 5
     assert poll_due_feeds.run() == 0  # leased until polled or the lease runs out
+
+
+def test_entries_land_once_in_feed_order_and_every_listing_feed_is_linked(db: Any, server: ScriptedServer,
+                                                                         add_feed: Any) -> None:
+    # Given one feed listing a page twice, and a second feed listing that page again beside a new one
+    a, b, c = (f"https://example.kz/news/{n}" for n in ("a", "b", "c"))
+    first = add_feed(server.route("/one.xml", Route(body=rss(a, b, a))), name="one")
+    second = add_feed(server.route("/two.xml", Route(body=rss(b, c))), name="two")
+
+    # When both are polled
+    one, two = poll(first), poll(second)
+
+    # Expect each page stored once (the reader folds the repeat), the already known page not counted as new
+    assert (one["entries"], one["new"], two["entries"], two["new"]) == (2, 2, 2, 1)
+    rows = db.execute("SELECT id, url, first_feed_id FROM articles ORDER BY id").fetchall()
+    assert [(r["url"], r["first_feed_id"]) for r in rows] == [(a, first), (b, first), (c, second)]
+    # ...and every feed that lists a page linked to it, once
+    links = db.execute("SELECT a.url, f.feed_id FROM article_feeds f JOIN articles a ON a.id = f.article_id"
+                       " ORDER BY a.id, f.feed_id").fetchall()
+    assert [(r["url"], r["feed_id"]) for r in links] == [(a, first), (b, first), (b, second), (c, second)]
