@@ -34,12 +34,8 @@ def store_document(conn: Connection[Any], article_id: int, doc: CleanDoc, *, nea
     return near
 
 
-def _countries(items: list[dict[str, Any]]) -> list[str]:
-    return sorted({i["country"] for i in items if i.get("country")})
-
-
 def store_extraction(conn: Connection[Any], article_id: int, result: dict[str, Any]) -> None:
-    """Replace the extraction and its normalised rows (delete + batched insert)."""
+    """Replace the extraction and its normalised rows (delete, then rows derived in Postgres from the JSON)."""
     aid = {"article_id": article_id}
     relevance = result.get("kz_cn") or {}
     conn.execute(QUERIES["upsert_extraction"], {
@@ -48,40 +44,4 @@ def store_extraction(conn: Connection[Any], article_id: int, result: dict[str, A
         "result": Jsonb(result),
     })
     conn.execute(QUERIES["delete_extraction_rows"], aid)
-    with conn.cursor() as cur:
-        entities = [
-            {**aid, "kind": kind, "name": e["name"], "country": e.get("country"),
-             "position": e.get("position"), "mentions": int(e.get("mentions") or 1)}
-            for kind, key in (("person", "persons"), ("organization", "organizations"))
-            for e in result.get(key) or []
-        ]
-        if entities:
-            cur.executemany(QUERIES["insert_entity"], entities)
-        events = [
-            {**aid, "ord": i, "type": e["type"], "status": e["status"], "date": e.get("date"),
-             "location": e.get("location"), "cameo": e.get("cameo"),
-             "countries": _countries(e.get("participants") or []),
-             "participants": Jsonb(e.get("participants") or []), "evidence": Jsonb(e.get("evidence") or {})}
-            for i, e in enumerate(result.get("events") or [])
-        ]
-        if events:
-            cur.executemany(QUERIES["insert_event"], events)
-        agreements = [
-            {**aid, "ord": i, "kind": a["kind"], "level": a.get("level"), "status": a["status"],
-             "title": a.get("title"), "subject": a.get("subject"),
-             "countries": _countries(a.get("parties") or []),
-             "parties": Jsonb(a.get("parties") or []), "evidence": Jsonb(a.get("evidence") or {})}
-            for i, a in enumerate(result.get("agreements") or [])
-        ]
-        if agreements:
-            cur.executemany(QUERIES["insert_agreement"], agreements)
-        figures = [
-            {**aid, "ord": i, "kind": f["kind"], "value": f.get("value"), "unit": f.get("unit"),
-             "text": f.get("text")}
-            for i, f in enumerate(result.get("figures") or [])
-        ]
-        if figures:
-            cur.executemany(QUERIES["insert_figure"], figures)
-        sectors = [{**aid, "sector": s} for s in result.get("sectors") or []]
-        if sectors:
-            cur.executemany(QUERIES["insert_sector"], sectors)
+    conn.execute(QUERIES["insert_extraction_rows"], aid)
