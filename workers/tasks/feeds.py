@@ -83,7 +83,7 @@ def _record_success(feed: dict[str, Any], resp: HttpResponse, v: Validators, par
     redirects, target = _permanent_redirect(feed, resp)
     with get_pool().connection() as conn, conn.transaction():
         if entries:
-            # One round trip for the whole poll, not one per entry (a backfill lists hundreds).
+            # Two statements for the whole poll (insert, link), not two per entry (a backfill lists hundreds).
             batch = {"feed_id": feed["id"], "urls": [e.url for e in entries], "titles": [e.title for e in entries],
                      "published": [e.published for e in entries]}
             new_ids = [r["id"] for r in conn.execute(QUERIES["insert_articles"], batch).fetchall()]
