@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     task_soft_limit_s: int = 120
     task_hard_limit_s: int = 180
     max_attempts: int = 5
+    # A poll's new articles go out this many per fetch message, and on to analysis per stored batch
+    # (workers/tasks/batches.py); 1 sends one task per article.
+    batch_size: int = Field(default=8, ge=1, le=64)
     sweeper_stuck_after_s: int = 900
 
     # Cleaning/extraction bounds.

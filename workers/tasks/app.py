@@ -43,7 +43,8 @@ MAX_COUNTDOWN_S = max_countdown_s(get_settings())
 def make_app(settings: Settings | None = None) -> Celery:
     s = settings or get_settings()
     install_transport()
-    app = Celery("silkwire", include=["workers.tasks.feeds", "workers.tasks.articles", "workers.tasks.sweeper"],
+    app = Celery("silkwire", include=["workers.tasks.feeds", "workers.tasks.articles", "workers.tasks.batches",
+                                     "workers.tasks.sweeper"],
                  events="workers.tasks.events:CoalescingEvents")
     cap = max_countdown_s(s)
     if cap < MIN_COUNTDOWN_CAP_S or s.visibility_timeout_s <= s.task_hard_limit_s + cap:
@@ -80,6 +81,8 @@ def make_app(settings: Settings | None = None) -> Celery:
             "silkwire.sweep_stuck": {"queue": "feeds"},
             "silkwire.fetch_article": {"queue": "fetch"},
             "silkwire.analyse_article": {"queue": "nlp"},
+            "silkwire.fetch_articles": {"queue": "fetch"},
+            "silkwire.analyse_articles": {"queue": "nlp"},
             "silkwire.extract_article": {"queue": "nlp"},
         },
         # Flower's task list is built from the workers' events (received, started, succeeded...). A

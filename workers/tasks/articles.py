@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -53,14 +54,15 @@ def _fail(article_id: int, stage: str, exc: BaseException, state: str = "failed"
     return {"state": state, "error": message}
 
 
-def _retry_or_fail(task: Task, article_id: int, stage: str, attempts: int, exc: StageError) -> dict[str, Any]:
-    s = get_settings()
+def _retry_or_fail(retry_later: RetryLater, article: dict[str, Any], stage: str, attempts: int,
+                   exc: StageError) -> dict[str, Any]:
+    s, article_id = get_settings(), article["id"]
     if attempts >= s.max_attempts:
         return _fail(article_id, stage, StageError(f"gave up after {attempts} attempts: {exc}"))
     with get_pool().connection() as conn:
         conn.execute(QUERIES["article_retrying"],
                      {"id": article_id, "error": f"{type(exc).__name__}: {exc}"[:2000], "stage": stage})
-    raise task.retry(countdown=backoff_s(attempts, exc.retry_after_s), exc=exc, max_retries=None)
+    return retry_later(backoff_s(attempts, exc.retry_after_s), exc, article["lane"])
 
 
 def _too_many(article_id: int, stage: str, attempts: int) -> dict[str, Any] | None:
@@ -73,6 +75,29 @@ def _too_many(article_id: int, stage: str, attempts: int) -> dict[str, Any] | No
 
 @app.task(name="silkwire.fetch_article", bind=True, **INFRA_RETRY)
 def fetch_article(self: Task, article_id: int) -> dict[str, Any]:
+    def retry_later(countdown: float, exc: StageError, lane: str) -> dict[str, Any]:
+        raise self.retry(countdown=countdown, exc=exc, max_retries=None)
+
+    out = fetch_one(article_id, retry_later)
+    if "requeue_s" in out:
+        requeue_here(self, (article_id,), min(out["requeue_s"], get_settings().politeness_requeue_max_s))
+        return {"requeued_s": out["requeue_s"]}
+    if "stored" in out:
+        enqueue(analyse_article.name, article_id, out["stored"])
+    return out
+
+
+# What a fetch does when a transient error leaves attempts (countdown, error, the article's lane): answers
+# for the task, or raises Celery's Retry.
+RetryLater = Callable[[float, StageError, str], dict[str, Any]]
+
+
+def fetch_one(article_id: int, retry_later: RetryLater) -> dict[str, Any]:
+    """Fetch and store one article's page; the caller sends what comes next.
+
+    Answers `{"stored": lane, ...}` when the page was stored (analysis is the caller's to enqueue),
+    `{"requeue_s": wait}` when the host's politeness gate says wait, or what was recorded otherwise.
+    """
     s = get_settings()
     with get_pool().connection() as conn:
         article = conn.execute(QUERIES["get_article"], {"id": article_id}).fetchone()
@@ -85,8 +110,7 @@ def fetch_article(self: Task, article_id: int) -> dict[str, Any]:
     gate, host = host_gate(), host_key(article["url"])
     wait = gate.acquire(host)
     if wait > 0:
-        requeue_here(self, (article_id,), min(wait, s.politeness_requeue_max_s))
-        return {"requeued_s": wait}
+        return {"requeue_s": wait}
     try:
         row = _begin(article_id, "fetch")
         if row is None:
@@ -99,7 +123,7 @@ def fetch_article(self: Task, article_id: int) -> dict[str, Any]:
                 return _fail(article_id, "fetch", PermanentError("robots.txt disallows this page"), "skipped")
             resp = fetch_url(article["url"], settings=s, max_bytes=s.max_page_bytes, accept=PAGE_ACCEPT)
         except TransientError as exc:
-            return _retry_or_fail(self, article_id, "fetch", attempts, exc)
+            return _retry_or_fail(retry_later, article, "fetch", attempts, exc)
         except PermanentError as exc:
             return _fail(article_id, "fetch", exc)
     finally:
@@ -117,8 +141,7 @@ def fetch_article(self: Task, article_id: int) -> dict[str, Any]:
         }).fetchone()
     if advanced is None:
         return {"skipped": "another delivery stored this page first"}
-    enqueue(analyse_article.name, article_id, article["lane"])
-    return {"bytes": len(resp.body), "status": resp.status}
+    return {"stored": article["lane"], "bytes": len(resp.body), "status": resp.status}
 
 
 def _claim(article_id: int, query: str) -> tuple[dict[str, Any] | None, dict[str, Any]]:
@@ -147,6 +170,16 @@ def _done(conn: Any, article_id: int) -> None:
 
 @app.task(name="silkwire.analyse_article", bind=True, **INFRA_RETRY)
 def analyse_article(self: Task, article_id: int) -> dict[str, Any]:
+    return analyse_one(article_id)
+
+
+def analyse_one(article_id: int, *, own_time_limit: bool = True) -> dict[str, Any]:
+    """Clean + extract one stored page and store the results, or record why not on the article.
+
+    `own_time_limit=False` (an article after others in one task): the task's soft time limit may have
+    been spent by the articles before it, so SoftTimeLimitExceeded is raised for the caller to send
+    this article again rather than recorded as this page's failure.
+    """
     stop, raw = _claim(article_id, "begin_analysis")
     if stop:
         return stop
@@ -156,6 +189,10 @@ def analyse_article(self: Task, article_id: int) -> dict[str, Any]:
     try:
         page = unpack_page(raw["body_packed"], max_bytes=get_settings().max_page_bytes)
         analysis = analyse_html(page, url=raw["final_url"], headers=raw["headers"])
+    except SoftTimeLimitExceeded as exc:
+        if not own_time_limit:
+            raise
+        return _analysis_failed(article_id, exc)
     except Exception as exc:  # a bad page, or a bug on one page, is recorded on that page
         return _analysis_failed(article_id, exc)
     # The stored date is cross-checked with the feed's; the extraction object stays what the CLI prints.

@@ -17,6 +17,7 @@ from workers.fetch.http import fetch_url
 from workers.models import HttpResponse, ParsedFeed
 from workers.settings import get_settings
 from workers.tasks.app import app
+from workers.tasks.batches import fetch_sends
 from workers.tasks.common import INFRA_RETRY
 from workers.tasks.gates import host_gate, host_key
 from workers.tasks.intervals import next_poll_interval
@@ -105,7 +106,7 @@ def _record_success(feed: dict[str, Any], resp: HttpResponse, v: Validators, par
         if target and redirects >= MOVE_AFTER_REDIRECTS:
             conn.execute(QUERIES["move_feed_url"], {"id": feed["id"], "url": target})
     # After commit: a crash here leaves the articles 'queued' in Postgres and the sweeper re-enqueues them.
-    enqueue_many(("silkwire.fetch_article", article_id, "live") for article_id in new_ids)
+    enqueue_many(fetch_sends(new_ids, "live"))
     return {"status": resp.status, "entries": len(entries), "new": len(new_ids)}
 
 

@@ -17,13 +17,17 @@ def _queue(lane: str) -> str | None:
     return REPROCESS_QUEUE if lane == "reprocess" else None
 
 
-def enqueue(task_name: str, article_id: int, lane: str, *, countdown: float | None = None) -> None:
-    """Send `task_name(article_id)` on its lane: the task's own route when live, `reprocess` otherwise."""
-    app.tasks[task_name].apply_async((article_id,), queue=_queue(lane), countdown=countdown)
+# One article id, or a list of them for the batch tasks (`fetch_articles`, `analyse_articles`).
+Ids = int | list[int]
 
 
-def enqueue_many(sends: Iterable[tuple[str, int, str]]) -> int:
-    """Send each (task name, article id, lane) like `enqueue`, in one Redis round trip.
+def enqueue(task_name: str, ids: Ids, lane: str, *, countdown: float | None = None) -> None:
+    """Send `task_name(ids)` on its lane: the task's own route when live, `reprocess` otherwise."""
+    app.tasks[task_name].apply_async((ids,), queue=_queue(lane), countdown=countdown)
+
+
+def enqueue_many(sends: Iterable[tuple[str, Ids, str]]) -> int:
+    """Send each (task name, article id or ids, lane) like `enqueue`, in one Redis round trip.
 
     kombu's publish batch pipelines the LPUSHes (a poll, a sweep or a reprocess batch sends hundreds at
     once: one round trip and one reply each cost the I/O worker and Redis more than the message). It is
@@ -32,8 +36,8 @@ def enqueue_many(sends: Iterable[tuple[str, int, str]]) -> int:
     """
     sent = 0
     with app.producer_or_acquire() as producer, producer.batch():
-        for task_name, article_id, lane in sends:
-            app.send_task(task_name, args=(article_id,), queue=_queue(lane), producer=producer)
+        for task_name, ids, lane in sends:
+            app.send_task(task_name, args=(ids,), queue=_queue(lane), producer=producer)
             sent += 1
     return sent
 

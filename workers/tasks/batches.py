@@ -1,0 +1,105 @@
+"""Batch tasks: a poll's new articles fetched, then analysed, a few per message.
+
+Each message costs the worker processes, Redis and Postgres a fixed amount of work (receive, dispatch
+to a pool child, ack, task events, publish the next step): ~5 ms of CPU per article when every article
+is a message of its own, against ~110 ms of analysis (bench/README.md, hot spot 22). A batch pays it
+once for up to `batch_size` articles.
+
+Each article in a batch is still claimed, counted and stored on its own, exactly as by the
+single-article tasks (`fetch_one`, `analyse_one`): a page that kills its worker is counted before the
+articles after it are touched, so a redelivered batch skips the finished ones, counts the poison page
+again and gives up on it after `max_attempts` without charging its neighbours. Retries, politeness
+waits and the sweeper send single-article tasks or the unfinished rest of a batch, never a finished
+article.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from celery import Task
+from celery.exceptions import SoftTimeLimitExceeded
+
+from workers.errors import StageError
+from workers.settings import get_settings
+from workers.tasks.app import app
+from workers.tasks.articles import analyse_one, fetch_article, fetch_one
+from workers.tasks.common import INFRA_RETRY
+from workers.tasks.lanes import enqueue, enqueue_many, requeue_here
+
+log = logging.getLogger(__name__)
+
+
+def batches(ids: list[int], size: int) -> Iterator[list[int]]:
+    for i in range(0, len(ids), max(size, 1)):
+        yield ids[i:i + max(size, 1)]
+
+
+def fetch_sends(ids: list[int], lane: str) -> Iterator[tuple[str, int | list[int], str]]:
+    """What a poll sends for its new articles: batches of `batch_size`, or one task each when it is 1."""
+    size = get_settings().batch_size
+    if size <= 1:
+        yield from (("silkwire.fetch_article", article_id, lane) for article_id in ids)
+        return
+    yield from (("silkwire.fetch_articles", batch, lane) for batch in batches(ids, size))
+
+
+@contextmanager
+def _send_stored(lane_of: dict[int, str]) -> Iterator[None]:
+    """On the way out, even after an error, send the stored pages on to analysis, one batch per lane."""
+    try:
+        yield
+    finally:
+        by_lane: dict[str, list[int]] = defaultdict(list)
+        for article_id, lane in lane_of.items():
+            by_lane[lane].append(article_id)
+        enqueue_many(("silkwire.analyse_articles", ids, lane) for lane, ids in by_lane.items())
+
+
+@app.task(name="silkwire.fetch_articles", bind=True, **INFRA_RETRY)
+def fetch_articles(self: Task, article_ids: list[int]) -> dict[str, Any]:
+    """Fetch a batch in order; the stored pages go to analysis as one `analyse_articles` message."""
+    def retry_later(countdown: float, exc: StageError, lane: str) -> dict[str, Any]:
+        enqueue(fetch_article.name, article_id, lane, countdown=countdown)  # this one alone, later
+        return {"retry_in_s": round(countdown, 1)}
+
+    stored: dict[int, str] = {}
+    outcomes: dict[str, int] = defaultdict(int)
+    with _send_stored(stored):
+        for i, article_id in enumerate(article_ids):
+            try:
+                out = fetch_one(article_id, retry_later)
+            except SoftTimeLimitExceeded:
+                # Network deadlines bound each page, not the batch: the rest goes out as a new message.
+                requeue_here(self, (article_ids[i:],), 0)
+                outcomes["requeued"] += len(article_ids) - i
+                break
+            if "requeue_s" in out:  # the host's politeness gate: this article and the rest wait together
+                requeue_here(self, (article_ids[i:],),
+                             min(out["requeue_s"], get_settings().politeness_requeue_max_s))
+                outcomes["requeued"] += len(article_ids) - i
+                break
+            if "stored" in out:
+                stored[article_id] = out["stored"]
+            outcomes[next(iter(out))] += 1
+    return dict(outcomes)
+
+
+@app.task(name="silkwire.analyse_articles", bind=True, **INFRA_RETRY)
+def analyse_articles(self: Task, article_ids: list[int]) -> dict[str, Any]:
+    """Analyse a batch in order, each article claimed and stored on its own."""
+    outcomes: dict[str, int] = defaultdict(int)
+    for i, article_id in enumerate(article_ids):
+        try:
+            out = analyse_one(article_id, own_time_limit=i == 0)
+        except SoftTimeLimitExceeded:
+            # The articles before it spent the task's time: this one and the rest get a message of their own.
+            requeue_here(self, (article_ids[i:],), 0)
+            outcomes["requeued"] += len(article_ids) - i
+            break
+        outcomes[next(iter(out))] += 1
+    return dict(outcomes)
