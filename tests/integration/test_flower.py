@@ -25,7 +25,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(600
 
 MANIFEST, _ = load_manifest(ROOT / "seeds" / "replay")
 AUTH = ("silkwire", "flower-test-pass")
-OUR_TASKS = ("silkwire.poll_due_feeds", "silkwire.poll_feed", "silkwire.fetch_article", "silkwire.analyse_article")
+OUR_TASKS = ("silkwire.poll_due_feeds", "silkwire.poll_feed", "silkwire.fetch_articles", "silkwire.analyse_articles")
+BATCH_TASKS = ("silkwire.fetch_articles", "silkwire.analyse_articles")
 
 
 def _get(base: str, path: str, auth: tuple[str, str] | None = AUTH, **params: Any) -> httpx.Response:
@@ -70,11 +71,22 @@ def _args(task: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def _work_done(tasks: dict[str, dict[str, Any]]) -> Counter[tuple[str, Any]]:
-    """(task name, first argument) of every SUCCESS that did the work: not a politeness requeue, not a skip."""
+    """(task name, article or feed id) of every piece of work a SUCCESS did: not a requeue, not a skip.
+
+    A batch task answers its ids by outcome ({'stored': [4, 5], 'requeued': [6, 7]}); a poll answers
+    for the feed id it was given."""
     done: Counter[tuple[str, Any]] = Counter()
     for t in tasks.values():
+        if t["state"] != "SUCCESS":
+            continue
+        if t["name"] in BATCH_TASKS:
+            outcomes = ast.literal_eval(t["result"])
+            for outcome, ids in outcomes.items():
+                if outcome not in ("requeued", "skipped"):
+                    done.update((t["name"], i) for i in ids)
+            continue
         result = str(t.get("result"))
-        if t["state"] == "SUCCESS" and "'requeued_s'" not in result and "'skipped'" not in result:
+        if "'requeued_s'" not in result and "'skipped'" not in result:
             args = _args(t)
             done[(t["name"], args[0] if args else None)] += 1
     return done
@@ -108,7 +120,7 @@ def test_flower_sees_the_whole_pipeline(db: Any, clean_redis: Any, replay: Any, 
             done_ids = {r["id"] for r in db.execute("SELECT id FROM articles WHERE state = 'done'").fetchall()}
             assert done_ids and fetched_ids >= done_ids and article_ids > fetched_ids  # the 404 link is not fetched
             expected = {"silkwire.poll_due_feeds": {None}, "silkwire.poll_feed": feed_ids,
-                        "silkwire.fetch_article": article_ids, "silkwire.analyse_article": fetched_ids}
+                        "silkwire.fetch_articles": article_ids, "silkwire.analyse_articles": fetched_ids}
             # each piece of work exactly once: one poll per feed, one fetch per article, one analysis per page
             want = Counter({(name, arg): 1 for name, args in expected.items() for arg in args})
 

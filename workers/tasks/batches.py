@@ -60,15 +60,27 @@ def _send_stored(lane_of: dict[int, str]) -> Iterator[None]:
         enqueue_many(("silkwire.analyse_articles", ids, lane) for lane, ids in by_lane.items())
 
 
+def _outcome(out: dict[str, Any]) -> str:
+    """One word for what happened to an article: the key a single-article task answers with, or its state."""
+    if "state" in out:
+        return str(out["state"])  # recorded: failed, quarantined, skipped (robots)
+    if "relevant" in out:
+        return "done"
+    return next(iter(out), "done")
+
+
 @app.task(name="silkwire.fetch_articles", bind=True, **INFRA_RETRY)
 def fetch_articles(self: Task, article_ids: list[int]) -> dict[str, Any]:
-    """Fetch a batch in order; the stored pages go to analysis as one `analyse_articles` message."""
+    """Fetch a batch in order; the stored pages go to analysis as one `analyse_articles` message.
+
+    Answers the ids by outcome (stored, failed, skipped, retry_in_s, requeued): what Flower shows.
+    """
     def retry_later(countdown: float, exc: StageError, lane: str) -> dict[str, Any]:
         enqueue(fetch_article.name, article_id, lane, countdown=countdown)  # this one alone, later
         return {"retry_in_s": round(countdown, 1)}
 
     stored: dict[int, str] = {}
-    outcomes: dict[str, int] = defaultdict(int)
+    outcomes: dict[str, list[int]] = defaultdict(list)
     with _send_stored(stored):
         for i, article_id in enumerate(article_ids):
             try:
@@ -76,30 +88,30 @@ def fetch_articles(self: Task, article_ids: list[int]) -> dict[str, Any]:
             except SoftTimeLimitExceeded:
                 # Network deadlines bound each page, not the batch: the rest goes out as a new message.
                 requeue_here(self, (article_ids[i:],), 0)
-                outcomes["requeued"] += len(article_ids) - i
+                outcomes["requeued"] += article_ids[i:]
                 break
             if "requeue_s" in out:  # the host's politeness gate: this article and the rest wait together
                 requeue_here(self, (article_ids[i:],),
                              min(out["requeue_s"], get_settings().politeness_requeue_max_s))
-                outcomes["requeued"] += len(article_ids) - i
+                outcomes["requeued"] += article_ids[i:]
                 break
             if "stored" in out:
                 stored[article_id] = out["stored"]
-            outcomes[next(iter(out))] += 1
+            outcomes[_outcome(out)].append(article_id)
     return dict(outcomes)
 
 
 @app.task(name="silkwire.analyse_articles", bind=True, **INFRA_RETRY)
 def analyse_articles(self: Task, article_ids: list[int]) -> dict[str, Any]:
     """Analyse a batch in order, each article claimed and stored on its own."""
-    outcomes: dict[str, int] = defaultdict(int)
+    outcomes: dict[str, list[int]] = defaultdict(list)
     for i, article_id in enumerate(article_ids):
         try:
             out = analyse_one(article_id, own_time_limit=i == 0)
         except SoftTimeLimitExceeded:
             # The articles before it spent the task's time: this one and the rest get a message of their own.
             requeue_here(self, (article_ids[i:],), 0)
-            outcomes["requeued"] += len(article_ids) - i
+            outcomes["requeued"] += article_ids[i:]
             break
-        outcomes[next(iter(out))] += 1
+        outcomes[_outcome(out)].append(article_id)
     return dict(outcomes)
