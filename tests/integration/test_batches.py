@@ -193,3 +193,18 @@ def test_a_poll_sends_its_new_articles_in_batches_in_feed_order(
     monkeypatch.setattr(get_settings(), "batch_size", 1)
     assert list(fetch_sends([5, 6], "live")) == [("silkwire.fetch_article", 5, "live"),
                                                 ("silkwire.fetch_article", 6, "live")]
+
+
+def test_a_page_robots_txt_disallows_is_recorded_and_the_batch_goes_on(
+        db: Any, clean_redis: Any, server: ScriptedServer, no_politeness_wait: None) -> None:
+    from workers.tasks.batches import fetch_articles
+
+    server.route("/robots.txt", Route(body=b"User-agent: *\nDisallow: /private/\n",
+                                      headers={"Content-Type": "text/plain"}))
+    urls = [server.route("/private/memo", Route(body=article_html("Меморандум"), headers=HTML)),
+            server.route("/news/visit", Route(body=article_html("Визит"), headers=HTML))]
+    ids = _articles(db, urls)
+
+    assert fetch_articles.run(ids) == {"disallowed": [ids[0]], "stored": [ids[1]]}
+    assert _states(db, ids) == [("fetch", "skipped"), ("analyse", "queued")]
+    assert "/private/memo" not in [r.path for r in server.requests]

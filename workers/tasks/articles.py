@@ -3,6 +3,8 @@
 Each takes an article id, counts its attempt in Postgres first (so a page that kills its worker
 still stops after `max_attempts`), and advances the article only in the transaction that stores
 the result. A duplicate delivery finds the article past its stage and does nothing.
+`fetch_one` and `analyse_one` are that work for one article; the batch tasks (`batches.py`) loop
+over them.
 """
 
 from __future__ import annotations
@@ -54,6 +56,11 @@ def _fail(article_id: int, stage: str, exc: BaseException, state: str = "failed"
     return {"state": state, "error": message}
 
 
+# What a fetch does when a transient error leaves attempts (countdown, error, the article's lane): answers
+# for the task, or raises Celery's Retry.
+RetryLater = Callable[[float, StageError, str], dict[str, Any]]
+
+
 def _retry_or_fail(retry_later: RetryLater, article: dict[str, Any], stage: str, attempts: int,
                    exc: StageError) -> dict[str, Any]:
     s, article_id = get_settings(), article["id"]
@@ -85,11 +92,6 @@ def fetch_article(self: Task, article_id: int) -> dict[str, Any]:
     if "stored" in out:
         enqueue(analyse_article.name, article_id, out["stored"])
     return out
-
-
-# What a fetch does when a transient error leaves attempts (countdown, error, the article's lane): answers
-# for the task, or raises Celery's Retry.
-RetryLater = Callable[[float, StageError, str], dict[str, Any]]
 
 
 def fetch_one(article_id: int, retry_later: RetryLater) -> dict[str, Any]:

@@ -62,8 +62,8 @@ def _send_stored(lane_of: dict[int, str]) -> Iterator[None]:
 
 def _outcome(out: dict[str, Any]) -> str:
     """One word for what happened to an article: the key a single-article task answers with, or its state."""
-    if "state" in out:
-        return str(out["state"])  # recorded: failed, quarantined, skipped (robots)
+    if "state" in out:  # recorded on the article: failed, quarantined, or skipped for robots.txt
+        return "disallowed" if out["state"] == "skipped" else str(out["state"])
     if "relevant" in out:
         return "done"
     return next(iter(out), "done")
@@ -73,7 +73,8 @@ def _outcome(out: dict[str, Any]) -> str:
 def fetch_articles(self: Task, article_ids: list[int]) -> dict[str, Any]:
     """Fetch a batch in order; the stored pages go to analysis as one `analyse_articles` message.
 
-    Answers the ids by outcome (stored, failed, skipped, retry_in_s, requeued): what Flower shows.
+    Answers the ids by outcome (stored, failed, disallowed by robots.txt, skipped as not waiting for a
+    fetch, retry_in_s, requeued): what Flower shows.
     """
     def retry_later(countdown: float, exc: StageError, lane: str) -> dict[str, Any]:
         enqueue(fetch_article.name, article_id, lane, countdown=countdown)  # this one alone, later
