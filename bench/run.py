@@ -750,6 +750,11 @@ def print_table(r: dict[str, Any], capacity_limit: float) -> None:
     cpu_total = pipe["nlp_cpu_ms_per_article"] + pipe["io_cpu_ms_per_article"] + pipe["postgres_cpu_ms_per_article"]
     t.add_row("CPU-bound projection, idle machine", f"{r['cores'] * 1000 / cpu_total:.2f} art/s = "
               f"{lim['ms_per_doc_cpu'] / cpu_total:.2f} × (2 × limit by CPU)", "", "")
+    # Both figures come from the pipeline's own window, so a drift of the machine's speed between the
+    # limit and the pipeline phases cancels out: the share of all busy CPU that went to the NLP children.
+    if busy := pipe.get("machine_busy_ms_per_article"):
+        t.add_row("NLP children's share of the busy CPU (drift-free)",
+                  f"{pipe['nlp_cpu_ms_per_article'] / busy:.3f} of {pipe.get('machine_busy_share')} busy", "", "")
     t.add_row("load average during limit / pipeline", f"{lim['loadavg_before']}→{lim['loadavg_after']} / "
               f"{pipe['loadavg_before']}→{pipe['loadavg_after']}", "", "")
     if sc := r.get("scaling"):
