@@ -15,7 +15,6 @@ article.
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,10 +30,8 @@ from workers.tasks.articles import analyse_one, fetch_article, fetch_one
 from workers.tasks.common import INFRA_RETRY
 from workers.tasks.lanes import enqueue, enqueue_many, requeue_here
 
-log = logging.getLogger(__name__)
 
-
-def batches(ids: list[int], size: int) -> Iterator[list[int]]:
+def chunks(ids: list[int], size: int) -> Iterator[list[int]]:
     for i in range(0, len(ids), max(size, 1)):
         yield ids[i:i + max(size, 1)]
 
@@ -45,7 +42,7 @@ def fetch_sends(ids: list[int], lane: str) -> Iterator[tuple[str, int | list[int
     if size <= 1:
         yield from (("silkwire.fetch_article", article_id, lane) for article_id in ids)
         return
-    yield from (("silkwire.fetch_articles", batch, lane) for batch in batches(ids, size))
+    yield from (("silkwire.fetch_articles", batch, lane) for batch in chunks(ids, size))
 
 
 @contextmanager
