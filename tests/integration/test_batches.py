@@ -3,7 +3,6 @@ stored on its own, and only the unfinished rest of a batch is ever sent again.""
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 from typing import Any
@@ -113,21 +112,11 @@ def test_a_transient_error_retries_that_article_alone(
 
     assert result["stored"] == [ids[1]] and list(result["retry_in_s"]) == [ids[0]]
     # The retry is the article's own single task with a countdown, not the batch again.
-    assert [(task, args) for task, args, _ in _raw(clean_redis, "fetch")] == [("silkwire.fetch_article", [ids[0]])]
-    assert all(eta for _, _, eta in _raw(clean_redis, "fetch"))
+    assert messages(clean_redis, "fetch") == [("silkwire.fetch_article", [ids[0]])]
+    queued = clean_redis.lrange(f"{os.environ['SILKWIRE_KEY_PREFIX']}fetch", 0, -1)
+    assert all(json.loads(raw)["headers"].get("eta") for raw in queued)  # sent with its backoff countdown
     row = db.execute("SELECT state, attempts, last_error FROM articles WHERE id = %s", (ids[0],)).fetchone()
     assert row["state"] == "queued" and row["attempts"] == 1 and "503" in row["last_error"]
-
-
-def _raw(redis_client: Any, queue: str) -> list[tuple[str, list[Any], str | None]]:
-    """(task, args, eta) of each message waiting on `queue`."""
-    prefix = os.environ["SILKWIRE_KEY_PREFIX"]
-    out = []
-    for raw in redis_client.lrange(f"{prefix}{queue}", 0, -1):
-        m = json.loads(raw)
-        args, _kwargs, _embed = json.loads(base64.b64decode(m["body"]))
-        out.append((m["headers"]["task"], args, m["headers"].get("eta")))
-    return out
 
 
 def test_an_analysis_batch_fails_only_the_bad_page(

@@ -10,7 +10,7 @@ import json
 import re
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -76,11 +76,6 @@ def select_articles(conn: Any, stage: Stage, *, since: date | None = None, until
     return [r["id"] for r in rows]
 
 
-def _batches(ids: Sequence[int], size: int = BATCH) -> Iterator[Sequence[int]]:
-    for i in range(0, len(ids), size):
-        yield ids[i:i + size]
-
-
 # At most this many messages wait on `reprocess` at once: Redis memory follows the backlog
 # (~1 KB a message), and articles are reset only when their batch is sent.
 MAX_BACKLOG = 2 * BATCH
@@ -114,14 +109,14 @@ def requeue(conn: Any, stage: Stage, ids: Sequence[int], *, batch_size: int = BA
             max_backlog: int = MAX_BACKLOG, stall_s: float = STALL_S) -> int:
     """Reset each batch in one transaction, then publish its messages on the `reprocess` queue,
     waiting while the queue already holds `max_backlog` messages."""
-    from workers.tasks.lanes import enqueue_many
+    from workers.tasks.lanes import chunks, enqueue_many
 
     task, article_stage = TASKS[stage]
     sent = 0
-    for batch in _batches(ids, batch_size):
+    for batch in chunks(ids, batch_size):
         _wait_for_room(max_backlog, stall_s)
         with conn.transaction():
-            conn.execute(QUERIES["reprocess_reset"], {"stage": article_stage, "next_task": task, "ids": list(batch)})
+            conn.execute(QUERIES["reprocess_reset"], {"stage": article_stage, "next_task": task, "ids": batch})
         sent += enqueue_many((task, article_id, "reprocess") for article_id in batch)
     return sent
 

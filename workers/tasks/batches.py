@@ -28,12 +28,7 @@ from workers.settings import get_settings
 from workers.tasks.app import app
 from workers.tasks.articles import analyse_one, fetch_article, fetch_one
 from workers.tasks.common import INFRA_RETRY
-from workers.tasks.lanes import enqueue, enqueue_many, requeue_here
-
-
-def chunks(ids: list[int], size: int) -> Iterator[list[int]]:
-    for i in range(0, len(ids), max(size, 1)):
-        yield ids[i:i + max(size, 1)]
+from workers.tasks.lanes import chunks, enqueue, enqueue_many, requeue_here
 
 
 def fetch_sends(ids: list[int], lane: str) -> Iterator[tuple[str, int | list[int], str]]:
@@ -55,6 +50,12 @@ def _send_stored(lane_of: dict[int, str]) -> Iterator[None]:
         for article_id, lane in lane_of.items():
             by_lane[lane].append(article_id)
         enqueue_many(("silkwire.analyse_articles", ids, lane) for lane, ids in by_lane.items())
+
+
+def _send_rest_back(task: Task, rest: list[int], countdown: float) -> list[int]:
+    """Put the unfinished rest of a batch back on its queue as one message; answers its ids."""
+    requeue_here(task, (rest,), countdown)
+    return rest
 
 
 def _outcome(out: dict[str, Any]) -> str:
@@ -85,13 +86,11 @@ def fetch_articles(self: Task, article_ids: list[int]) -> dict[str, Any]:
                 out = fetch_one(article_id, retry_later)
             except SoftTimeLimitExceeded:
                 # Network deadlines bound each page, not the batch: the rest goes out as a new message.
-                requeue_here(self, (article_ids[i:],), 0)
-                outcomes["requeued"] += article_ids[i:]
+                outcomes["requeued"] = _send_rest_back(self, article_ids[i:], 0)
                 break
             if "requeue_s" in out:  # the host's politeness gate: this article and the rest wait together
-                requeue_here(self, (article_ids[i:],),
-                             min(out["requeue_s"], get_settings().politeness_requeue_max_s))
-                outcomes["requeued"] += article_ids[i:]
+                wait = min(out["requeue_s"], get_settings().politeness_requeue_max_s)
+                outcomes["requeued"] = _send_rest_back(self, article_ids[i:], wait)
                 break
             if "stored" in out:
                 stored[article_id] = out["stored"]
@@ -108,8 +107,7 @@ def analyse_articles(self: Task, article_ids: list[int]) -> dict[str, Any]:
             out = analyse_one(article_id, own_time_limit=i == 0)
         except SoftTimeLimitExceeded:
             # The articles before it spent the task's time: this one and the rest get a message of their own.
-            requeue_here(self, (article_ids[i:],), 0)
-            outcomes["requeued"] += article_ids[i:]
+            outcomes["requeued"] = _send_rest_back(self, article_ids[i:], 0)
             break
         outcomes[_outcome(out)].append(article_id)
     return dict(outcomes)

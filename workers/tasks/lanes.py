@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from celery import Task
@@ -19,6 +19,12 @@ def _queue(lane: str) -> str | None:
 
 # One article id, or a list of them for the batch tasks (`fetch_articles`, `analyse_articles`).
 Ids = int | list[int]
+
+
+def chunks(ids: Sequence[int], size: int) -> Iterator[list[int]]:
+    """`ids` in order, `size` at a time: a poll's fetch batches, a reprocess run's publish batches."""
+    for i in range(0, len(ids), size):
+        yield list(ids[i:i + size])
 
 
 def enqueue(task_name: str, ids: Ids, lane: str, *, countdown: float | None = None) -> None:
