@@ -19,6 +19,7 @@ from workers.extract.bodies import (
     find_orgs,
     phrase_tokens,
 )
+from workers.extract import names as names_
 from workers.extract.gazetteer import Gazetteer, Match
 
 HEAD_POSITION = frozenset({
@@ -29,13 +30,6 @@ HEAD_POSITION = frozenset({
 PRONOUNS = frozenset({"он", "она"})
 # a country is a place of an event only after these ("в Китае", "посетит Казахстан")
 PLACE_BEFORE = frozenset({"в", "во", "посетить", "посещать", "посещение"})
-_CN_SYLLABLE = re.compile(
-    r"^(?:(?:ч|чж|ц|цз|цз|ш|сь|с|х|ж|л|м|н|б|п|д|т|г|к|ф|в|й|я|ю|е)?"
-    r"(?:а|ай|ань|ан|ао|е|ей|ень|ен|и|ин|инь|ион|ун|унь|уань|уан|уй|уо|у|э|эй|энь|эн|эр|ю|юань|юнь|ян|яо|я|ь|о|оу|"
-    r"ой))+$"
-)
-
-
 @dataclass
 class Person:
     name: str
@@ -75,14 +69,6 @@ def _name_words(a: nlp.Analysis, gaz: Gazetteer) -> set[str]:
     return words
 
 
-def _unglue(word: str, names: set[str]) -> str | None:
-    """'Цзиньпинтакже' → 'Цзиньпин' when a known name is glued to a dictionary word."""
-    low = word.lower()
-    for n in sorted(names, key=lambda x: (-len(x), x)):
-        nl = n.lower()
-        if low.startswith(nl) and len(low) - len(nl) >= 2 and nlp.is_known(low[len(nl):]):
-            return n
-    return None
 
 
 def _place_like(word: str) -> bool:
@@ -104,18 +90,6 @@ def _name_like(word: str) -> bool:
     return nlp.main_pos(word) in ("NOUN", "ADJF")
 
 
-def _chinese_nominative(word: str) -> str:
-    """'Дэвэнем' → 'Дэвэнь', 'Цяном' → 'Цян': natasha leaves unknown transcribed names in their case."""
-    low = word.lower()
-    if low.endswith("ом") and len(low) > 4:
-        return word[:-2]
-    if low.endswith("ем") and len(low) > 4:
-        return word[:-2] + "ь"
-    if low[-1:] in ("я", "ю") and len(low) > 3 and low[-2] not in "аеиоуыэюяь":
-        return word[:-1] + "ь"
-    if low[-1:] in ("а", "у") and len(low) > 3 and low[-2] not in "аеиоуыэюяь":
-        return word[:-1]
-    return word
 
 
 def _trim_covered(a: nlp.Analysis, s: nlp.NerSpan, covered: set[int]) -> nlp.NerSpan | None:
@@ -133,25 +107,24 @@ def _trim_covered(a: nlp.Analysis, s: nlp.NerSpan, covered: set[int]) -> nlp.Ner
                    normal=" ".join(words[f - s.first:la - s.first]), first=f, last=la)
 
 
-_MASC_OBLIQUE = ("у", "ом", "ым", "ем")
 
 
-def _lemma_nominative(toks: tuple[nlp.Token, ...], first: int, last: int) -> list[str] | None:
-    """'Алибеку Бакаеву', 'Алибеком Бакаевым', 'Алибека Бакаева': natasha left the name as written, but every
-    word is its lemma plus a masculine oblique ending, so the lemmas are the nominative. A genitive '-а' counts
-    only when every word has it (a feminine 'Дана Бакаева' has a first name that is its own lemma)."""
-    words = [toks[k] for k in range(first, last)]
-    if len(words) < 2 or any(not w.text[:1].isupper() or "-" in w.text for w in words):
-        return None
-    suffixes = []
-    for w in words:
-        low, lem = w.text.lower().replace("ё", "е"), w.lemma.replace("ё", "е")
-        if not low.startswith(lem) or lem[-1:] in "аеёиоуыэюяь" or not lem:
-            return None
-        suffixes.append(low[len(lem):])
-    if all(x in _MASC_OBLIQUE for x in suffixes) or all(x == "а" for x in suffixes):
-        return [w.lemma[:1].upper() + w.lemma[1:] for w in words]
-    return None
+def _not_a_person(a: nlp.Analysis, s: nlp.NerSpan, words: list[str]) -> bool:
+    """Spans natasha calls PER that name no one: an affiliation in brackets after a name ("(Ата-Мекен)"),
+    a title used as a name ("Елбасы"), and a lone dictionary noun ("год Дракона")."""
+    toks = a.tokens
+    if s.first > 0 and s.last < len(toks) and toks[s.first - 1].text == "(" and toks[s.last].text == ")":
+        return True
+    if len(words) != 1:
+        return False
+    word = words[0]
+    if nlp.norm(word) in POSITION_WORDS:
+        return True
+    if any(
+            nlp.norm(w) == nlp.norm(word) for sp in a.spans if sp.type == "PER" and sp.last - sp.first > 1
+            for w in sp.normal.split()):
+        return False  # "Си" after "Си Цзиньпин"
+    return "-" not in word and nlp.is_known(word) and not nlp.has_name_tag(word) and nlp.main_pos(word) == "NOUN"
 
 
 def _oblique_title(toks: tuple[nlp.Token, ...], first: int) -> bool:
@@ -166,9 +139,6 @@ def _oblique_title(toks: tuple[nlp.Token, ...], first: int) -> bool:
     return False
 
 
-def _looks_chinese(name: str) -> bool:
-    parts = [p for p in re.split(r"[\s\-]+", nlp.norm(name)) if p]
-    return len(parts) >= 2 and all(_CN_SYLLABLE.match(p) for p in parts) and len(parts[0]) <= 4
 
 
 def _context_country(a: nlp.Analysis, first: int, countries: list[CountryRef]) -> tuple[str | None, str | None]:
@@ -233,34 +203,39 @@ def find_persons(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef]) -
             continue  # "Акорда\nЕще", "Читайте": captions and prompts, not people
         words = s.normal.split()
         written = a.text[s.start:s.stop].split()
-        cand = _lemma_nominative(toks, s.first, s.last) if len(written) == len(words) else None
+        cand = names_.lemma_nominative(toks, s.first, s.last) if len(written) == len(words) else None
         if cand and len(cand) == len(words):
             # natasha left some words as written ("Алибек Бакаеву"): those take the lemma
             words = [c if w == t else w for w, t, c in zip(words, written, cand, strict=True)]
-        if words:
-            fixed = _unglue(words[-1], names - {words[-1]})
-            if fixed:
-                words[-1] = fixed
-            last_tok = toks[s.last - 1]
-            # the tagger often calls an unknown transcribed name nominative: any oblique word of the span or a
-            # title before it in an oblique case ("Послу КНР Хань Чуньлиню") tells the case
-            oblique = any(toks[k].case not in ("Nom", None) for k in range(s.first, s.last)) or _oblique_title(
-                toks, s.first)
-            if not fixed and words[-1] == last_tok.text and oblique and \
-                    _looks_chinese(" ".join(words)) and not nlp.is_known(last_tok.text):
-                words[-1] = _chinese_nominative(words[-1])
+        # the tagger often calls an unknown transcribed name nominative: any oblique word of the span or a
+        # title before it in an oblique case ("Послу КНР Хань Чуньлиню") tells the case
+        oblique = any(toks[k].case not in ("Nom", None) for k in range(s.first, s.last)) or _oblique_title(
+            toks, s.first)
+        words = names_.nominative(words, written, oblique, names)
         name = " ".join(words)
+        if _not_a_person(a, s, words):
+            continue
         m2 = gaz.find(phrase_tokens(name), frozenset({"person"}))
+        if not m2 and name.endswith("ь"):
+            # "Си Цзиньпиня" declined as if it ended in a soft sign: the gazetteer knows the name without it
+            m2 = gaz.find(phrase_tokens(name[:-1]), frozenset({"person"}))
         if m2 and not m2[0].via_title:
             raw.append((m2[0].entry.name, s.first, s.last, m2[0].entry.country, True, m2[0].entry.position))
         else:
             raw.append((name, s.first, s.last, None, False, None))
     raw.sort(key=lambda r: r[1])
     # full names first so that single surnames attach to them
-    fulls = {r[0] for r in raw if len(r[0].split()) >= 2 or r[4]}
+    fulls = {r[0] for r in raw if (len(r[0].split()) >= 2 and not names_.surname_of_initialled(r[0])) or r[4]}
     for name, first, last, country, canonical, position in raw:
         key = name
-        if not canonical and len(name.split()) == 1:
+        surname = names_.surname_of_initialled(name)
+        if not canonical and surname:
+            # "А. Еминбахэ" after "Алекен Еминбахэ": the same person, named the short way
+            low = nlp.norm(surname)
+            hits = sorted(f for f in fulls if nlp.norm(f.split()[-1]) == low and names_.initials_fit(name, f))
+            if hits:
+                key = hits[0]
+        elif not canonical and len(name.split()) == 1:
             low = nlp.norm(name)
             hits = sorted(f for f in fulls if low in [nlp.norm(w) for w in re.split(r"\s+", f)]
                           or any(nlp.norm(w) == low for w in re.split(r"[\s\-]+", f)))
@@ -291,7 +266,7 @@ def find_persons(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef]) -
         p.tokens.append((m.first, m.last))
         p.titles.append((m.first, m.last))
     for p in persons.values():
-        if not p.country and _looks_chinese(p.name):
+        if not p.country and names_.looks_chinese(p.name):
             p.country = "CN"
     return [persons[k] for k in order]
 

@@ -111,6 +111,12 @@ def _tail_ok(vocab: Any, right: str) -> bool:
     return False
 
 
+def is_glue_tail(word: str) -> bool:
+    """Whether `word` is one that follows a name in running text (a finite verb, conjunction, particle,
+    adverb or preposition), so a name glued to it can be split off."""
+    return _tail_ok(_models()["vocab"], word.lower())
+
+
 @lru_cache(maxsize=200_000)
 def _known(word: str) -> bool:
     """pymorphy's dictionary lookup (a DAWG walk), cached: the glue check asks it for every long word."""
