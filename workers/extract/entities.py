@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
+from workers.extract import names as names_
 from workers.extract import nlp
 from workers.extract.bodies import (
     POSITION_WORDS,
@@ -19,7 +20,6 @@ from workers.extract.bodies import (
     find_orgs,
     phrase_tokens,
 )
-from workers.extract import names as names_
 from workers.extract.gazetteer import Gazetteer, Match
 
 HEAD_POSITION = frozenset({
