@@ -15,6 +15,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def default_seeds_dir() -> Path:
+    """The feed registry, gazetteer and replay corpus: shipped in the wheel as the data package
+    `workers.seeds`; in a checkout (an editable install, or PYTHONPATH) they are ./seeds."""
+    packaged = Path(__file__).resolve().parent / "seeds"
+    return packaged if packaged.is_dir() else PROJECT_ROOT / "seeds"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SILKWIRE_", extra="ignore")
 
@@ -72,7 +79,7 @@ class Settings(BaseSettings):
     metrics_port: int = 9808
     sentry_dsn: str | None = None
 
-    seeds_dir: Path = PROJECT_ROOT / "seeds"
+    seeds_dir: Path = Field(default_factory=default_seeds_dir)
 
 
 @lru_cache(maxsize=1)

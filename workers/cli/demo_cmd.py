@@ -27,10 +27,9 @@ from rich.table import Table
 
 from workers.db.feeds import upsert_feed
 from workers.db.migrate import migrate
-from workers.settings import PROJECT_ROOT, Settings, get_settings
+from workers.settings import Settings, get_settings
 
 console = Console()
-REPLAY_DIR = PROJECT_ROOT / "seeds" / "replay"
 FORMAT_KIND = {"rss2": "rss", "rss1": "rss", "atom": "atom"}
 
 
@@ -59,9 +58,7 @@ def _reset_database(dsn: str) -> None:
 
 
 def import_replay_feeds(conn: psycopg.Connection[Any], server: Any) -> int:
-    from workers.replay import load_manifest
-
-    manifest, _ = load_manifest(REPLAY_DIR)
+    manifest = server.manifest
     with conn.transaction():
         for feed in manifest["feed"]:
             upsert_feed(conn, name=f"replay-{feed['site']}", url=server.url(feed["path"]),
@@ -78,7 +75,7 @@ def _start_workers(env: dict[str, str], logdir: Path) -> list[subprocess.Popen[b
     for name, args in layout:
         log = open(logdir / f"worker-{name}.log", "wb")  # noqa: SIM115 - lives as long as the worker
         procs.append(subprocess.Popen([*base, *args, "-n", f"{name}-demo-{os.getpid()}@%h"], env=env,
-                                      stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT))
+                                      stdout=log, stderr=subprocess.STDOUT))
     return procs
 
 
@@ -152,11 +149,13 @@ def demo(
     })
     app = make_app(demo_settings)
     procs: list[subprocess.Popen[bytes]] = []
-    with ReplayServer(REPLAY_DIR) as server, psycopg.connect(dsn, autocommit=True, row_factory=dict_row) as conn:
+    replay_dir = base.seeds_dir / "replay"
+    with ReplayServer(replay_dir) as server, psycopg.connect(dsn, autocommit=True, row_factory=dict_row) as conn:
         feeds = import_replay_feeds(conn, server)
         console.print(f"replay corpus on {server.base_url}: {feeds} feeds; database {database}")
         try:
-            procs = _start_workers(env, PROJECT_ROOT / ".demo")
+            # Worker logs go to ./.demo: the source tree with `make demo`, any directory with an installed wheel.
+            procs = _start_workers(env, Path.cwd() / ".demo")
             app.send_task("silkwire.poll_due_feeds", queue="feeds")
             deadline = time.monotonic() + timeout_s
             with console.status("ingesting…") as status:
