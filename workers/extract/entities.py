@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from workers.extract import names as names_
-from workers.extract import nlp
+from workers.extract import nlp, speech
 from workers.extract.bodies import (
     POSITION_WORDS,
     CountryRef,
@@ -28,6 +28,7 @@ HEAD_POSITION = frozenset({
     "вице-министр", "замминистр", "генконсул", "консул", "мэр", "генсек", "посланник",
 })
 PRONOUNS = frozenset({"он", "она"})
+_WEB_NAME = re.compile(r"\.(?:kz|ru|kg|uz|cn|com|net|org|info|tj|by)\b", re.I)
 # a country is a place of an event only after these ("в Китае", "посетит Казахстан")
 PLACE_BEFORE = frozenset({"в", "во", "посетить", "посещать", "посещение"})
 @dataclass
@@ -278,6 +279,9 @@ def analyse_entities(a: nlp.Analysis, gaz: Gazetteer) -> Entities:
     # a title names a body too ("председатель Национального банка Казахстана"): only names block bodies
     named_tokens = {i for p in persons for f, la in p.tokens if (f, la) not in p.titles for i in range(f, la)}
     orgs = _country_from_head(a, find_orgs(a, gaz, countries, named_tokens), persons)
+    # media are never actors: the outlet a report cites, or any name that is a web address
+    sources = speech.attribution(a.tokens)
+    orgs = [o for o in orgs if not _WEB_NAME.search(o.name) and not any(k in sources for k in range(o.first, o.last))]
     org_tokens = {i for o in orgs for i in range(o.first, o.last)}
     places: list[Actor] = []
     for m in gaz.find(a.tokens, frozenset({"place"})):

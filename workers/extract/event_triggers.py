@@ -50,6 +50,8 @@ FORUM_OF = frozenset({"совет", "комиссия", "комитет", "се�
                       "организация", "саммит", "собрание"})
 MESSAGE = frozenset({"поздравить", "поздравление", "поздравительный", "соболезнование", "телеграмма",
                      "послание", "письмо"})
+SEND = frozenset({"направить", "передать", "получить", "вручить", "направлять", "передавать", "адресовать"})
+GREETINGS = frozenset({"пожелание", "приветствие", "привет", "поздравление", "послание"})
 DOC_WORDS = frozenset({"соглашение", "меморандум", "протокол", "договор", "контракт", "документ", "карта",
                        "заявление", "коммюнике", "декларация", "программа", "план", "договоренность"})
 PLANNED = frozenset({"подтвердить", "планироваться", "запланировать", "предстоящий", "предстоять",
@@ -118,10 +120,7 @@ def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str 
         # says who received them, "принял послов", that verb reports it)
         return "meeting"
     if lem in INVITE:
-        # "по приглашению", "принял приглашение": the invitation was reported before, nothing new happens
-        before = [toks[k].lemma for k in range(max(lo, i - 2), i)]
-        if "по" in before or any(b in ("принять", "принятие", "принятый") for b in before):
-            return None
+        # "по приглашению X", "принял приглашение X": an invitation all the same (contract rulings)
         return "invitation"
     if lem in SIGN:
         if nlp.norm(t.text).startswith("подписанн"):
@@ -166,12 +165,18 @@ def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str 
                 if toks[k].text in (",", ";", ".") or toks[k].pos == "VERB":
                     break
         return None
+    if lem in ("поговорить", "поздравить", "обсудить", "договориться") and any(
+            toks[k].lemma == "телефон" and toks[k - 1].lemma == "по" for k in range(max(lo + 1, i - 3), min(hi, i + 4))):
+        return "phone_call"  # "поздравили меня по телефону"
     if lem in MESSAGE:
-        if lem == "письмо" and not any(x in {"направить", "передать", "получить", "вручить"} for x in near):
+        if lem == "письмо" and not any(x in SEND for x in near):
             return None
-        if lem == "послание" and any(x in {"народ", "ежегодный"} for x in near):
-            return None
+        if lem == "послание" and any(toks[k].lemma in {"народ", "ежегодный"} for k in range(max(lo, i - 3), min(hi, i + 9))):
+            return None  # the president's annual address to the nation, not a message between states
         return "message"
+    if lem in SEND and t.pos == "VERB" and any(
+            toks[k].lemma in GREETINGS for k in range(i + 1, min(hi, i + 6))):
+        return "message"  # "передал теплые пожелания", "передал слова приветствия": an oral message passed on
     return None
 
 

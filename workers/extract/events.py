@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from workers.extract import dates, nlp
+from workers.extract import dates, nlp, speech
 from workers.extract.entities import Actor, Entities
 from workers.extract.event_triggers import CAMEO, FRAME_PREPS, HYPOTHETICAL, ROLES, _status, _trigger_type
 from workers.extract.gazetteer import Gazetteer
@@ -98,9 +98,15 @@ def find_events(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, published: date
         people_here = [x for x in ents.actors_by_sent.get(si, []) if x.kind == "person"]
         found = [(i, "visit" if k == "visit_trip" else k) for i, k in found
                  if k != "visit_trip" or people_here]  # a named official's working trip is a visit
+        accepted = bool(inv) and any(toks[k].lemma in ("по", "принять", "принятие", "принятый")
+                                     for k in range(max(lo, inv[0] - 3), inv[0]))
         for i, kind in found:
-            if kind in ("visit", "forum") and inv and inv[0] < i:
-                continue  # "пригласил посетить ... с визитом", "... принять участие в форуме": only invited
+            if kind == "visit" and inv and inv[0] < i and toks[inv[0] - 1].lemma != "по":
+                continue  # "пригласил посетить ... с визитом", "принял приглашение посетить": only invited
+            if kind == "forum" and inv and inv[0] < i and not accepted:
+                continue  # "пригласил принять участие в форуме": only invited
+            if kind == "message" and speech.spoken(a, toks, i, lo):
+                continue  # "хотел бы поздравить Вас", a greeting inside a quote: words said, not a message sent
             if kind in ("talks", "meeting") and any(k == "phone_call" for _, k in found):
                 continue
             if toks[i].pos == "NOUN" and any(toks[k].lemma in HYPOTHETICAL for k in range(max(lo, i - 2), i)):
@@ -120,6 +126,10 @@ def find_events(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, published: date
                 for k in range(max(lo, i - 4), i - 1))
             frame = frame or background  # "накануне саммита", "Ранее ... поздравили": already reported
             status = _status(toks, i, lo, hi)
+            if kind == "invitation" and status != "negated" and accepted and i == inv[0]:
+                status = "occurred"  # "визит состоится по приглашению ...": the invitation itself was made
+            if kind == "forum" and status == "occurred" and speech.purpose(toks, i, lo):
+                status = "planned"  # "прибыл для участия в саммите", "принял приглашение ... для участия в форуме"
             loc = places[0].name if places else None
             parts = _participants(kind, _outside_frame(kind, actors, toks, i, hi), toks, i, gaz)
             people = {x.name for x in actors if x.kind == "person"}

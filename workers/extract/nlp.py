@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import threading
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -74,9 +75,14 @@ def _models() -> dict[str, Any]:
 
                 threadpool_limits(limits=1, user_api="blas")
                 emb = NewsEmbedding()
+                # natasha's MorphVocab is pymorphy2, which finds its dictionary through pkg_resources; newer
+                # setuptools warn on that import (and 81 removed it: pyproject pins below). Nothing to act on.
+                with warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+                    vocab = MorphVocab()
                 _MODELS.update(
                     segmenter=Segmenter(),
-                    vocab=MorphVocab(),
+                    vocab=vocab,
                     morph=NewsMorphTagger(emb),
                     ner=NewsNERTagger(emb),
                 )
