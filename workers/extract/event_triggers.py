@@ -166,12 +166,14 @@ def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str 
                     break
         return None
     if lem in ("поговорить", "поздравить", "обсудить", "договориться") and any(
-            toks[k].lemma == "телефон" and toks[k - 1].lemma == "по" for k in range(max(lo + 1, i - 3), min(hi, i + 4))):
+            toks[k].lemma == "телефон" and toks[k - 1].lemma == "по"
+            for k in range(max(lo + 1, i - 3), min(hi, i + 4))):
         return "phone_call"  # "поздравили меня по телефону"
     if lem in MESSAGE:
         if lem == "письмо" and not any(x in SEND for x in near):
             return None
-        if lem == "послание" and any(toks[k].lemma in {"народ", "ежегодный"} for k in range(max(lo, i - 3), min(hi, i + 9))):
+        if lem == "послание" and any(toks[k].lemma in {"народ", "ежегодный"}
+                                     for k in range(max(lo, i - 3), min(hi, i + 9))):
             return None  # the president's annual address to the nation, not a message between states
         return "message"
     if lem in SEND and t.pos == "VERB" and any(
