@@ -38,6 +38,8 @@ class ParsedFeed:
     entries: tuple[FeedEntry, ...]
     ttl_s: int | None = None  # RSS <ttl> or sy:updatePeriod/Frequency, in seconds
     warnings: tuple[str, ...] = ()  # tolerated problems (feedparser bozo on a usable feed)
+    dropped: int = 0  # entries refused one by one (overlong or malformed link, overlong title)
+    capped: int = 0  # entries left out over the per-poll cap (the oldest)
 
 
 @dataclass(frozen=True)

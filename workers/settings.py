@@ -54,6 +54,21 @@ class Settings(BaseSettings):
     poll_jitter_fraction: float = 0.1
     forced_full_fetch_every: int = 20
     feed_error_mute_after: int = 50
+    # A poll killed with its worker this many times in a row (the attempt is counted before the work)
+    # mutes the feed: a feed that kills its child would otherwise be polled again forever.
+    feed_max_poll_attempts: int = Field(default=5, ge=1)
+
+    # Hostile-feed bounds (docs/reliability.md, hostile input). At most this many entries per poll
+    # (newest first); the listing pages and sitemaps have their own caps as well.
+    max_entries_per_poll: int = Field(default=1000, ge=1)
+    # articles.url has a btree index: an entry longer than a btree row (~2,700 bytes) fails the insert.
+    max_entry_url_bytes: int = Field(default=2048, ge=64, le=2600)
+    # A headline is a line: an entry whose title is longer is dropped, not cut.
+    max_entry_title_chars: int = Field(default=1000, ge=80)
+    # Summaries, guids and the feed's own title are cut to this.
+    max_feed_field_chars: int = Field(default=2000, ge=80)
+    # Combining marks kept in a row on one letter, in feed fields and page text ("zalgo" stacks hundreds).
+    max_combining_marks: int = Field(default=3, ge=0)
 
     # Per-host politeness, shared by all workers through Redis.
     host_min_delay_s: float = 1.0
@@ -74,6 +89,10 @@ class Settings(BaseSettings):
     # Cleaning/extraction bounds.
     max_html_bytes: int = 3_000_000
     max_text_chars: int = 200_000
+
+    # `silkwire search/events/agreements`: at most this many rows and query terms per call.
+    query_max_rows: int = Field(default=10_000, ge=1)
+    query_max_terms: int = Field(default=64, ge=1)
 
     log_json: bool = True
     metrics_port: int = 9808

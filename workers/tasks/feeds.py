@@ -1,4 +1,9 @@
-"""Feed tasks: the beat tick that claims due feeds, and one conditional poll of one feed."""
+"""Feed tasks: the beat tick that claims due feeds, and one conditional poll of one feed.
+
+A poll counts its attempt in Postgres before the work and always ends in the feed's record: a good
+poll, a StageError, or any other exception from the feed's content (a bug on one feed is that feed's
+failure, counted and muted like any other, not a silent retry every lease).
+"""
 
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ from workers.models import HttpResponse, ParsedFeed
 from workers.settings import get_settings
 from workers.tasks.app import app
 from workers.tasks.batches import fetch_sends
-from workers.tasks.common import INFRA_RETRY
+from workers.tasks.common import INFRA_ERRORS, INFRA_RETRY
 from workers.tasks.gates import host_gate, host_key
 from workers.tasks.intervals import next_poll_interval
 from workers.tasks.lanes import enqueue_many, requeue_here
@@ -58,11 +63,18 @@ def poll_feed(self: Task, feed_id: int) -> dict[str, Any]:
         requeue_here(self, (feed_id,), min(wait, s.politeness_requeue_max_s))
         return {"requeued_s": wait}
 
-    validators = Validators(feed["etag"], feed["last_modified"], feed["body_hash"], feed["trusts_304"],
-                            feed["polls_since_full"], feed["last_status"])
-    req = plan_request(validators, full_every=s.forced_full_fetch_every)
     started = time.monotonic()
     try:
+        with get_pool().connection() as conn:
+            claimed = conn.execute(QUERIES["begin_poll"], {"id": feed_id}).fetchone()
+        attempts = claimed["poll_attempts"] if claimed else 1
+        if attempts > s.feed_max_poll_attempts:
+            # Sent again after its worker died each time (killed, out of memory, past the hard limit).
+            gave_up = PermanentError(f"gave up after {attempts - 1} polls that never finished (worker lost)")
+            return _record_failure(feed, gave_up, started, mute=str(gave_up))
+        validators = Validators(feed["etag"], feed["last_modified"], feed["body_hash"], feed["trusts_304"],
+                                feed["polls_since_full"], feed["last_status"])
+        req = plan_request(validators, full_every=s.forced_full_fetch_every)
         resp = fetch_url(feed["url"], settings=s, etag=req.etag, last_modified=req.last_modified,
                          max_bytes=s.max_feed_bytes, accept=FEED_ACCEPT)
         outcome = after_response(validators, req, status=resp.status, etag=resp.headers.get("etag"),
@@ -71,9 +83,25 @@ def poll_feed(self: Task, feed_id: int) -> dict[str, Any]:
                   if outcome.changed else None)
     except StageError as exc:
         return _record_failure(feed, exc, started)
+    except INFRA_ERRORS:
+        raise  # Postgres or Redis away: INFRA_RETRY tries the poll again, it is not the feed's fault
+    except Exception as exc:  # anything else the feed's content set off is recorded on the feed
+        return _record_unexpected(feed, exc, started)
     finally:
         gate.release(host)
-    return _record_success(feed, resp, outcome.validators, parsed, started)
+    try:
+        return _record_success(feed, resp, outcome.validators, parsed, started)
+    except INFRA_ERRORS:
+        raise
+    except Exception as exc:  # e.g. a value Postgres refuses: the transaction rolled back, record why
+        return _record_unexpected(feed, exc, started)
+
+
+def _record_unexpected(feed: dict[str, Any], exc: Exception, started: float) -> dict[str, Any]:
+    """An exception no stage raises on purpose: logged with its traceback, counted as the feed's failure."""
+    log.exception("feed poll crashed", extra={"feed_id": feed["id"]})
+    # SoftTimeLimitExceeded lands here too: a poll that takes the whole soft limit is this feed's failure.
+    return _record_failure(feed, PermanentError(f"{type(exc).__name__}: {exc}"), started)
 
 
 def _record_success(feed: dict[str, Any], resp: HttpResponse, v: Validators, parsed: ParsedFeed | None,
@@ -102,6 +130,7 @@ def _record_success(feed: dict[str, Any], resp: HttpResponse, v: Validators, par
             "http_status": resp.status, "not_modified": resp.status == 304, "bytes": len(resp.body),
             "entries": len(entries), "new_entries": len(new_ids), "error": None,
             "warnings": "; ".join(parsed.warnings)[:1000] if parsed and parsed.warnings else None,
+            "dropped": parsed.dropped if parsed else None, "capped": parsed.capped if parsed else None,
         })
         if target and redirects >= MOVE_AFTER_REDIRECTS:
             conn.execute(QUERIES["move_feed_url"], {"id": feed["id"], "url": target})
@@ -119,13 +148,15 @@ def _permanent_redirect(feed: dict[str, Any], resp: HttpResponse) -> tuple[int, 
     return 1, resp.url
 
 
-def _record_failure(feed: dict[str, Any], exc: StageError, started: float) -> dict[str, Any]:
+def _record_failure(feed: dict[str, Any], exc: StageError, started: float,
+                    mute: str | None = None) -> dict[str, Any]:
     s = get_settings()
     status = exc.status
-    muted = None
-    if status == 410:
+    errors = feed["consecutive_errors"] + 1
+    muted = mute
+    if muted is None and status == 410:
         muted = "gone: the server answered 410"
-    elif feed["consecutive_errors"] + 1 >= s.feed_error_mute_after and isinstance(exc, PermanentError):
+    elif muted is None and errors >= s.feed_error_mute_after and isinstance(exc, PermanentError):
         muted = f"muted after {feed['consecutive_errors'] + 1} consecutive errors: {exc}"
     backoff = backoff_interval_s(feed["consecutive_errors"] + 1, exc.retry_after_s, settings=s)
     message = f"{type(exc).__name__}: {exc}"[:1000]
@@ -136,7 +167,7 @@ def _record_failure(feed: dict[str, Any], exc: StageError, started: float) -> di
         conn.execute(QUERIES["record_feed_fetch"], {
             "feed_id": feed["id"], "duration_ms": int((time.monotonic() - started) * 1000),
             "http_status": status, "not_modified": False, "bytes": None, "entries": None,
-            "new_entries": None, "error": message, "warnings": None,
+            "new_entries": None, "error": message, "warnings": None, "dropped": None, "capped": None,
         })
     log.warning("feed poll failed", extra={"feed_id": feed["id"], "error": message})
     return {"error": message, "backoff_s": backoff}

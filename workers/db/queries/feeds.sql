@@ -34,19 +34,24 @@ RETURNING f.id
 -- One feed with its polling state.
 SELECT * FROM feeds WHERE id = %(id)s
 
+-- begin_poll --
+-- Count a poll attempt before the work, so a poll that kills its worker every time still stops (mutes).
+UPDATE feeds SET poll_attempts = poll_attempts + 1 WHERE id = %(id)s
+RETURNING poll_attempts
+
 -- record_feed_fetch --
 -- One line of a feed's fetch history.
 INSERT INTO feed_fetches (feed_id, duration_ms, http_status, not_modified, bytes, entries, new_entries, error,
-                          warnings)
+                          warnings, dropped_entries, capped_entries)
 VALUES (%(feed_id)s, %(duration_ms)s, %(http_status)s, %(not_modified)s, %(bytes)s, %(entries)s,
-        %(new_entries)s, %(error)s, %(warnings)s)
+        %(new_entries)s, %(error)s, %(warnings)s, %(dropped)s, %(capped)s)
 
 -- feed_poll_ok --
 -- A successful poll (200 or 304): store validators, schedule the next poll, drop the lease.
 UPDATE feeds SET
     etag = %(etag)s, last_modified = %(last_modified)s, body_hash = %(body_hash)s, trusts_304 = %(trusts_304)s,
     polls_since_full = %(polls_since_full)s, last_polled_at = now(), last_status = %(status)s,
-    last_error = NULL, consecutive_errors = 0, poll_interval_s = %(interval_s)s,
+    last_error = NULL, consecutive_errors = 0, poll_attempts = 0, poll_interval_s = %(interval_s)s,
     next_poll_at = now() + make_interval(secs => %(interval_s)s), lease_until = NULL,
     last_new_at = CASE WHEN %(new_entries)s > 0 THEN now() ELSE last_new_at END,
     typical_gap_s = COALESCE(%(typical_gap_s)s, typical_gap_s),
@@ -58,7 +63,7 @@ WHERE id = %(id)s
 -- A failed poll: count it, back off, never disable silently (muting is explicit, with a reason).
 UPDATE feeds SET
     last_polled_at = now(), last_status = %(status)s, last_error = %(error)s,
-    consecutive_errors = consecutive_errors + 1, error_count = error_count + 1,
+    consecutive_errors = consecutive_errors + 1, error_count = error_count + 1, poll_attempts = 0,
     next_poll_at = now() + make_interval(secs => %(backoff_s)s), lease_until = NULL,
     muted_reason = COALESCE(%(muted_reason)s, muted_reason), updated_at = now()
 WHERE id = %(id)s
