@@ -106,7 +106,7 @@ def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str 
         if any(x in PHONE for x in near):
             return "phone_call"
         return "meeting"
-    if lem in {"принять", "принимать"} and t.pos == "VERB":
+    if lem in {"принять", "принимать", "встретить"} and t.pos == "VERB":
         for k in range(i + 1, min(hi, i + 5)):
             if toks[k].lemma in {"участие", "решение", "мера", "закон", "программа", "постановление"}:
                 return None
@@ -151,6 +151,8 @@ def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str 
             return None
         if any(toks[k].lemma in PROPOSAL_VERBS or toks[k].lemma in HYPOTHETICAL for k in range(max(lo, i - 3), i)):
             return None
+        if i + 1 < hi and (toks[i + 1].lemma in FORUM or toks[i + 1].lemma in ("игра", "олимпиада")):
+            return None  # "церемония открытия ЭКСПО": the opening of a forum is that forum, not a launch
         if i > lo and toks[i - 1].lemma == "церемония":
             return "launch"
         for k in range(i + 1, min(hi, i + 7)):

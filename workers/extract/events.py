@@ -107,6 +107,10 @@ def find_events(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, published: date
                 continue  # "пригласил принять участие в форуме": only invited
             if kind == "message" and speech.spoken(a, toks, i, lo):
                 continue  # "хотел бы поздравить Вас", a greeting inside a quote: words said, not a message sent
+            if kind == "message" and _said_in_encounter(events, si, toks, lo, hi):
+                continue  # "Политики обменялись поздравлениями" after their call: said during it
+            if kind == "signing" and speech.cumulative(toks, lo, hi):
+                continue  # "за это время мы подписали 127 документов": a tally of years, not one ceremony
             if kind in ("talks", "meeting") and any(k == "phone_call" for _, k in found):
                 continue
             if toks[i].pos == "NOUN" and any(toks[k].lemma in HYPOTHETICAL for k in range(max(lo, i - 2), i)):
@@ -148,9 +152,11 @@ def find_events(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, published: date
     _fill_from_context(events)
     pair = _doc_pair(ents)
     for e in events:
-        if not e.participants and any(toks[k].lemma in ("сторона", "собеседник")
-                                      for k in range(a.sentences[e.sent].first, a.sentences[e.sent].last)):
-            e.participants = [{"name": gaz.country_names.get(c, c), "country": c, "role": "country"} for c in pair]
+        if not _countries(e, located=False) and any(
+                toks[k].lemma in COLLECTIVE and (toks[k].lemma in ("сторона", "собеседник") or toks[k].number == "Plur")
+                for k in range(a.sentences[e.sent].first, a.sentences[e.sent].last)):
+            # "стороны обсудили", "главы государств провели переговоры": the two sides of the document
+            e.participants += [{"name": gaz.country_names.get(c, c), "country": c, "role": "country"} for c in pair]
     return _merge(events)
 
 
@@ -267,8 +273,24 @@ def _fill_from_context(events: list[Event]) -> None:
             e.persons |= src.persons
 
 
-def _countries(e: Event) -> set[str]:
-    return {str(p["country"]) for p in e.participants if p["country"]}
+def _countries(e: Event, located: bool = True) -> set[str]:
+    """The countries taking part; `located=False` leaves out a country that is only the venue."""
+    return {str(p["country"]) for p in e.participants if p["country"] and (located or p["role"] != "location")}
+
+
+COLLECTIVE = frozenset({"сторона", "собеседник", "глава", "лидер", "президент", "руководитель", "делегация"})
+_CONGRATULATE = frozenset({"поздравить", "поздравление", "поздравлять"})
+_SENT_WORDS = frozenset({"телеграмма", "письмо", "послание", "направить", "передать", "адресовать", "поздравительный"})
+
+
+def _said_in_encounter(events: list[Event], si: int, toks: tuple[nlp.Token, ...], lo: int, hi: int) -> bool:
+    """Congratulations with no telegram, letter or sending verb, right after a call, talks or a meeting of
+    the same sentence or the one before: said during that encounter, not sent."""
+    lemmas = {toks[k].lemma for k in range(lo, hi)}
+    if not lemmas & _CONGRATULATE or lemmas & _SENT_WORDS:
+        return False
+    return any(e.type in ("phone_call", "talks", "meeting") and e.status == "occurred" and si - 1 <= e.sent <= si
+               for e in events)
 
 
 def _compatible(x: Event, y: Event, any_status: bool = False) -> bool:
@@ -291,8 +313,10 @@ def _merge(events: list[Event]) -> list[Event]:
         fallback = None
         for o in out:
             same = o.type == e.type or ({o.type, e.type} == {"talks", "meeting"} and not e.verb)
-            if same and e.type == "message" and e.verb and not e.frame:
+            if same and e.type == "message" and e.verb and not e.frame and not (o.persons & e.persons):
                 same = False  # "студенты написали лидеру": another letter than the reply reported before
+            if not same and e.frame and e.type in ("meeting", "talks") and o.type == "phone_call":
+                same = True  # "В ходе беседы стороны обсудили ..." after the call: that conversation
             if same and e.type == "forum" and o.lemma != e.lemma and not e.frame:
                 same = False
             if same and e.frame:

@@ -75,3 +75,17 @@ def attribution(toks: tuple[nlp.Token, ...]) -> frozenset[int]:
                 out.add(k)
                 k += 1
     return frozenset(out)
+
+
+_TALLY = (("за", "это", "время"), ("за", "год"), ("в", "общий", "сложность"))
+
+
+def cumulative(toks: tuple[nlp.Token, ...], lo: int, hi: int) -> bool:
+    """'За это время мы подписали 127 документов', 'за годы сотрудничества', 'в общей сложности': a sum over
+    a period, not one signing."""
+    lemmas = [toks[k].lemma for k in range(lo, hi)]
+    for k in range(len(lemmas)):
+        for pattern in _TALLY:
+            if tuple(lemmas[k:k + len(pattern)]) == pattern:
+                return True
+    return False
