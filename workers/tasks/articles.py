@@ -48,7 +48,9 @@ def _begin(article_id: int, stage: str) -> dict[str, Any] | None:
 
 
 def _fail(article_id: int, stage: str, exc: BaseException, state: str = "failed") -> dict[str, Any]:
-    message = f"{type(exc).__name__}: {exc}"[:2000]
+    # billiard's SoftTimeLimitExceeded prints as its repr: say its message instead.
+    detail = exc.args[0] if isinstance(exc, SoftTimeLimitExceeded) and exc.args else exc
+    message = f"{type(exc).__name__}: {detail}"[:2000]
     with get_pool().connection() as conn:
         conn.execute(QUERIES["article_failed"],
                      {"id": article_id, "state": state, "error": message, "stage": stage})
@@ -94,11 +96,14 @@ def fetch_article(self: Task, article_id: int) -> dict[str, Any]:
     return out
 
 
-def fetch_one(article_id: int, retry_later: RetryLater) -> dict[str, Any]:
+def fetch_one(article_id: int, retry_later: RetryLater, *, own_time_limit: bool = True) -> dict[str, Any]:
     """Fetch and store one article's page; the caller sends what comes next.
 
     Answers `{"stored": lane, ...}` when the page was stored (analysis is the caller's to enqueue),
     `{"requeue_s": wait}` when the host's politeness gate says wait, or what was recorded otherwise.
+    A soft time limit spent on this page's robots check or fetch is recorded on it as that (not left for
+    the sweeper to call a lost worker); `own_time_limit=False` (an article after others in one task)
+    raises it instead, for the caller to send this article and the rest again.
     """
     s = get_settings()
     with get_pool().connection() as conn:
@@ -128,6 +133,11 @@ def fetch_one(article_id: int, retry_later: RetryLater) -> dict[str, Any]:
             return _retry_or_fail(retry_later, article, "fetch", attempts, exc)
         except PermanentError as exc:
             return _fail(article_id, "fetch", exc)
+        except SoftTimeLimitExceeded:
+            if not own_time_limit:
+                raise
+            spent = f"the soft time limit ({s.task_soft_limit_s} s) ran out fetching this page"
+            return _fail(article_id, "fetch", SoftTimeLimitExceeded(spent))
     finally:
         gate.release(host)
 

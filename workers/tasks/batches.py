@@ -83,9 +83,10 @@ def fetch_articles(self: Task, article_ids: list[int]) -> dict[str, Any]:
     with _send_stored(stored):
         for i, article_id in enumerate(article_ids):
             try:
-                out = fetch_one(article_id, retry_later)
+                out = fetch_one(article_id, retry_later, own_time_limit=i == 0)
             except SoftTimeLimitExceeded:
-                # Network deadlines bound each page, not the batch: the rest goes out as a new message.
+                # The articles before it spent the task's time (network deadlines bound each page, not the
+                # batch): this one and the rest go out as a new message, where it comes first.
                 outcomes["requeued"] = _send_rest_back(self, article_ids[i:], 0)
                 break
             if "requeue_s" in out:  # the host's politeness gate: this article and the rest wait together
