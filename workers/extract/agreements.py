@@ -10,7 +10,7 @@ from workers.extract import event_triggers as etr
 from workers.extract import events as ev
 from workers.extract import figures as fig
 from workers.extract import nlp
-from workers.extract.bodies import Org
+from workers.extract.bodies import CountryRef, Org, country_genitive, resolve_org
 from workers.extract.entities import Entities
 from workers.extract.gazetteer import Gazetteer
 from workers.extract.parties import (
@@ -19,6 +19,7 @@ from workers.extract.parties import (
     party_for_government,
     recent_parties,
     sentence_pair,
+    subject_parties,
 )
 
 KIND = {"соглашение": "agreement", "меморандум": "memorandum", "протокол": "protocol", "договор": "treaty",
@@ -66,7 +67,7 @@ def _triggers(toks: tuple[nlp.Token, ...], lo: int, hi: int) -> list[Trigger]:
             k0 -= 1
         if k0 >= lo and toks[k0].lemma == "проект" and t.case == "Gen":
             draft = True
-        if t.case not in ("Nom", "Acc", "Ins", None) and not draft:
+        if t.case not in ("Nom", "Acc", "Ins", None) and not draft and not _signing_of(toks, i0, lo):
             continue
         if lem in ("программа", "план") and t.text[:1].islower() and not any(
                 toks[k].lemma in etr.SIGN and toks[k].pos == "VERB" for k in range(max(lo, i - 3), i)):
@@ -90,6 +91,16 @@ def _triggers(toks: tuple[nlp.Token, ...], lo: int, hi: int) -> list[Trigger]:
             pass
         out.append(Trigger(i0, kind, words))
     return out
+
+
+def _signing_of(toks: tuple[nlp.Token, ...], i: int, lo: int) -> bool:
+    """'подписание соглашения', 'церемония подписания инвестиционного соглашения и договора': a document in
+    the genitive of a signing noun, across adjectives and the documents listed before it."""
+    k = i - 1
+    while k >= lo and (toks[k].pos in ("ADJ", "CCONJ") or toks[k].text == "," or (
+            toks[k].lemma in KIND and toks[k].case == "Gen")):
+        k -= 1
+    return k >= lo and toks[k].lemma == "подписание"
 
 
 def _context(toks: tuple[nlp.Token, ...], lo: int, hi: int) -> tuple[int, str] | None:
@@ -244,7 +255,8 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
             while seg_end > tr.index + tr.words and toks[seg_end - 1].pos in ("PUNCT", "CCONJ") \
                     and toks[seg_end - 1].text not in ("»", ")"):
                 seg_end -= 1
-            seg_orgs = [o for o in ents.orgs if tr.index <= o.first < seg_end and not _is_event_name(o)]
+            seg_orgs = [o for o in ents.orgs if tr.index <= o.first < seg_end and not _is_event_name(o)
+                        and not _venue(toks, o.first, lo)]
             if seg_orgs and len({o.country for o in seg_orgs}) == 1 and n == 0:
                 # "Казатомпром подписал контракт с китайской CNNC": the subject is the other party
                 subj = [o for o in ents.orgs if lo <= o.first < tr.index and o.country != seg_orgs[0].country
@@ -255,7 +267,12 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
             parties: list[dict[str, str | None]] = []
             kinds: list[str | None] = []
             states = False
-            if seg_orgs:
+            bodies = _bodies_between(a, ents.countries, tr.index, seg_end, gaz)
+            if bodies:
+                for pname, code, okind in bodies:
+                    parties.append({"name": pname, "country": code})
+                    kinds.append(okind)
+            elif seg_orgs:
                 for o in seg_orgs:
                     if not any(p["name"] == o.name for p in parties):
                         parties.append({"name": o.name, "country": o.country})
@@ -274,9 +291,14 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
                         if not any(p["country"] == c.code for p in parties):
                             parties.append({"name": gaz.country_names.get(c.code, c.code), "country": c.code})
                     states = True
+                elif status != "ratified" and (named := subject_parties(a, ents, lo, trig[0].index)):
+                    # "Округ Тачэн ... и Восточно-Казахстанская область заключили меморандум"
+                    for pname, pcode, okind in named:
+                        parties.append({"name": pname, "country": pcode})
+                        kinds.append(okind)
                 elif status != "ratified":  # the ratifying parliament is not a party
                     # parties named as the sentence's subjects ("Минэнерго и CNPC подписали соглашение")
-                    before = [o for o in ents.orgs if lo <= o.first < trig[0].index]
+                    before = [o for o in ents.orgs if lo <= o.first < trig[0].index and not _venue(toks, o.first, lo)]
                     subj_codes = {c.code for c in ents.countries if lo <= c.first < trig[0].index and not c.passing}
                     if not before and len(subj_codes) < 2 and any(toks[k].lemma == "сторона" for k in range(lo, hi)):
                         # "Стороны подписали ..." names nobody; "казахстанская и китайская стороны" names the two
@@ -316,7 +338,63 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
                 "evidence": {"start": s.start, "end": s.stop, "text": text},
             })
     _sides_named_later(agreements, a, ents, gaz)
+    _sides_of_previous(agreements, set(gaz.country_names.values()))
     return _dedupe(agreements), _dedupe_totals(totals)
+
+
+_HEAD_KIND = {"правительство": "government", "парламент": "parliament", "министерство": "ministry",
+              "ведомство": "agency", "компания": "company", "администрация": "region", "акимат": "region"}
+
+
+def _bodies_between(a: nlp.Analysis, countries: list[CountryRef], lo: int, hi: int, gaz: Gazetteer
+                    ) -> list[tuple[str, str, str | None]]:
+    """'между правительствами Кыргызской Республики, Китайской Народной Республики и Республики Узбекистан',
+    'между парламентами Кыргызстана и Китая': one body of that kind per country listed."""
+    toks = a.tokens
+    k = next((k for k in range(lo, hi - 1) if toks[k].lemma == "между"), None)
+    if k is None or toks[k + 1].lemma not in _HEAD_KIND or toks[k + 1].number != "Plur":
+        return []
+    head = toks[k + 1].lemma.capitalize()
+    out: list[tuple[str, str, str | None]] = []
+    for c in countries:
+        if c.first <= k + 1 or c.adjective or any(c.code == x[1] for x in out):
+            continue
+        if head == "Правительство":
+            out.append((*party_for_government(c.code, gaz), "government"))
+            continue
+        name = head + " " + a.text[toks[c.first].start:toks[c.last - 1].stop]
+        entry = resolve_org(name, gaz)
+        if entry is not None:
+            out.append((entry.name, c.code, entry.subkind))
+        else:
+            out.append((head + " " + country_genitive(c.code, gaz), c.code, _HEAD_KIND[toks[k + 1].lemma]))
+    return out if len(out) >= 2 else []
+
+
+def _venue(toks: tuple[nlp.Token, ...], first: int, lo: int) -> bool:
+    """'В Министерстве иностранных дел состоялось подписание', 'в рамках заседания делового совета': where
+    or within what a document was signed, not who signed it."""
+    if first > lo and toks[first - 1].lemma in ("в", "во", "на"):
+        return True
+    return any((toks[k].lemma, toks[k + 1].lemma) in etr.FRAME_PREPS for k in range(max(lo, first - 4), first - 1))
+
+
+def _sides_of_previous(agreements: list[dict[str, object]], country_names: set[str]) -> None:
+    """'Помимо этого, было заключено соглашение ...': a document whose sentence names no side of its own
+    (only the countries the document is about) was signed by the sides of the one reported just before."""
+    for n, g in enumerate(agreements):
+        parties = g["parties"]
+        if n == 0 or not isinstance(parties, list) or not all(p["name"] in country_names for p in parties):
+            continue
+        prev = agreements[n - 1]
+        theirs = prev["parties"]
+        if not isinstance(theirs, list) or all(p["name"] in country_names for p in theirs):
+            continue
+        if {p["country"] for p in parties} <= {p["country"] for p in theirs}:
+            g["parties"] = [dict(p) for p in theirs]
+            g["level"] = g["level"] or prev["level"]
+            if g["kind"] == "treaty" and prev["level"] == "corporate":
+                g["kind"] = "contract"
 
 
 def _sides_named_later(agreements: list[dict[str, object]], a: nlp.Analysis, ents: Entities, gaz: Gazetteer

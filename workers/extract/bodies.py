@@ -259,7 +259,7 @@ def find_orgs(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef], take
             i = j
             continue
         name = _org_name(toks, left, i, stop, country, gaz, j, a.text)
-        resolved = _resolve_org(name, gaz)
+        resolved = resolve_org(name, gaz)
         if resolved:
             out.append(Org(resolved.name, resolved.country, resolved.subkind, left, stop))
         else:
@@ -293,7 +293,7 @@ def find_orgs(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef], take
             name = _org_name(toks, s.first, head, stop, country, gaz, s.last, a.text)
         else:
             name = s.normal
-        resolved = _resolve_org(name, gaz)
+        resolved = resolve_org(name, gaz)
         if not country:
             inside = [c.code for c in countries if s.first <= c.first < s.last]
             country = inside[0] if inside else None  # "ЗАО «Азербайджанские железные дороги»"
@@ -397,7 +397,8 @@ def _org_name(toks: tuple[nlp.Token, ...], left: int, head: int, stop: int, coun
     return name
 
 
-def _resolve_org(name: str, gaz: Gazetteer) -> Entry | None:
+def resolve_org(name: str, gaz: Gazetteer) -> Entry | None:
+    """The gazetteer body that a whole name stands for, if any."""
     toks = phrase_tokens(name)
     if not toks:
         return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from workers.extract import nlp
 from workers.extract.bodies import Org, country_genitive
 from workers.extract.entities import Entities
 from workers.extract.gazetteer import Gazetteer
@@ -87,3 +88,47 @@ def complete_parties(parties: list[dict[str, str | None]], kinds: list[str | Non
     if code:
         parties.append({"name": gaz.country_names.get(code, code), "country": code})
         kinds.append(None)
+
+
+_REGION_HEADS = frozenset({"округ", "область", "провинция", "район", "город", "уезд", "префектура"})
+_SUBJECT_CASES = (None, "Nom", "Ins")
+
+
+def subject_parties(a: nlp.Analysis, ents: Entities, lo: int, trigger: int) -> list[tuple[str, str | None, str | None]]:
+    """The sides a sentence names as its subjects before the document word, bodies and regions alike:
+    'Округ Тачэн ... и Восточно-Казахстанская область заключили меморандум', 'Министерством сельского
+    хозяйства РК и Главным таможенным управлением КНР было подписано ...'. One per country, in text order;
+    a body in the genitive ('округ ... Синьцзян-Уйгурского автономного района') only qualifies another."""
+    toks = a.tokens
+    found: list[tuple[int, str, str | None, str | None]] = []
+    for o in ents.orgs:
+        if lo <= o.first < trigger and _subject_case(toks, o.first, lo):
+            found.append((o.first, o.name, o.country, o.kind))
+    for p in ents.places:
+        if not (lo <= p.first < trigger) or not p.country:
+            continue
+        start = p.first
+        name = p.name
+        if start > lo and toks[start - 1].lemma in _REGION_HEADS and not name.lower().endswith(
+                tuple(_REGION_HEADS)):
+            start -= 1  # "Округ Тачэн": the region word is part of the name
+            name = nlp.to_nominative(toks[start].text, toks[start].case).capitalize() + " " + name
+        if _subject_case(toks, start, lo) and (start < p.first or _is_region(name)):
+            found.append((start, name, p.country, "region"))
+    found.sort()
+    out: list[tuple[str, str | None, str | None]] = []
+    seen: set[str | None] = set()
+    for _, name, country, kind in found:
+        if country not in seen:
+            seen.add(country)
+            out.append((name, country, kind))
+    return out if len(out) >= 2 else []
+
+
+def _is_region(name: str) -> bool:
+    return any(w in _REGION_HEADS for w in nlp.norm(name).split())
+
+
+def _subject_case(toks: tuple[nlp.Token, ...], k: int, lo: int) -> bool:
+    prev = toks[k - 1] if k > lo else None
+    return toks[k].case in _SUBJECT_CASES and not (prev is not None and prev.pos == "ADP")
