@@ -12,10 +12,11 @@ import re
 
 from workers.extract import nlp
 
+# Palladius transcription: an optional initial, then a final. No syllable ends in -м, so "Сюном" is a case form.
 _CN_SYLLABLE = re.compile(
-    r"^(?:(?:ч|чж|ц|цз|цз|ш|сь|с|х|ж|л|м|н|б|п|д|т|г|к|ф|в|й|я|ю|е)?"
-    r"(?:а|ай|ань|ан|ао|е|ей|ень|ен|и|ин|инь|ион|ун|унь|уань|уан|уй|уо|у|э|эй|энь|эн|эр|ю|юань|юнь|ян|яо|я|ь|о|оу|"
-    r"ой))+$"
+    r"^(?:(?:ч|чж|ц|цз|ш|сь|с|х|ж|л|м|н|б|п|д|т|г|к|ф|в|й|я|ю|е|р|з)?"
+    r"(?:а|ай|ань|ан|ао|е|ей|ень|ен|и|ин|инь|ион|ун|унь|уа|уай|уань|уан|уй|уо|у|ы|э|эй|энь|эн|эр|ю|юань|юнь|юн|юэ|"
+    r"янь|ян|яо|я|ь|о|оу|ой))+$"
 )
 _VOWELS = "аеёиоуыэюя"
 _INITIALS = re.compile(r"^(?:[А-ЯЁA-Z]\.\s*)+")
@@ -28,7 +29,8 @@ _FIRST_NAME_ENDINGS = {"Ins": ("ом", "ем"), "Dat": ("у", "ю")}
 
 def looks_chinese(name: str) -> bool:
     parts = [p for p in re.split(r"[\s\-]+", nlp.norm(name)) if p]
-    return len(parts) >= 2 and all(_CN_SYLLABLE.match(p) for p in parts) and len(parts[0]) <= 4
+    # one part is a one-syllable surname, first ("Чэнь Юн") or, in the Western order, last ("Цюньли Сюн")
+    return len(parts) >= 2 and all(_CN_SYLLABLE.match(p) for p in parts) and min(map(len, parts)) <= 4
 
 
 def unglue(word: str, names: set[str]) -> str | None:
@@ -112,10 +114,12 @@ def nominative(words: list[str], written: list[str], oblique: bool, names: set[s
         # natasha declined the Russian-looking surname back; a transcribed first name kept the ending
         words = [strip_case(w, case) if w == t and not nlp.is_known(t) else w
                  for w, t in zip(words, written, strict=True)]
-    if oblique and len(words) == len(written):
-        cand = [chinese_nominative(w) if w == t and not nlp.is_known(t) else w
+    if len(words) == len(written):
+        # a dictionary word is left alone, unless it ends in -м, which no transcribed syllable does ("Ваном")
+        cand = [chinese_nominative(w) if w == t and (not nlp.is_known(t) or t.endswith(("ом", "ем"))) else w
                 for w, t in zip(words, written, strict=True)]
-        if cand != words and looks_chinese(" ".join(cand)):
+        # the case shows in the sentence (`oblique`) or in the name itself: a Chinese name only after the ending
+        if cand != words and looks_chinese(" ".join(cand)) and (oblique or not looks_chinese(" ".join(words))):
             words = cand
     return words
 
