@@ -76,8 +76,11 @@ STEMS: list[tuple[str, str | None]] = [
     ("экстремизм", "security"), ("оборон", "security"), ("военн", "security"),
     ("водохозяйств", "water"), ("=водно", "water"), ("водопольз", "water"), ("водн", None),
     ("эколог", "ecology"), ("климат", "ecology"), ("природоохран", "ecology"),
-    ("строительств", "construction"), ("строительн", "construction"), ("стройматериал", "construction"),
-    ("жилищн", "construction"), ("цемент", "construction"),
+    # building a plant or a railway is that plant's or railway's sector; construction is the building trade
+    # itself: "строительная отрасль", builders, cement, building materials, housing
+    ("строительств", None), ("строительн", "construction"), ("стройматериал", "construction"),
+    ("жилищн", "construction"), ("цемент", "construction"), ("стройкомпан", "construction"),
+    ("строител", "construction"),
 ]
 GENERIC = frozenset({"industry", "construction", "trade"})
 # two-word phrases: (first stem, second stem) -> sector
