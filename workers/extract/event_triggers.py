@@ -13,6 +13,7 @@ ROLES = {"visit": "visitor", "talks": "participant", "meeting": "participant", "
          "message": "sender"}
 
 VISIT = frozenset({"визит", "посетить", "посещение", "побывать"})
+ARRIVE = frozenset({"прибыть", "прилететь", "приехать", "прибывать"})
 TALKS = frozenset({"переговоры", "переговор"})
 MEETING = frozenset({"встреча", "встретиться", "беседа", "побеседовать", "встречаться"})
 INVITE = frozenset({"пригласить", "приглашение", "приглашать"})
@@ -90,6 +91,15 @@ def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str 
         return "talks" if lem in TALKS else None
     if lem == "созвониться":
         return "phone_call"
+    if lem in ARRIVE and t.pos == "VERB":
+        # "прибыл в РФ", "делегация прилетела в Казахстан": arriving in a country is a visit (a town or a venue
+        # is the place of whatever follows)
+        k = i + 1
+        while k < min(hi, i + 4) and toks[k].pos in ("ADV", "ADJ", "NUM"):
+            k += 1
+        if k + 1 < hi and toks[k].lemma in ("в", "во") and toks[k + 1].pos == "PROPN" and toks[k + 1].case == "Acc":
+            return "visit"
+        return None
     if lem in VISIT:
         if t.pos == "VERB":
             # "посетил консульство", "выставку посетили": touring a venue is not a visit to a country

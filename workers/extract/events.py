@@ -32,6 +32,7 @@ class Event:
     verb: bool = False  # stated by a verb ("встретился с"), so a new encounter rather than a reference
     doc_count: int | None = None  # "подписано 24 документа": signings of 24 and of 70 documents differ
     verbless: bool = False  # a headline without a verb ("Визит Токаева в Китай") has no tense of its own
+    quoted: bool = False  # inside quoted speech: "Их переговоры, состоявшиеся в мае ..." recalls another encounter
 
 
 def _participants(kind: str, actors: list[Actor], toks: tuple[nlp.Token, ...], trig: int,
@@ -146,7 +147,8 @@ def find_events(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, published: date
             verbless = not any(toks[k].pos in ("VERB", "AUX") for k in range(lo, hi))
             for ev in _split_receptions(Event(kind, status, si, i, when, loc, parts, lemma, frame,
                                               people, toks[i].pos == "VERB" or additive,
-                                              int(mcount.group(1)) if mcount else None, verbless),
+                                              int(mcount.group(1)) if mcount else None, verbless,
+                                              speech.in_quote(a.text, toks[i].start)),
                                         actors, toks):
                 events.append(ev)
     _fill_from_context(events)
@@ -295,6 +297,10 @@ def _said_in_encounter(events: list[Event], si: int, toks: tuple[nlp.Token, ...]
 
 def _compatible(x: Event, y: Event, any_status: bool = False) -> bool:
     if x.status != y.status and not any_status:
+        return False
+    if x.quoted != y.quoted and bool(x.persons) != bool(y.persons):
+        # across a quote's edge one encounter needs the same evidence on both sides: "Их переговоры,
+        # состоявшиеся в мае ..." in a speech names nobody the reported meeting names
         return False
     if x.date and y.date and x.date != y.date:
         return False
