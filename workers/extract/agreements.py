@@ -4,6 +4,7 @@ such as "подписано 24 документа" or "17 соглашений �
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from workers.extract import event_triggers as etr
@@ -22,6 +23,8 @@ from workers.extract.parties import (
     subject_parties,
 )
 
+_LATIN = re.compile(r"[A-Za-z]")
+_CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 KIND = {"соглашение": "agreement", "меморандум": "memorandum", "протокол": "protocol", "договор": "treaty",
         "контракт": "contract", "коммюнике": "joint_statement", "декларация": "joint_statement",
         "программа": "program", "план": "program"}
@@ -275,7 +278,7 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
             elif seg_orgs:
                 for o in seg_orgs:
                     if not any(p["name"] == o.name for p in parties):
-                        parties.append({"name": o.name, "country": o.country})
+                        parties.append({"name": _party_name(a, ents, o), "country": o.country})
                         kinds.append(o.kind)
             elif "правительство" in seg_lemmas or "межправительственный" in seg_lemmas:
                 for code in sentence_pair(ents, lo, tr.index, seg_end, pair)[:2]:
@@ -293,9 +296,9 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
                     states = True
                 elif status != "ratified" and (named := subject_parties(a, ents, lo, trig[0].index)):
                     # "Округ Тачэн ... и Восточно-Казахстанская область заключили меморандум"
-                    for pname, pcode, okind in named:
-                        parties.append({"name": pname, "country": pcode})
-                        kinds.append(okind)
+                    for o in named:
+                        parties.append({"name": _party_name(a, ents, o), "country": o.country})
+                        kinds.append(o.kind)
                 elif status != "ratified":  # the ratifying parliament is not a party
                     # parties named as the sentence's subjects ("Минэнерго и CNPC подписали соглашение")
                     before = [o for o in ents.orgs if lo <= o.first < trig[0].index and not _venue(toks, o.first, lo)]
@@ -305,7 +308,7 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
                         before = recent_parties(ents, lo)
                     for o in before:
                         if not any(p["name"] == o.name for p in parties):
-                            parties.append({"name": o.name, "country": o.country})
+                            parties.append({"name": _party_name(a, ents, o), "country": o.country})
                             kinds.append(o.kind)
                 if not parties:
                     # the sentence's own countries, never ones from other sentences
@@ -371,6 +374,21 @@ def _bodies_between(a: nlp.Analysis, countries: list[CountryRef], lo: int, hi: i
     return out if len(out) >= 2 else []
 
 
+def _party_name(a: nlp.Analysis, ents: Entities, o: Org) -> str:
+    """The canonical name, with the Latin spellings the text uses for the same body: 'Китайская национальная
+    нефтегазовая корпорация (China National Petroleum Corporation, CNPC)' is findable by either."""
+    toks = a.tokens
+    written = []
+    for x in ents.orgs:
+        if x.name != o.name:
+            continue
+        surface = a.text[toks[x.first].start:toks[x.last - 1].stop]
+        if _LATIN.search(surface) and not _CYRILLIC.search(surface) and surface not in o.name \
+                and surface not in written:
+            written.append(surface)
+    return f"{o.name} ({', '.join(written)})" if written else o.name
+
+
 def _venue(toks: tuple[nlp.Token, ...], first: int, lo: int) -> bool:
     """'В Министерстве иностранных дел состоялось подписание', 'в рамках заседания делового совета': where
     or within what a document was signed, not who signed it."""
@@ -419,7 +437,7 @@ def _sides_named_later(agreements: list[dict[str, object]], a: nlp.Analysis, ent
             if gi is None or not si - 2 <= gi <= si or not isinstance(parties, list):
                 continue
             if all(p["name"] in country_names for p in parties):
-                g["parties"] = [{"name": o.name, "country": o.country} for o in dict(
+                g["parties"] = [{"name": _party_name(a, ents, o), "country": o.country} for o in dict(
                     (o.name, o) for o in sides).values()]
                 g["level"] = _level(g["parties"], [o.kind for o in sides], set(), False)  # type: ignore[arg-type]
 

@@ -94,16 +94,16 @@ _REGION_HEADS = frozenset({"округ", "область", "провинция",
 _SUBJECT_CASES = (None, "Nom", "Ins")
 
 
-def subject_parties(a: nlp.Analysis, ents: Entities, lo: int, trigger: int) -> list[tuple[str, str | None, str | None]]:
+def subject_parties(a: nlp.Analysis, ents: Entities, lo: int, trigger: int) -> list[Org]:
     """The sides a sentence names as its subjects before the document word, bodies and regions alike:
     'Округ Тачэн ... и Восточно-Казахстанская область заключили меморандум', 'Министерством сельского
     хозяйства РК и Главным таможенным управлением КНР было подписано ...'. One per country, in text order;
     a body in the genitive ('округ ... Синьцзян-Уйгурского автономного района') only qualifies another."""
     toks = a.tokens
-    found: list[tuple[int, str, str | None, str | None]] = []
+    found: list[Org] = []
     for o in ents.orgs:
         if lo <= o.first < trigger and _subject_case(toks, o.first, lo):
-            found.append((o.first, o.name, o.country, o.kind))
+            found.append(o)
     for p in ents.places:
         if not (lo <= p.first < trigger) or not p.country:
             continue
@@ -114,14 +114,12 @@ def subject_parties(a: nlp.Analysis, ents: Entities, lo: int, trigger: int) -> l
             start -= 1  # "Округ Тачэн": the region word is part of the name
             name = nlp.to_nominative(toks[start].text, toks[start].case).capitalize() + " " + name
         if _subject_case(toks, start, lo) and (start < p.first or _is_region(name)):
-            found.append((start, name, p.country, "region"))
-    found.sort()
-    out: list[tuple[str, str | None, str | None]] = []
-    seen: set[str | None] = set()
-    for _, name, country, kind in found:
-        if country not in seen:
-            seen.add(country)
-            out.append((name, country, kind))
+            found.append(Org(name, p.country, "region", start, p.last))
+    found.sort(key=lambda o: o.first)
+    out: list[Org] = []
+    for o in found:
+        if o.country not in {x.country for x in out}:
+            out.append(o)
     return out if len(out) >= 2 else []
 
 
