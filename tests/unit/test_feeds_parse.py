@@ -251,3 +251,91 @@ def test_feed_served_as_text_html_is_still_a_feed() -> None:
 def test_utf8_bom_and_leading_whitespace() -> None:
     feed = parse_feed(b"\xef\xbb\xbf\n  " + rss2(item()).encode(), url=FEED_URL, headers=XML)
     assert feed.entries[0].title == "Переговоры в Астане"
+
+
+# Issue 17, finding 1: the tricks that got entity declarations past the byte-level search.
+ENTITIES = '<!DOCTYPE rss [\n<!ENTITY a "' + "x" * 1000 + '">\n]>\n'
+BODY = '<rss version="2.0"><channel><title>&a;&a;&a;&a;</title></channel></rss>'
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # the CDATA span the old search removed opens in one comment and closes in another
+        f'<?xml version="1.0"?>\n<!-- <![CDATA[ -->\n{ENTITIES}<!-- ]]> -->\n{BODY}'.encode(),
+        # "<" as UTF-7 ("+ADw-"): no "<!ENTITY" bytes at all
+        ('<?xml version="1.0" encoding="utf-7"?>\n' + f"{ENTITIES}{BODY}".replace("<", "+ADw-")).encode(),
+        # a quoted system literal holding ">" and "<a" before the internal subset
+        f'<?xml version="1.0"?>\n<!DOCTYPE rss SYSTEM "<a>" [\n<!ENTITY a "{"x" * 1000}">\n]>\n{BODY}'.encode(),
+        # a processing instruction before the DTD
+        f'<?xml version="1.0"?>\n<?style <![CDATA[ ?>\n{ENTITIES}{BODY}'.encode(),
+    ],
+    ids=["cdata-in-comments", "utf-7", "quoted-literal", "pi"],
+)
+def test_internal_subsets_are_refused_on_the_decoded_text(body: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*_a: object, **_k: object) -> None:
+        raise AssertionError("feedparser must not see a document with an internal subset")
+
+    monkeypatch.setattr(parse_module.feedparser, "parse", fail)
+    with pytest.raises(PermanentError, match=r"internal subset|ENTITY"):
+        parse_feed(body, url=FEED_URL, headers=XML)
+
+
+@pytest.mark.parametrize("encoding", ["utf-7", "hz", "iso-2022-jp"])
+def test_encodings_no_feed_uses_are_refused(encoding: str) -> None:
+    body = (f'<?xml version="1.0" encoding="{encoding}"?>\n<rss version="2.0"><channel><title>Press</title>'
+            "<item><title>Talks</title><link>https://press.example.kz/1</link></item></channel></rss>")
+    with pytest.raises(PermanentError, match=f"encoding '{encoding}'"):
+        parse_feed(body.encode("ascii"), url=FEED_URL, headers=XML)
+
+
+def test_a_public_doctype_without_subset_still_parses() -> None:
+    body = rss2(item()).replace("?>\n", '?>\n<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN" '
+                                       '"http://my.netscape.com/publish/formats/rss-0.91.dtd">\n', 1)
+    assert parse_feed(body.encode(), url=FEED_URL, headers=XML).entries
+
+
+def test_character_references_no_text_may_hold_are_dropped() -> None:
+    refs = "&#0;&#x0;&#xD800;&#xdfff;&#1114112;&#" + "9" * 5000 + ";&#x1F;"
+    body = rss2(item().replace("Переговоры в Астане", f"Пере{refs}говоры &#1040;&#x1F600;"))
+    feed = parse_feed(body.encode(), url=FEED_URL, headers=XML)
+    assert feed.entries[0].title == "Переговоры А\U0001f600"
+
+
+@pytest.mark.parametrize("ttl", ["²", "٣", "9" * 5000, "-5", "0", "1e3", "１０"])
+def test_odd_numbers_are_no_numbers(ttl: str) -> None:
+    body = rss2(item(), channel_extra=f"<ttl>{ttl}</ttl><sy:updatePeriod>hourly</sy:updatePeriod>"
+                                      f"<sy:updateFrequency>{ttl}</sy:updateFrequency>")
+    assert parse_feed(body.encode(), url=FEED_URL, headers=XML).ttl_s == 3600
+
+
+def test_bad_entries_are_dropped_and_counted_the_rest_kept_clean() -> None:
+    items = "".join([
+        item(link="https://press.example.kz/ok/1", guid="1"),
+        item(link="https://press.example.kz/" + "x" * 3000, guid="2"),
+        item(link="https://press.example.kz/ok/3", guid="3").replace("Переговоры в Астане", "Т" * 1001),
+        item(link="https://press.example.kz/ok/4", guid="4").replace("Переговоры в Астане",
+                                                                        "То\u202eкаев\u2066 " + "а" + "\u0301" * 40),
+        item(link="https://press.example.kz/ok/5", guid="\x01" + "g" * 5000),
+    ])
+    feed = parse_feed(rss2(items).encode(), url=FEED_URL, headers=XML)
+    assert [e.url for e in feed.entries] == ["https://press.example.kz/ok/1", "https://press.example.kz/ok/4",
+                                             "https://press.example.kz/ok/5"]
+    assert feed.dropped == 2
+    assert "2 entries dropped: 1 link over 2048 bytes, 1 title over 1000 characters" in feed.warnings
+    assert feed.entries[1].title == "Токаев " + "а" + "\u0301" * 3
+    assert feed.entries[2].guid == "g" * 2000
+
+
+def test_one_poll_keeps_the_newest_entries_in_feed_order() -> None:
+    from workers.feeds.entries import cap_entries
+    from workers.models import FeedEntry, ParsedFeed
+
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    dates = [now - timedelta(days=3), None, now, now - timedelta(days=1), now - timedelta(days=2), None]
+    parsed = ParsedFeed(title=None, entries=tuple(FeedEntry(url=f"https://a.kz/{i}", published=d)
+                                                   for i, d in enumerate(dates)))
+    capped = cap_entries(parsed, 3)
+    assert [e.url for e in capped.entries] == ["https://a.kz/2", "https://a.kz/3", "https://a.kz/4"]
+    assert capped.capped == 3 and "3 entries over the cap of 3 per poll" in capped.warnings[-1]
+    assert cap_entries(parsed, 6) is parsed

@@ -44,6 +44,9 @@ _PROLOG_SPACE = re.compile(rb"[ \t\r\n]*")
 # sets with escapes: no feed we read uses them, and they hide markup from any byte-level check.
 _REFUSED_CODECS = frozenset({"utf-7", "hz"})
 _MARKUP_CHARS = "<!>[]&;\"'"
+# Character references, to check before feedparser expands them: it raises on "&#xD800;" (a surrogate)
+# and on 5,000 digits, and passes "&#0;" through to a NUL Postgres cannot store.
+_CHARREF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
 # Numbers in feeds (ttl minutes, sy:updateFrequency): ASCII digits, no more than this many.
 _MAX_DIGITS = 9
 
@@ -108,6 +111,18 @@ def reject_dtd(decoded: bytes) -> None:
         raise PermanentError("feed declares XML entities (<!ENTITY): refused before parsing")
 
 
+def _charref(m: re.Match[bytes]) -> bytes:
+    """A character reference as it is, or nothing when it names no character text may hold."""
+    hex_digits, digits = m.group(1), m.group(2)
+    text = (hex_digits or digits).lstrip(b"0")
+    if len(text) > 7:
+        return b""
+    code = int(text or b"0", 16 if hex_digits else 10)
+    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF or (code < 0x20 and code not in (0x9, 0xA, 0xD)):
+        return b""
+    return m.group(0)
+
+
 def _refused_encoding(name: str | None) -> str | None:
     """Why a feed in this encoding is refused, or None: only ASCII-compatible encodings and UTF-16/32."""
     if not name:
@@ -144,6 +159,8 @@ def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str]) -> ParsedFe
     reject_dtd(convert_to_utf8(dict(response_headers), body, sniffed))
     if refused := _refused_encoding(sniffed.get("encoding")):
         raise PermanentError(f"feed refused: {refused}")
+    if not str(sniffed.get("encoding") or "").lower().startswith(("utf-16", "utf-32")):
+        body = _CHARREF.sub(_charref, body)
     parsed = feedparser.parse(io.BytesIO(body), response_headers=response_headers, sanitize_html=True)
 
     warnings: list[str] = []
