@@ -230,14 +230,25 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
     totals: list[dict[str, object]] = []
     carried: str | None = None  # status carried into a list that follows "подписаны документы:"
     prev_status: str | None = None
+    gap = 0  # sentences since the last one with a document or a signing word
     pair = doc_pair(ents)
     for s in a.sentences:
         lo, hi = s.first, s.last
         ctx = _context(toks, lo, hi)
         status = ctx[1] if ctx else carried
-        if not status and prev_status and any(toks[k].lemma == "между" for k in range(lo, hi)):
-            status = prev_status  # "подписаны четыре меморандума. Среди них – меморандум между ..."
-        prev_status = ctx[1] if ctx else None
+        if not status and prev_status and any(toks[k].lemma in ("между", "документ") for k in range(lo, hi)) or (
+                not status and prev_status and toks[lo].lemma in ("ещё", "еще", "также", "кроме", "помимо")):
+            # "подписаны четыре меморандума. Среди них – меморандум между ...", "Ещё один важный документ – План
+            # ...": the list of the sentence before goes on
+            status = prev_status
+        # a document the list went on with keeps it going, and so does a sentence about it ("... Декларацию. В ней
+        # определены цели. Ещё один документ – План ..."), for two sentences at most
+        here = _triggers(toks, lo, hi)
+        if ctx or here:
+            prev_status, gap = (ctx[1] if ctx else status), 0
+        else:
+            gap += 1
+            prev_status = prev_status if gap <= 2 else None
         text = a.text[s.start:s.stop]
         if ctx:
             carried = status if text.rstrip().endswith(":") else None
