@@ -236,8 +236,8 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
         lo, hi = s.first, s.last
         ctx = _context(toks, lo, hi)
         status = ctx[1] if ctx else carried
-        if not status and prev_status and any(toks[k].lemma in ("между", "документ") for k in range(lo, hi)) or (
-                not status and prev_status and toks[lo].lemma in ("ещё", "еще", "также", "кроме", "помимо")):
+        if not status and prev_status and (any(toks[k].lemma in ("между", "документ") for k in range(lo, hi))
+                                           or toks[lo].lemma in ("ещё", "еще", "также", "кроме", "помимо")):
             # "подписаны четыре меморандума. Среди них – меморандум между ...", "Ещё один важный документ – План
             # ...": the list of the sentence before goes on
             status = prev_status
