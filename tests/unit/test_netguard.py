@@ -27,9 +27,11 @@ REFUSED = [
     "2002:7f00:1::", "2002:a00:1::1",  # 6to4 wrapping loopback / private
     "::127.0.0.1",  # IPv4-compatible
     "2001:db8::1",  # documentation
+    "fec0::1", "feff:ffff::1",  # site-local fec0::/10 (deprecated; is_global says True)
+    "::ffff:0:7f00:1", "::ffff:0:a00:1", "::ffff:0:a9fe:a9fe",  # IPv4-translated ::ffff:0:a.b.c.d
 ]
 ALLOWED = ["8.8.8.8", "1.1.1.1", "2a00:1450:4001:82b::200e", "::ffff:8.8.8.8", "64:ff9b::808:808",
-           "2002:808:808::1", "100.128.0.1", "100.63.255.255"]
+           "2002:808:808::1", "100.128.0.1", "100.63.255.255", "::ffff:0:808:808"]
 
 
 @pytest.mark.parametrize("address", REFUSED)
@@ -100,6 +102,7 @@ def net(monkeypatch: pytest.MonkeyPatch) -> Iterator[Network]:
     ["::ffff:127.0.0.1"], ["64:ff9b::a9fe:a9fe"], ["100.64.3.4"], ["10.0.0.5"], ["2002:c0a8:101::1"],
     ["93.184.216.34", "192.168.0.10"],  # one bad address in the answer refuses the host
     ["fe80::1%eth0"],
+    ["fec0::1"], ["::ffff:0:127.0.0.1"], ["::ffff:0:169.254.169.254"],  # issue 17, finding 12
 ])
 def test_refusal_happens_before_any_connection(net: Network, answer: list[str]) -> None:
     net.answers["news.example"] = [answer]

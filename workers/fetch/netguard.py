@@ -21,6 +21,11 @@ _NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
 _SIXTOFOUR = ipaddress.IPv6Network("2002::/16")
 # IPv4-compatible ::a.b.c.d (deprecated, but some stacks still route it to the IPv4 address).
 _V4_COMPAT = ipaddress.IPv6Network("::/96")
+# IPv4-translated ::ffff:0:a.b.c.d (RFC 2765 SIIT): `ipv4_mapped` does not see it and `is_global` is true.
+_V4_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")
+# Site-local fec0::/10: deprecated (RFC 3879) but still routed inside some networks; not in Python's
+# private list, so `is_global` calls it global.
+_SITE_LOCAL = ipaddress.IPv6Network("fec0::/10")
 _CGNAT = ipaddress.IPv4Network("100.64.0.0/10")
 
 
@@ -30,7 +35,7 @@ def embedded_ipv4(ip: IPAddress) -> ipaddress.IPv4Address | None:
         return None
     if ip.ipv4_mapped is not None:
         return ip.ipv4_mapped
-    if ip in _NAT64 or ip in _V4_COMPAT:
+    if ip in _NAT64 or ip in _V4_COMPAT or ip in _V4_TRANSLATED:
         return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     if ip in _SIXTOFOUR:
         return ip.sixtofour
@@ -53,6 +58,8 @@ def refusal_reason(ip: IPAddress) -> str | None:
             continue  # a mapped address is exactly its IPv4 address: judge that one
         if candidate is ip and ip in _NAT64_LOCAL:
             return f"local-use NAT64 address {ip}"
+        if candidate is ip and ip in _SITE_LOCAL:
+            return f"site-local address {ip}"
         if not candidate.is_global:
             return f"non-global address {candidate}" + (f" (in {ip})" if candidate is not ip else "")
     return None
