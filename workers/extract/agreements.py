@@ -44,6 +44,7 @@ class Trigger:
     index: int
     kind: str
     words: int  # tokens in the kind phrase ("дорожная карта" = 2)
+    counted: bool = False  # "3 протокола по поставкам ...": several documents named together by their subject
 
 
 def _triggers(toks: tuple[nlp.Token, ...], lo: int, hi: int) -> list[Trigger]:
@@ -70,7 +71,8 @@ def _triggers(toks: tuple[nlp.Token, ...], lo: int, hi: int) -> list[Trigger]:
             k0 -= 1
         if k0 >= lo and toks[k0].lemma == "проект" and t.case == "Gen":
             draft = True
-        if t.case not in ("Nom", "Acc", "Ins", None) and not draft and not _signing_of(toks, i0, lo):
+        if t.case not in ("Nom", "Acc", "Ins", None) and not draft and not _signing_of(toks, i0, lo) and not (
+                k0 >= lo and toks[k0].pos == "NUM"):  # "3 протокола" is a genitive after the numeral
             continue
         if lem in ("программа", "план") and t.text[:1].islower() and not any(
                 toks[k].lemma in etr.SIGN and toks[k].pos == "VERB" for k in range(max(lo, i - 3), i)):
@@ -83,7 +85,10 @@ def _triggers(toks: tuple[nlp.Token, ...], lo: int, hi: int) -> list[Trigger]:
         if draft:
             out.append(Trigger(i0, kind, words))
             continue
-        if prev is not None and (prev.lemma in PREPS or prev.pos in ("NUM",) or prev.lemma in
+        if prev is not None and prev.pos == "NUM":
+            out.append(Trigger(i0, kind, words, counted=True))
+            continue
+        if prev is not None and (prev.lemma in PREPS or prev.lemma in
                                  {"ряд", "пакет", "несколько", "реализация", "проект", "рамка"}):
             continue
         if prev is not None and prev.pos == "NOUN" and prev.case in ("Nom", "Acc") and kind != "roadmap":
@@ -340,6 +345,8 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
             title = a.text[toks[tr.index].start:toks[seg_end - 1].stop]
             subject = _subject(toks, a, tr.index + tr.words, seg_end, seg_orgs)
             head = toks[tr.index + tr.words - 1]
+            if tr.counted and not subject:
+                continue  # "подписано 12 соглашений": a count for the totals, no document of its own
             if head.number == "Plur" and not subject and not seg_orgs:
                 continue  # "заключили контракты на выставке": deals in general, not one document
             agreements.append({
