@@ -94,3 +94,59 @@ def test_closing_a_channel_after_its_transport_was_collected_raises_only_connect
     redis_client.hdel(f"{prefix}unacked", message.delivery_tag)
     redis_client.zrem(f"{prefix}unacked_index", message.delivery_tag)
     redis_client.delete(f"{prefix}{name}")
+
+
+BAD_ENTRIES = [b"not json at all", b'{"body": "eA==", "no": "properties"}', b"[1, 2, 3]", b"\xff\xfe\x00garbage",
+               b'{"properties": {"delivery_tag": "x", "delivery_info": "not a dict"}}']
+
+
+def test_entries_that_are_not_messages_are_dropped_by_a_queue_get(redis_client: Any) -> None:
+    from workers.settings import get_settings
+
+    app = make_app()
+    name = "silkwire-transport-garbage-test"
+    with app.connection() as conn:
+        queue = conn.SimpleQueue(name)
+        try:
+            queue.put({"n": 1})
+            for entry in BAD_ENTRIES:  # popped from the other end: read before the real message
+                redis_client.rpush(f"{get_settings().key_prefix}{name}", entry)
+            message = queue.get(timeout=5)
+            assert message.payload == {"n": 1}
+            message.ack()
+            assert redis_client.llen(f"{get_settings().key_prefix}{name}") == 0
+        finally:
+            queue.clear()
+            queue.close()
+
+
+def test_a_worker_drops_undecodable_queue_entries_and_keeps_working(db: Any, clean_redis: Any, tmp_path: Any) -> None:
+    """Issue 17, finding 7: a non-JSON entry on a queue stopped the worker ("Unrecoverable error:
+    JSONDecodeError"); JSON without properties made it reconnect and lose the entry silently."""
+    from tests.conftest import wait_until
+    from tests.httpserver import Route, ScriptedServer
+    from tests.integration._procs import worker_process
+    from tests.integration.test_hostile_pages import article_html
+    from workers.settings import get_settings
+
+    with ScriptedServer() as server:
+        url = server.route("/a", Route(body=article_html("Переговоры в Астане"),
+                                       headers={"Content-Type": "text/html; charset=utf-8"}))
+        article_id = int(db.execute("INSERT INTO articles (url, stage, state, queued_at) VALUES (%s, 'fetch', 'queued',"
+                                    " now()) RETURNING id", (url,)).fetchone()["id"])
+        # Given a fetch queue whose first entries are not messages, then a real task
+        for entry in BAD_ENTRIES:
+            clean_redis.lpush(f"{get_settings().key_prefix}fetch", entry)
+        make_app().send_task("silkwire.fetch_article", args=[article_id], queue="fetch")
+        with worker_process(tmp_path, queues="fetch", concurrency=1) as worker:
+            # When the worker consumes the queue
+            def stage() -> str:
+                return str(db.execute("SELECT stage FROM articles WHERE id = %s", (article_id,)).fetchone()["stage"])
+
+            done = wait_until(lambda: stage() == "analyse" or not worker.alive, timeout_s=60)
+            # Expect it alive, the real task done, every bad entry logged as dropped
+            assert worker.alive, worker.log_tail()
+            assert done, worker.log_tail()
+            log = worker.log_tail(10**6)
+            assert log.count("dropped an undecodable queue entry") == len(BAD_ENTRIES), log
+            assert "Unrecoverable error" not in log
