@@ -100,7 +100,7 @@ def _fill(out: dict[str, Any], doc: CleanDoc, text: str) -> None:
     excluded |= {i for p in ents.persons for f, la in p.tokens for i in range(f, la)}
     secs = sectors.find(a, excluded)
     conj = frozenset(i for i, t in enumerate(a.tokens) if t.lemma == "и")
-    relevant, score = relevance.score(ents, evs, agreements, conj)
+    relevant, score = relevance.score(ents, evs, agreements, conj, relevance.project_across(a, ents))
     out["kz_cn"] = {"relevant": relevant, "score": score}
     out["persons"] = [
         {"name": p.name, "country": p.country, "position": p.position, "mentions": p.mentions}

@@ -177,7 +177,7 @@ def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str 
                 if toks[k].text in (",", ";", ".") or toks[k].pos == "VERB":
                     break
         return None
-    if lem in ("поговорить", "поздравить", "обсудить", "договориться") and any(
+    if lem in ("поговорить", "переговорить", "побеседовать", "поздравить", "обсудить", "договориться") and any(
             toks[k].lemma == "телефон" and toks[k - 1].lemma == "по"
             for k in range(max(lo + 1, i - 3), min(hi, i + 4))):
         return "phone_call"  # "поздравили меня по телефону"

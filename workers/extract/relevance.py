@@ -8,13 +8,45 @@ from __future__ import annotations
 
 from collections import Counter
 
+from workers.extract import nlp
 from workers.extract.entities import Entities
 from workers.extract.events import Event
 
 
+PROJECT = frozenset({"строительство", "проект", "завод", "электростанция", "инвестиция", "вложить", "инвестировать",
+                     "построить", "комбинат", "предприятие", "станция", "терминал", "производство", "инвестор"})
+INVESTOR = frozenset({"компания", "инвестор", "корпорация", "холдинг", "группа", "концерн", "банк"})
+
+
+def project_across(a: nlp.Analysis, ents: Entities) -> bool:
+    """'Китайская компания X начала строительство в Казахстане ВЭС', 'Инвесторы из КНР намерены вложить 134 млрд
+    тенге ... в Западно-Казахстанской области': a company or investor of one side builds or invests on the other
+    side's soil (a contract ruling: relevant without a diplomatic verb)."""
+    toks = a.tokens
+    for n, s in enumerate(a.sentences):
+        lo, hi = s.first, s.last
+        # the project's site may follow in the next sentences ("... вложить 134 млрд тенге. ... В ... области")
+        far = a.sentences[min(n + 2, len(a.sentences) - 1)].last
+        if not any(toks[k].lemma in PROJECT for k in range(lo, hi)):
+            continue
+        investors = {o.country for o in ents.orgs if lo <= o.first < hi and o.kind == "company" and o.country}
+        for c in ents.countries:
+            if not lo <= c.first < hi:
+                continue
+            after = toks[c.last].lemma if c.last < hi else ""
+            before = [toks[k].lemma for k in range(max(lo, c.first - 2), c.first)]
+            if (c.adjective and after in INVESTOR) or ("из" in before and any(b in INVESTOR for b in before)):
+                investors.add(c.code)
+        hosts = {c.code for c in ents.countries if lo <= c.first < far and not c.adjective and not c.passing}
+        hosts |= {p.country for p in ents.places if lo <= p.first < far and p.country}
+        if ("CN" in investors and "KZ" in hosts) or ("KZ" in investors and "CN" in hosts):
+            return True
+    return False
+
+
 def score(ents: Entities, events: list[Event], agreements: list[dict[str, object]],
-          conj: frozenset[int] = frozenset()) -> tuple[bool, float]:
-    """`conj`: token indices of the conjunction "и" (for "Казахстан и Китай")."""
+          conj: frozenset[int] = frozenset(), project: bool = False) -> tuple[bool, float]:
+    """`conj`: token indices of the conjunction "и" (for "Казахстан и Китай"); `project`: `project_across`."""
     mentions = Counter(c.code for c in ents.countries if not c.passing)
     mentions.update(p.country for p in ents.persons if p.country)
     mentions.update(o.country for o in ents.orgs if o.country)
@@ -36,6 +68,8 @@ def score(ents: Entities, events: list[Event], agreements: list[dict[str, object
         s += 0.3 + 0.05 * min(len(both_events) - 1, 2)
     both_agr = [g for g in agreements if {"KZ", "CN"} <= {str(p.get("country")) for p in _parties(g)}]
     if both_agr:
+        s += 0.3
+    if project:
         s += 0.3
     pc = {p.country for p in ents.persons}
     if {"KZ", "CN"} <= pc:
