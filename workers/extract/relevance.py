@@ -12,7 +12,6 @@ from workers.extract import nlp
 from workers.extract.entities import Entities
 from workers.extract.events import Event
 
-
 PROJECT = frozenset({"строительство", "проект", "завод", "электростанция", "инвестиция", "вложить", "инвестировать",
                      "построить", "комбинат", "предприятие", "станция", "терминал", "производство", "инвестор"})
 INVESTOR = frozenset({"компания", "инвестор", "корпорация", "холдинг", "группа", "концерн", "банк"})
