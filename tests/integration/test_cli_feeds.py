@@ -60,3 +60,27 @@ def test_discover_proposes_valid_registry_entries(capsys: pytest.CaptureFixture[
 def test_discover_needs_a_country_it_cannot_guess(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["feeds", "discover", "http://127.0.0.1:9/"]) == 2
     assert "--country" in capsys.readouterr().err
+
+
+def test_markup_in_a_feeds_error_and_url_is_printed_as_text(db: Any, clean_redis: Any,
+                                                            capsys: pytest.CaptureFixture[str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 17, finding 8: a redirect target with rich markup reached `last_error` through a real poll,
+    and `feeds health` died with MarkupError, hiding every feed's health."""
+    from workers.tasks.feeds import poll_feed
+
+    monkeypatch.setenv("COLUMNS", "400")  # rich folds cells to the terminal's width
+    markup = "/gone[/bold][link=https://evil.example]click[/link]"
+    with ScriptedServer({"/rss": Route(status=302, headers={"Location": markup})}) as site:
+        feed_id = int(db.execute("INSERT INTO feeds (name, url, kind) VALUES ('evil', %s, 'rss') RETURNING id",
+                                 (site.url("/rss"),)).fetchone()["id"])
+        db.execute("INSERT INTO feeds (name, url, kind) VALUES ('moved', %s, 'rss')", (site.url(markup),))
+        for _ in range(50):
+            if "requeued_s" not in poll_feed.run(feed_id):
+                break
+    error = db.execute("SELECT last_error FROM feeds WHERE id = %s", (feed_id,)).fetchone()["last_error"]
+    assert "[/bold][link=https://evil.example]" in error
+    for command in ("health", "list"):
+        assert main(["feeds", command]) == 0, command
+        out = capsys.readouterr().out
+        assert "[/bold][link=https://evil.example]click[/link]" in out, (command, out)

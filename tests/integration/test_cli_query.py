@@ -200,3 +200,52 @@ def test_search_narrowed_by_extracted_results(stored: dict[str, int], db: Any,
     assert ids("--type", "signing") == []  # the talks article's signing event went with its old extraction
     assert ids("--party", "путин") == [stored["putin"]]
     assert ids("--party", "Цзиньпин", "--countries", "RU") == []
+
+
+# Issue 17, finding 10: arguments Postgres cannot take were a traceback and exit 1.
+MANY_ORS = " OR ".join(f"слово{i}" for i in range(20_000))
+
+
+@pytest.mark.parametrize("argv", [
+    ["search", MANY_ORS],
+    ["search", "транзит", "--limit", "99999999999999999999"],
+    ["events", "--limit", "99999999999999999999"],
+    ["agreements", "--limit", "99999999999999999999"],
+    ["search", "x" * 5000],
+], ids=["20000-ors", "search-limit", "events-limit", "agreements-limit", "5000-chars"])
+def test_arguments_postgres_cannot_take_are_one_line_and_exit_2(db: Any, capsys: pytest.CaptureFixture[str],
+                                                                 argv: list[str]) -> None:
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 2, err
+    assert out == "" and err.count("\n") == 1 and err.startswith("silkwire: error: "), err
+    assert "Traceback" not in err
+
+
+def test_a_query_the_database_refuses_is_one_line_even_past_the_caps(
+        db: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from workers.cli import query_cmd
+    from workers.settings import get_settings
+
+    # With the CLI's own bounds lifted, Postgres itself refuses: still one line, exit 2.
+    monkeypatch.setattr(get_settings(), "query_max_terms", 10**6)
+    monkeypatch.setattr(get_settings(), "query_max_rows", 10**30)
+    monkeypatch.setattr(query_cmd, "QUERY_MAX_CHARS", 10**7)
+    for argv in (["search", MANY_ORS], ["events", "--limit", "99999999999999999999"]):
+        code, out, err = run_cli(capsys, *argv)
+        assert code == 2 and out == "", err
+        assert err.startswith("silkwire: error: ") and "the database refused these arguments" in err, err
+        assert err.count("\n") == 1, err
+
+
+def test_markup_in_stored_text_is_printed_as_text(db: Any, capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "400")  # rich folds cells to the terminal's width
+    # Issue 17, finding 8 (the query side): a title and a query with rich markup in them
+    article_id = add_article(db, "https://press.kz/markup")
+    add_document(db, article_id, "Транзит [/bold][link=https://evil.example]грузов[/link]\n\n" + TEXT_TALKS)
+    code, out, err = run_cli(capsys, "search", "транзит")
+    assert code == 0, err
+    assert "[/bold][link=https://evil.example]" in out
+    code, out, err = run_cli(capsys, "search", "транзит [/red]")  # the query is in the table's title
+    assert code == 0, err
+    assert "транзит [/red]" in out

@@ -9,7 +9,9 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from workers.cli.output import cell
 from workers.errors import StageError
 from workers.pipeline import Analysis, analyse_html, analyse_text, to_json_line
 
@@ -87,7 +89,7 @@ def extract(
 
                 print(json.dumps({"path": target, "error": message}, ensure_ascii=False))
             else:
-                Console(stderr=True).print(f"[red]{target}: {message}[/red]")
+                Console(stderr=True).print(Text(f"{target}: {message}", style="red"))
             continue
         if as_json:
             print(to_json_line(analysis.result, target))
@@ -99,9 +101,11 @@ def extract(
 def _summary(path: str, r: dict[str, Any]) -> None:
     console = Console()
     rel = r.get("kz_cn") or {}
-    console.rule(f"{path}")
-    console.print(f"[bold]{r.get('title') or '(no title)'}[/bold]  published={r.get('published')}  "
-                  f"language={r.get('language')}  kz_cn={rel.get('relevant')} ({rel.get('score')})")
+    console.rule(cell(path))
+    # Everything here comes from the page: Text, never markup.
+    console.print(Text.assemble((r.get("title") or "(no title)", "bold"),
+                                f"  published={r.get('published')}  language={r.get('language')}  "
+                                f"kz_cn={rel.get('relevant')} ({rel.get('score')})"))
     sections = [
         ("Events", r.get("events"), ["type", "status", "date", "location", "participants"]),
         ("Agreements", r.get("agreements"), ["kind", "level", "status", "subject", "parties"]),
@@ -116,10 +120,10 @@ def _summary(path: str, r: dict[str, Any]) -> None:
         for c in cols:
             table.add_column(c)
         for row in rows:
-            table.add_row(*(_cell(row.get(c)) for c in cols))
+            table.add_row(*(cell(_cell(row.get(c))) for c in cols))
         console.print(table)
     if r.get("sectors"):
-        console.print("Sectors: " + ", ".join(r["sectors"]))
+        console.print(Text("Sectors: " + ", ".join(r["sectors"])))
 
 
 def _cell(value: Any) -> str:

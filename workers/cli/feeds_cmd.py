@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from workers.cli.output import Output, render
 from workers.db import QUERIES, connect
@@ -35,7 +36,7 @@ def import_(
     try:
         specs = load_registry(registry)
     except (OSError, ValueError) as exc:  # tomllib.TOMLDecodeError is a ValueError
-        err.print(f"[red]{registry}: {exc}[/red]")
+        err.print(Text(f"{registry}: {exc}", style="red"))
         return 1
     inserted = 0
     with connect() as conn, conn.transaction():
@@ -129,17 +130,17 @@ def discover(
     try:
         page = fetch_url(url, settings=s)
     except (StageError, ValueError) as exc:
-        err.print(f"[red]cannot read {url}: {exc}[/red]")
+        err.print(Text(f"cannot read {url}: {exc}", style="red"))
         return 1
     found = discover_feeds(page.body, page.url)
     try:
         robots = fetch_robots_txt(page.url, settings=s).decode("utf-8", "replace")
         found += [d for d in sitemaps_from_robots(robots, page.url) if all(f["url"] != d["url"] for f in found)]
     except StageError as exc:
-        err.print(f"robots.txt not read: {exc}")
+        err.print(Text(f"robots.txt not read: {exc}"))
     if not found:
         err.print("no feeds or sitemaps found; consider a listing feed (kind = \"listing\" with a link pattern)")
         return 1
     print(proposals_toml(found, language=language, country=country), end="")
-    err.print(f"{len(found)} candidates from {page.url}")
+    err.print(Text(f"{len(found)} candidates from {page.url}"))
     return 0

@@ -1,4 +1,9 @@
-"""Rendering rows for the CLI: a rich table, JSON or CSV, chosen by `--output`."""
+"""Rendering rows for the CLI: a rich table, JSON or CSV, chosen by `--output`.
+
+Every table cell and title is a rich `Text`, never a markup string: stored values come from feeds and
+pages ("[/bold]" in a redirect target crashed `feeds health` with a MarkupError), and `Text` also drops
+terminal control codes.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 
 class Output(StrEnum):
@@ -26,6 +32,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def cell(value: Any) -> Text:
+    """A value as a table cell or title that rich never parses as markup."""
+    return value if isinstance(value, Text) else Text("" if value is None else str(_plain(value)))
+
+
 def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], output: Output, *, title: str = "") -> None:
     if output is Output.json:
         for row in rows:
@@ -37,9 +48,9 @@ def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], output: Outpu
         for row in rows:
             writer.writerow({k: _plain(row.get(k)) for k in columns})
         return
-    table = Table(title=title or None, show_lines=False)
+    table = Table(title=cell(title) if title else None, show_lines=False)
     for col in columns:
-        table.add_column(col)
+        table.add_column(cell(col))
     for row in rows:
-        table.add_row(*("" if row.get(c) is None else str(_plain(row.get(c))) for c in columns))
+        table.add_row(*(cell(row.get(c)) for c in columns))
     Console().print(table)

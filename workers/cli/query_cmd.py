@@ -11,13 +11,15 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+import psycopg
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from workers.cli.output import Output, render
+from workers.cli.output import Output, cell, render
 from workers.db import QUERIES, connect
+from workers.settings import get_settings
 
 EVENT_TYPES = ("visit", "talks", "meeting", "phone_call", "invitation", "signing", "forum", "launch", "message")
 AGREEMENT_KINDS = ("agreement", "memorandum", "protocol", "treaty", "contract", "roadmap", "joint_statement",
@@ -25,6 +27,8 @@ AGREEMENT_KINDS = ("agreement", "memorandum", "protocol", "treaty", "contract", 
 EVIDENCE_CHARS = 160
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _WORD = re.compile(r"\w+")
+# A search query longer than this is no search (query_max_terms words of 60 characters would fit).
+QUERY_MAX_CHARS = 4000
 
 SINCE_HELP = "On or after this day (YYYY-MM-DD)."
 UNTIL_HELP = "On or before this day (YYYY-MM-DD)."
@@ -92,18 +96,44 @@ def _article(row: dict[str, Any]) -> Text:
 
 
 def _print_table(title: str, columns: Sequence[tuple[str, dict[str, Any]]], rows: Sequence[Sequence[Any]]) -> None:
-    table = Table(title=title, title_justify="left", show_lines=True)
+    # The title holds the user's query: a Text, like every cell (titles and evidence may contain brackets).
+    table = Table(title=cell(title), title_justify="left", show_lines=True)
     for name, opts in columns:
         table.add_column(name, **opts)
     for row in rows:
-        # Text cells are never parsed as rich markup: titles and evidence may contain brackets.
-        table.add_row(*(v if isinstance(v, Text) else Text("" if v is None else str(v)) for v in row))
+        table.add_row(*(cell(v) for v in row))
     Console().print(table)
 
 
+def _check_limit(limit: int) -> int:
+    most = get_settings().query_max_rows
+    if limit > most:
+        raise typer.BadParameter(f"{limit} is more than {most} rows (query_max_rows)", param_hint="--limit")
+    return limit
+
+
+def _check_query(query: str) -> None:
+    """Bound what goes to Postgres: 20,000 OR terms made it raise StatementTooComplex (a traceback)."""
+    terms, most = len(_WORD.findall(query)), get_settings().query_max_terms
+    if terms > most:
+        raise typer.BadParameter(f"the query has {terms} words; at most {most} (query_max_terms)", param_hint="QUERY")
+    if len(query) > QUERY_MAX_CHARS:
+        raise typer.BadParameter(f"the query has {len(query)} characters; at most {QUERY_MAX_CHARS}",
+                                 param_hint="QUERY")
+
+
 def _fetch(name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    with connect() as conn:
-        return conn.execute(QUERIES[name], params).fetchall()
+    try:
+        with connect() as conn:
+            return conn.execute(QUERIES[name], params).fetchall()
+    except psycopg.Error as exc:
+        # What the arguments made Postgres refuse: class 22 (a number out of range...) and class 54 (a
+        # statement too complex; psycopg files it under OperationalError). The user's to change, said in
+        # one line like any bad argument, not a traceback. Anything else is not the arguments' fault.
+        if not (exc.sqlstate or "").startswith(("22", "54")):
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise typer.BadParameter(f"the database refused these arguments: {first}") from exc
 
 
 def events(
@@ -121,6 +151,7 @@ def events(
     Example: silkwire events --countries KZ,CN --type visit,talks --since 2026-01-01 --party Токаев
     """
     _check_range(since, until)
+    _check_limit(limit)
     rows = _fetch("list_events", {
         "since": _day(since), "until": _day(until), "countries": parse_countries(countries),
         "types": parse_types(type_, EVENT_TYPES, "--type"), "party": party or None,
@@ -155,6 +186,7 @@ def agreements(
     Example: silkwire agreements --countries KZ,CN --type memorandum,agreement --party Sinopec -o csv
     """
     _check_range(since, until)
+    _check_limit(limit)
     rows = _fetch("list_agreements", {
         "since": _day(since), "until": _day(until), "countries": parse_countries(countries),
         "types": parse_types(type_, AGREEMENT_KINDS, "--type"), "party": party or None,
@@ -208,7 +240,9 @@ def search(
       silkwire search транзит --countries KZ,CN --type memorandum --party Министерство
     """
     _check_range(since, until)
+    _check_limit(limit)
     query = " ".join(words)
+    _check_query(query)
     text = prefix_tsquery(query) if prefix else query.strip()
     if not text:
         raise typer.BadParameter("the query has no words to search for", param_hint="QUERY")
