@@ -24,6 +24,7 @@ import typer
 from psycopg.rows import dict_row
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from workers.db.feeds import upsert_feed
 from workers.db.migrate import migrate
@@ -112,6 +113,19 @@ def _summary(conn: psycopg.Connection[Any]) -> dict[str, Any]:
     """).fetchone() or {})
 
 
+# Never the demo's to drop: the server's maintenance database and the templates new databases copy.
+_NOT_DEMO_DATABASES = frozenset({"postgres", "template0", "template1"})
+
+
+def _refuse_configured_database(database_url: str, database: str) -> None:
+    """The demo drops and recreates its database: never the one the settings point at (production)."""
+    params = psycopg.conninfo.conninfo_to_dict(database_url)
+    configured = params.get("dbname") or params.get("user")
+    if database == configured or database in _NOT_DEMO_DATABASES:
+        raise typer.BadParameter(f"{database!r} is the configured database or a system one, and the demo drops and"
+                                 " recreates its database: name another", param_hint="--database")
+
+
 def demo(
     timeout_s: float = typer.Option(300.0, "--timeout", help="Give up waiting after this many seconds."),
     database: str = typer.Option("silkwire_demo", "--database", help="Demo database (dropped and recreated)."),
@@ -124,6 +138,7 @@ def demo(
     from workers.tasks.app import make_app
 
     base = get_settings()
+    _refuse_configured_database(base.database_url, database)
     dsn = psycopg.conninfo.make_conninfo(base.database_url, dbname=database)
     demo_settings = base.model_copy(update={
         "database_url": dsn, "key_prefix": f"silkwire-demo-{uuid.uuid4().hex[:8]}:",
@@ -190,7 +205,7 @@ def demo(
     _print_summary(summary, took, again, repoll_requests)
     failures = conn_failures(dsn)
     for f in failures:
-        console.print(f"  [yellow]{f['state']}[/yellow] {f['url']}: {f['last_error']}")
+        console.print(Text.assemble(("  " + f["state"], "yellow"), f" {f['url']}: {f['last_error']}"))
     return 0
 
 
