@@ -110,3 +110,18 @@ def test_output_is_identical_across_processes_with_different_hash_seeds(tmp_path
                              capture_output=True, text=True, timeout=120, check=True)
         outs.append(res.stdout)
     assert outs[0] == outs[1] and outs[0].strip()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("number", ["9" * 400, "1" + " 000" * 110, "1" + "0" * 25])
+def test_a_huge_number_costs_nothing_else(number: str) -> None:
+    """Security audit #17, finding 9: an overflowing amount replaced the whole extraction with 'skipped'."""
+    text = RU + f"Инвестиции составят {number} долларов. Еще 40 млн долларов выделит банк.\n"
+    out = extract_document(CleanDoc(text=text))
+    check_shape(out, text)
+    assert "skipped" not in out
+    assert {p["name"] for p in out["persons"]} >= {"Касым-Жомарт Токаев", "Си Цзиньпин"}
+    assert [e["type"] for e in out["events"]][:1] == ["talks"]
+    money = {(f["value"], f["unit"]) for f in out["figures"] if f["kind"] == "money"}
+    assert (40_000_000, "USD") in money
+    assert all(isinstance(f["value"], int | float) and f["value"] < 1e15 for f in out["figures"])

@@ -5,9 +5,13 @@ Dates, years, durations, ages and ordinals are skipped; counts of documents belo
 
 from __future__ import annotations
 
+import logging
+import math
 import re
 
 from workers.extract import nlp
+
+log = logging.getLogger(__name__)
 
 WORD_NUM = {
     "ноль": 0, "один": 1, "два": 2, "три": 3, "четыре": 4, "пять": 5, "шесть": 6, "семь": 7, "восемь": 8,
@@ -25,7 +29,9 @@ CURRENCY = {"доллар": "USD", "долл": "USD", "$": "USD", "usd": "USD", 
             "rub": "RUB", "₽": "RUB", "евро": "EUR", "eur": "EUR", "€": "EUR", "жэньминьби": "CNY"}
 VOLUME = {"тонна": "т", "т": "т", "teu": "TEU", "дфэ": "TEU", "км": "км", "километр": "км",
           "кубометр": "м3", "м3": "м3", "баррель": "баррель", "мвт": "МВт", "гвт": "ГВт", "квт": "кВт",
-          "га": "га", "гектар": "га", "квтч": "кВт·ч"}
+          "га": "га", "гектар": "га", "квтч": "кВт·ч", "мегаватт": "МВт", "гигаватт": "ГВт", "киловатт": "кВт",
+          "киловатт-час": "кВт·ч", "мегаватт-час": "МВт·ч", "гигаватт-час": "ГВт·ч", "квт·ч": "кВт·ч",
+          "куб": "куб. м", "кубический": "куб. м"}
 NOT_COUNTED = frozenset({
     "метр", "сантиметр", "миллиметр", "градус", "литр", "килограмм", "грамм", "кг", "м", "см",
     "год", "лет", "месяц", "день", "неделя", "час", "минута", "секунда", "сутки", "век", "столетие",
@@ -43,8 +49,16 @@ _DIGITS = re.compile(r"^\d+(?:[.,]\d+)?$")
 _MONTHS = re.compile(r"^(январ|феврал|март|апрел|ма[яй]|июн|июл|август|сентябр|октябр|ноябр|декабр)", re.I)
 
 
+_THOUSANDS = re.compile(r"^\d{1,3}(?:[.,]\d{3}){2,}$|^\d{1,3}[.,]000$")
+# no amount, count or volume in the news comes near this; beyond it a "number" is noise or an attack
+MAX_VALUE = 1e15
+
+
 def _num(tok: nlp.Token) -> float | None:
-    if _DIGITS.match(tok.text):
+    if _THOUSANDS.match(tok.text):
+        # "10,000 рабочих мест", "1,500,000": an English thousands separator, never a decimal comma
+        return float(re.sub(r"[.,]", "", tok.text))
+    if _DIGITS.match(tok.text) and len(tok.text) <= 20:
         return float(tok.text.replace(",", "."))
     return None
 
@@ -104,6 +118,8 @@ def _parse_number(toks: tuple[nlp.Token, ...], i: int) -> tuple[float, int] | No
             if tail in MULT and MULT[tail] < last_mult:
                 v += nxt[0]
                 j = nxt[1]
+    if not math.isfinite(v) or v > MAX_VALUE:
+        return None  # "9" × 400 or 110 groups of "000" is no figure (and int() of it would overflow)
     return v, j
 
 
@@ -142,6 +158,9 @@ def _scan(a: nlp.Analysis, lo: int, hi: int, skip: set[int] | None = None) -> li
             i = j
             continue
         text_start = t.start
+        if _rate(toks, start, j, lo, hi):
+            i = j  # "1 юань = 68,10 тенге": an exchange rate, not an amount
+            continue
         if pre_cur:
             out.append(_fig(a, "money", value, pre_cur, text_start, toks[j - 1].stop))
             i = j
@@ -193,6 +212,13 @@ def _scan(a: nlp.Analysis, lo: int, hi: int, skip: set[int] | None = None) -> li
     return out
 
 
+def _rate(toks: tuple[nlp.Token, ...], start: int, end: int, lo: int, hi: int) -> bool:
+    """Either side of an equals sign: '1 юань = 68,10 тенге'."""
+    before = start - 1 >= lo and toks[start - 1].text == "="
+    after = any(toks[k].text == "=" for k in range(end, min(hi, end + 2)))
+    return before or after
+
+
 def _counted_before(toks: tuple[nlp.Token, ...], lo: int, i: int) -> str | None:
     for k in range(max(lo, i - 12), i - 1):
         if toks[k].lemma in ("количество", "число"):
@@ -230,7 +256,12 @@ def find(a: nlp.Analysis, skip: set[int]) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     seen: set[tuple[object, object, object]] = set()
     for s in a.sentences:
-        for f in _scan(a, s.first, s.last, skip):
+        try:
+            found = _scan(a, s.first, s.last, skip)
+        except (ArithmeticError, ValueError):  # one odd number never costs the document its other figures
+            log.warning("figures skipped in a sentence at offset %d", s.start, exc_info=True)
+            continue
+        for f in found:
             key = (f["kind"], f["value"], f["unit"])
             if key in seen or (f["kind"] == "count" and f["value"] == 1):
                 continue
