@@ -1,7 +1,8 @@
 """Clean stage: text-level clean-up shared by HTML and .txt input → CleanDoc.
 
 Output shape: one paragraph per line of input, paragraphs separated by one blank line ("\\n\\n"),
-spaces collapsed inside a line, Unicode NFC. Boilerplate lines (photo credits, "Читайте также",
+spaces collapsed inside a line, Unicode NFC, no direction controls (U+202A-202E, U+2066-2069), stacks of
+combining marks cut to `max_combining_marks`. Boilerplate lines (photo credits, "Читайте также",
 share prompts, trailing related-link blocks) are removed and listed in `removed_lines`.
 """
 
@@ -16,6 +17,7 @@ from workers.clean.language import guess_language
 from workers.clean.simhash import simhash
 from workers.feeds.dates import parse_ru_date
 from workers.models import CleanDoc
+from workers.safetext import cap_marks, strip_bidi
 from workers.settings import get_settings
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -86,8 +88,11 @@ DATELINE_SEARCH_LINES = 4
 
 
 def normalise_lines(text: str) -> list[str]:
-    """NFC, no invisible or control characters, spaces collapsed; one entry per non-empty line."""
+    """NFC, no invisible, control or direction-control characters, no mark stacks, spaces collapsed; one entry
+    per non-empty line. A right-to-left override inside a name ("То\u202eкаев") reached extracted persons
+    and CSV output; "zalgo" marks by the hundred on one letter bloat every row that quotes it."""
     text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    text = cap_marks(strip_bidi(text), get_settings().max_combining_marks)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
     text = _CONTROL.sub("", text)
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
