@@ -213,3 +213,23 @@ def test_entries_land_once_in_feed_order_and_every_listing_feed_is_linked(db: An
     links = db.execute("SELECT a.url, f.feed_id FROM article_feeds f JOIN articles a ON a.id = f.article_id"
                        " ORDER BY a.id, f.feed_id").fetchall()
     assert [(r["url"], r["feed_id"]) for r in links] == [(a, first), (b, first), (b, second), (c, second)]
+
+
+def test_an_unexpected_exception_is_the_feeds_recorded_failure(db: Any, server: ScriptedServer, add_feed: Any,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 17, finding 3: an exception no stage raises on purpose escaped poll_feed unrecorded (no error,
+    no count, never muted, polled again every lease). Now it is the feed's failure like any other."""
+    from workers.tasks import feeds as feed_tasks
+
+    def broken(*_a: Any, **_k: Any) -> Any:
+        raise OverflowError("a bug set off by this feed's content")
+
+    monkeypatch.setattr(feed_tasks, "read_entries", broken)
+    feed_id = add_feed(server.route("/rss", Route(body=rss("https://press.kz/u/1"))))
+    result = poll(feed_id)
+    assert result["error"] == "PermanentError: OverflowError: a bug set off by this feed's content"
+    state = feed(db, feed_id)
+    assert (state["consecutive_errors"], state["last_error"], state["poll_attempts"]) == (1, result["error"], 0)
+    assert state["next_poll_at"] > state["last_polled_at"] and state["lease_until"] is None
+    history = db.execute("SELECT error FROM feed_fetches WHERE feed_id = %s", (feed_id,)).fetchall()
+    assert [h["error"] for h in history] == [result["error"]]
