@@ -189,9 +189,11 @@ def repair(text: str) -> tuple[str, list[int] | None]:
             continue
         if seen is None:
             seen = _stems(text)
-        own = seen - {w.lower()} if text.count(w) <= 1 else seen
+        # `unglue` looks up left parts at least 4 letters shorter than the word, never the word or the stems its
+        # own occurrence added, so the text's stems serve every word as they are (copying them less this word,
+        # as before, made long texts quadratic: 200 k characters took 89 s, bench/extract_adversarial.py)
         nxt = re.match(r"\s*([А-ЯЁа-яё]+)", text[m.end():m.end() + 40])
-        p = unglue(w, own, nxt.group(1) if nxt else "")
+        p = unglue(w, seen, nxt.group(1) if nxt else "")
         if p:
             cuts.append(m.start() + p)
     if not cuts:
