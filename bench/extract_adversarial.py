@@ -59,7 +59,8 @@ def main() -> int:
             t0 = time.perf_counter()
             extract_document(CleanDoc(text=text))
             t_full = f"{time.perf_counter() - t0:10.2f}"
-        print(f"{len(text):>8} {t_repair:9.3f} {t_full}{'  (past max_text_chars: truncated)' if len(text) > cap else ''}")
+        note = "  (past max_text_chars: truncated)" if len(text) > cap else ""
+        print(f"{len(text):>8} {t_repair:9.3f} {t_full}{note}")
     return 0
 
 
