@@ -17,7 +17,7 @@ ORDER = ["trade", "investment", "finance", "energy", "oil_gas", "petrochemicals"
 
 # (stem of one word part, sector); longest stem wins, checked on each hyphen part of a token
 STEMS: list[tuple[str, str | None]] = [
-    ("торгов", "trade"), ("товарооборот", "trade"),
+    ("торгов", "trade"), ("товарооборот", "trade"), ("экспорт", "trade"), ("импорт", "trade"),
     ("инвест", "investment"),
     ("финанс", "finance"), ("валют", "finance"), ("расчет", "finance"), ("расчёт", "finance"),
     ("финансирован", None), ("кредит", "finance"), ("банковск", "finance"),
@@ -69,6 +69,7 @@ STEMS: list[tuple[str, str | None]] = [
     ("культур", "culture"), ("культурно", "culture"), ("гуманитарн", None), ("музе", "culture"),
     ("кинематограф", "culture"), ("искусств", "culture"), ("искусствен", None),
     ("здравоохран", "health"), ("медицин", "health"), ("фармацевт", "health"), ("вакцин", "health"),
+    ("коронавирус", "health"), ("пандеми", "health"), ("эпидеми", "health"), ("covid", "health"),
     ("спорт", "sport"), ("футбол", "sport"), ("матч", "sport"), ("чемпионат", "sport"),
     ("турнир", "sport"), ("олимпиад", "sport"), ("олимпи", "sport"), ("сми", "media"), ("медиа", "media"),
     ("журналист", "media"),
