@@ -132,6 +132,8 @@ def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str 
     if lem in INVITE:
         # "по приглашению X", "принял приглашение X": an invitation all the same (contract rulings)
         return "invitation"
+    if lem == "скрепить" and any(toks[k].lemma == "подпись" for k in range(i + 1, min(hi, i + 3))):
+        return "signing"  # "скрепили подписями Декларацию"
     if lem in SIGN:
         if nlp.norm(t.text).startswith("подписанн"):
             return None  # "ранее подписанных соглашений": documents signed before, not a signing now

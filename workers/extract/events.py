@@ -273,6 +273,16 @@ def _fill_from_context(events: list[Event]) -> None:
                 have.add((p["name"], p["country"]))
         for src in sources:
             e.persons |= src.persons
+    # "По итогам переговоров состоялась церемония подписания. Президенты X и Y скрепили подписями ...": an
+    # opening sentence that names nobody is about the encounter the next sentence names
+    for n, e in enumerate(events):
+        if _countries(e, located=False):
+            continue
+        nxt = next((o for o in events[n + 1:] if e.sent < o.sent <= e.sent + 1
+                    and len(_countries(o, located=False)) >= 2), None)
+        if nxt is not None:
+            e.participants += [dict(p, role="country") for p in nxt.participants
+                               if p["country"] and p["role"] != "location"]
 
 
 def _countries(e: Event, located: bool = True) -> set[str]:
