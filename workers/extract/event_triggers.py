@@ -85,7 +85,10 @@ def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str 
         return None
     near = [toks[k].lemma for k in range(max(lo, i - 3), min(hi, i + 4))]
     if lem in TALKS or lem == "разговор":
-        if any(x in PHONE for x in near) or any(toks[k].lemma in {"телефон", "видеосвязь"}
+        # "переговоры по видеосвязи" are talks held by video; a call is a conversation by telephone or video
+        phone = PHONE if lem == "разговор" else PHONE - {"видеосвязь", "видеоконференция"}
+        wide = {"телефон", "видеосвязь"} if lem == "разговор" else {"телефон"}
+        if any(x in phone for x in near) or any(toks[k].lemma in wide
                                                 for k in range(max(lo, i - 6), min(hi, i + 8))):
             return "phone_call"
         return "talks" if lem in TALKS else None
