@@ -53,7 +53,7 @@ def purpose(toks: tuple[nlp.Token, ...], i: int, lo: int) -> bool:
 
 
 _REPORTING = frozenset({"сообщать", "передавать", "писать", "информировать"})
-_SOURCE_OF = (("со", "ссылка"), ("по", "данные"), ("по", "информация"), ("по", "сообщение"))
+_SOURCE_OF = (("со", "ссылка"), ("с", "ссылка"), ("по", "данные"), ("по", "информация"), ("по", "сообщение"))
 
 
 def attribution(toks: tuple[nlp.Token, ...]) -> frozenset[int]:
@@ -65,7 +65,10 @@ def attribution(toks: tuple[nlp.Token, ...]) -> frozenset[int]:
         if t.lemma in _REPORTING and t.pos == "VERB" and t.tense == "Pres" and i > 0 and \
                 toks[i - 1].text in (",", "—", "–", "-"):
             k = i + 1
-            while k < n and toks[k].sent == t.sent and toks[k].text not in (".", ";", "!", "?"):
+            # "golos-naroda.kz": the segmenter may end a sentence inside a web address; a full stop with no
+            # space after it does not end the attribution
+            while k < n and (toks[k].sent == t.sent or toks[k].start == toks[k - 1].stop) and not (
+                    toks[k].text in (".", ";", "!", "?") and (k + 1 >= n or toks[k + 1].start > toks[k].stop)):
                 out.add(k)
                 k += 1
         elif i + 1 < n and (t.lemma, toks[i + 1].lemma) in _SOURCE_OF:
