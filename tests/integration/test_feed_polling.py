@@ -233,3 +233,11 @@ def test_an_unexpected_exception_is_the_feeds_recorded_failure(db: Any, server: 
     assert state["next_poll_at"] > state["last_polled_at"] and state["lease_until"] is None
     history = db.execute("SELECT error FROM feed_fetches WHERE feed_id = %s", (feed_id,)).fetchall()
     assert [h["error"] for h in history] == [result["error"]]
+
+
+def test_a_max_age_no_int_can_hold_is_no_max_age(db: Any, server: ScriptedServer, add_feed: Any) -> None:
+    feed_id = add_feed(server.route("/rss", Route(body=rss("https://press.kz/m/1"),
+                                                  headers={"Cache-Control": "max-age=" + "9" * 5000})))
+    assert poll(feed_id)["new"] == 1
+    state = feed(db, feed_id)
+    assert (state["last_status"], state["consecutive_errors"], state["last_error"]) == (200, 0, None)

@@ -103,7 +103,7 @@ def canonicalize(url: str, base: str | None = None) -> str:
         hostname, _, port_str = hostport.partition(":")
     host = _host(hostname)
     if port_str:
-        if not port_str.isdigit() or int(port_str) > 65535:
+        if not (port_str.isascii() and port_str.isdecimal()) or len(port_str) > 5 or int(port_str) > 65535:
             raise ValueError(f"bad port in {url[:200]!r}")
         port: int | None = int(port_str)
     else:

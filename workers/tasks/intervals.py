@@ -15,7 +15,8 @@ from workers.feeds.schedule import Poll, PollHistory, is_quiet, next_interval_s,
 from workers.models import HttpResponse, ParsedFeed
 from workers.settings import Settings
 
-_MAX_AGE = re.compile(r"max-age\s*=\s*(\d+)", re.IGNORECASE)
+# ASCII digits, at most 9: int() of 5,000 digits raises (a hostile header would fail every poll).
+_MAX_AGE = re.compile(r"max-age\s*=\s*([0-9]{1,9})(?![0-9])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
