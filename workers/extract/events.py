@@ -121,6 +121,10 @@ def find_events(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, published: date
             key = kind + ":" + toks[i].lemma if kind == "forum" else kind
             if key in kinds_here:
                 continue
+            if kind == "forum" and toks[i].case == "Gen" and any(
+                    k == "forum" and i - 5 <= j < i and not any(toks[m].pos in ("CCONJ", "PUNCT") for m in range(j, i))
+                    for j, k in found):
+                continue  # "Саммит мировых лидеров Глобальной конференции": one forum named by its parent
             kinds_here.add(key)
             background = nlp.norm(toks[lo].text) == "ранее" or any(
                 toks[k].lemma == "накануне" for k in range(max(lo, i - 3), i))
