@@ -193,6 +193,10 @@ def finalize(events: list[Event], agreements: list[dict[str, Any]], a: nlp.Analy
     for e in events:
         if e.type == "visit":
             _host_roles(e)
+        sides = _countries(e, located=False)
+        if len(sides) >= 2:
+            # the two sides are known: a venue abroad (COP27 in Egypt) is where, not who
+            e.participants = [p for p in e.participants if p["role"] != "location" or p["country"] in sides]
     # a launch is news here when it is joint: a local metro station is not a Kazakhstan–China event
     return [e for e in events if e.participants and (e.type != "launch" or len(_countries(e)) >= 2)]
 
