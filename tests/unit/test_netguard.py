@@ -136,8 +136,9 @@ def test_each_redirect_hop_is_resolved_and_checked(net: Network) -> None:
         assert net.connects == [("127.0.0.1", srv.port)]
 
 
-def test_unresolvable_host_is_permanent(net: Network) -> None:
-    with pytest.raises(PermanentError, match="cannot resolve"):
+def test_unresolvable_host_is_transient(net: Network) -> None:
+    # A DNS outage fails every name: retried with backoff, never a PermanentError (issue 13).
+    with pytest.raises(TransientError, match="cannot resolve"):
         fetch_url("http://nonexistent.example/", settings=Settings(allow_private_hosts=[]))
     assert net.connects == []
 

@@ -1,7 +1,8 @@
 """Fetch stage: resolve a host once and keep only addresses we may connect to (global unicast).
 
 In: host name or literal, port, allow list.
-Out: the checked addresses, or PermanentError before any connection is made.
+Out: the checked addresses; PermanentError for a refused address or a broken name, TransientError
+when the resolver fails (a DNS outage is no reason to give up on a feed); both before any connection.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-from workers.errors import PermanentError
+from workers.errors import PermanentError, TransientError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -104,9 +105,12 @@ def resolve_checked(host: str, port: int, allow: Iterable[str] = (), *, timeout_
     allowed = {a.strip().lower().strip("[]") for a in allow}
     try:
         infos = _getaddrinfo(host, port, timeout_s)
-    except (socket.gaierror, UnicodeError) as exc:
-        # A name that does not resolve today may resolve tomorrow, but retrying costs little and
-        # a feed with a dead domain is recorded by the caller after max_attempts.
+    except socket.gaierror as exc:
+        # A resolver failure is the network's, not the URL's: during a DNS outage every name fails,
+        # and a permanent error would mark every feed broken. Retried with backoff; a dead domain is
+        # still recorded by the caller after max_attempts (articles) or muted after repeated errors (feeds).
+        raise TransientError(f"cannot resolve {host!r}: {exc}") from exc
+    except UnicodeError as exc:  # a name IDNA cannot encode will never resolve
         raise PermanentError(f"cannot resolve {host!r}: {exc}") from exc
     addresses: list[str] = []
     for _family, _type, _proto, _canon, sockaddr in infos:
