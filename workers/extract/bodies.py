@@ -259,6 +259,9 @@ def find_orgs(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef], take
             i = j
             continue
         name = _org_name(toks, left, i, stop, country, gaz, j, a.text)
+        if any(c.first == left and c.last == stop and not c.adjective for c in countries):
+            i = stop  # "Европейский Союз": a country-like party the country table knows, not a body
+            continue
         resolved = resolve_org(name, gaz)
         if resolved:
             out.append(Org(resolved.name, resolved.country, resolved.subkind, left, stop))
@@ -276,6 +279,8 @@ def find_orgs(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef], take
         if toks[s.first].lemma in FORUM_WORDS or toks[s.first].lemma in POSITION_WORDS \
                 or toks[s.first].lemma in ("канцлер", "делегация", "павильон") or "\n" in a.text[s.start:s.stop]:
             continue  # an event, a title or a caption run-on, not a body
+        if any(c.first == s.first and c.last == s.last and not c.adjective for c in countries):
+            continue  # "Европейский Союз": a country-like party the country table knows, not a body
         stop = s.last
         country = None
         if stop in cstart and not cstart[stop].adjective:
