@@ -39,7 +39,8 @@ def _report(name: str, half: real_dev.HalfScore) -> None:
     print(half.table())
     for category, bar in real_dev.BARS.items():
         got = half.overall() if category == "overall" else half.f1(category)
-        print(f"  bar {category:11} {bar:.2f}  reached {got:.3f}  {'ok' if got >= bar else f'short by {bar - got:.3f}'}")
+        verdict = "ok" if got >= bar else f"short by {bar - got:.3f}"
+        print(f"  bar {category:11} {bar:.2f}  reached {got:.3f}  {verdict}")
     print("\n".join(half.misses))
 
 
