@@ -6,7 +6,7 @@ import typer
 from rich.console import Console
 
 from workers.db import connect
-from workers.db.migrate import ensure_database
+from workers.db.migrate import DatabaseEncodingError, ensure_database
 from workers.db.migrate import migrate as apply_migrations
 from workers.settings import get_settings
 
@@ -22,8 +22,12 @@ def migrate() -> None:
     """
     if ensure_database(get_settings().database_url):
         console.print("created the database")
-    with connect() as conn:
-        applied = apply_migrations(conn)
+    try:
+        with connect() as conn:
+            applied = apply_migrations(conn)
+    except DatabaseEncodingError as exc:
+        typer.echo(f"error: {exc}", err=True)  # one line, unwrapped: what to fix, not a traceback
+        raise typer.Exit(1) from None
     if applied:
         for m in applied:
             console.print(f"applied {m.version:04d}_{m.name}")

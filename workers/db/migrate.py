@@ -17,6 +17,24 @@ _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _LOCK_KEY = 0x5111C
 
 
+class DatabaseEncodingError(RuntimeError):
+    """The database is not UTF8: the schema and the stored text are Russian, and a SQL_ASCII or LATIN1
+    database would fail deep inside a migration (or later, on the first Cyrillic page)."""
+
+
+def check_encoding(conn: psycopg.Connection[Any]) -> None:
+    row = conn.execute("SELECT current_database() AS name, pg_encoding_to_char(encoding) AS encoding"
+                       " FROM pg_database WHERE datname = current_database()").fetchone()
+    assert row is not None
+    values = row if isinstance(row, tuple) else (row["name"], row["encoding"])
+    # psycopg hands SQL_ASCII text back as bytes
+    name, encoding = (v.decode("ascii", "replace") if isinstance(v, bytes) else str(v) for v in values)
+    if encoding != "UTF8":
+        raise DatabaseEncodingError(
+            f'database "{name}" is encoded {encoding}, not UTF8; Silkwire stores Russian text: recreate it with'
+            f" CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0 (and a UTF-8 locale, e.g. C.UTF-8)")
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -38,7 +56,11 @@ def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
 
 
 def migrate(conn: psycopg.Connection[Any], directory: Path = MIGRATIONS_DIR) -> list[Migration]:
-    """Apply what is missing, in order; returns what was applied (empty on a second run)."""
+    """Apply what is missing, in order; returns what was applied (empty on a second run).
+
+    Raises DatabaseEncodingError, before touching anything, when the database is not UTF8.
+    """
+    check_encoding(conn)
     applied: list[Migration] = []
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
