@@ -6,6 +6,7 @@ broker); the articles it discovers are published to the real Redis under this se
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -241,3 +242,16 @@ def test_a_max_age_no_int_can_hold_is_no_max_age(db: Any, server: ScriptedServer
     assert poll(feed_id)["new"] == 1
     state = feed(db, feed_id)
     assert (state["last_status"], state["consecutive_errors"], state["last_error"]) == (200, 0, None)
+
+
+def test_values_too_long_to_store_never_fail_the_poll(db: Any, server: ScriptedServer, add_feed: Any) -> None:
+    # A permanent redirect to a URL longer than the unique index on feeds.url takes, and an 8 KB ETag
+    long_path = "/" + secrets.token_hex(1500)  # random: Postgres compresses "xxx…" into the index
+    server.route(long_path, Route(body=rss("https://press.kz/l/1"), headers={"ETag": '"' + "e" * 8000 + '"'}))
+    feed_id = add_feed(server.route("/rss", Route(status=301, headers={"Location": long_path})))
+    url = feed(db, feed_id)["url"]
+    for _ in range(4):  # past MOVE_AFTER_REDIRECTS
+        assert poll(feed_id)["status"] == 200
+    state = feed(db, feed_id)
+    assert (state["url"], state["consecutive_errors"], state["last_error"], state["etag"]) == (url, 0, None, None)
+    assert count_articles(db) == 1

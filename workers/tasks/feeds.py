@@ -35,6 +35,8 @@ FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9,
 LEASE_S = 600
 # A permanent redirect seen this many polls in a row moves the stored feed URL.
 MOVE_AFTER_REDIRECTS = 3
+# Validators longer than this are not kept (a real ETag or date is tens of characters; the header may be KBs).
+MAX_VALIDATOR_CHARS = 1000
 
 
 @app.task(name="silkwire.poll_due_feeds", **INFRA_RETRY)
@@ -77,8 +79,8 @@ def poll_feed(self: Task, feed_id: int) -> dict[str, Any]:
         req = plan_request(validators, full_every=s.forced_full_fetch_every)
         resp = fetch_url(feed["url"], settings=s, etag=req.etag, last_modified=req.last_modified,
                          max_bytes=s.max_feed_bytes, accept=FEED_ACCEPT)
-        outcome = after_response(validators, req, status=resp.status, etag=resp.headers.get("etag"),
-                                 last_modified=resp.headers.get("last-modified"), body=resp.body)
+        outcome = after_response(validators, req, status=resp.status, etag=_validator(resp.headers.get("etag")),
+                                 last_modified=_validator(resp.headers.get("last-modified")), body=resp.body)
         parsed = (read_entries(feed["kind"], resp, pattern=feed["pattern"])
                   if outcome.changed else None)
     except StageError as exc:
@@ -139,9 +141,19 @@ def _record_success(feed: dict[str, Any], resp: HttpResponse, v: Validators, par
     return {"status": resp.status, "entries": len(entries), "new": len(new_ids)}
 
 
+def _validator(value: str | None) -> str | None:
+    return value if value is None or len(value) <= MAX_VALIDATOR_CHARS else None
+
+
 def _permanent_redirect(feed: dict[str, Any], resp: HttpResponse) -> tuple[int, str | None]:
-    """Count consecutive polls that were permanently redirected to the same final URL."""
+    """Count consecutive polls that were permanently redirected to the same final URL.
+
+    A target too long for the unique index on feeds.url would fail every poll once the move is due: it is
+    not counted (the feed stays where it is and its entries keep coming through the redirect).
+    """
     if not resp.redirects or any(status not in (301, 308) for status, _ in resp.redirects):
+        return 0, None
+    if len(resp.url.encode("utf-8", "surrogatepass")) > get_settings().max_entry_url_bytes:
         return 0, None
     if resp.url == feed["redirect_target"]:
         return feed["permanent_redirects"] + 1, resp.url
