@@ -28,6 +28,8 @@ HEAD_POSITION = frozenset({
     "вице-министр", "замминистр", "генконсул", "консул", "мэр", "генсек", "посланник",
 })
 PRONOUNS = frozenset({"он", "она"})
+# a union of states is a party like a country in treaties, but an organisation as a named entity
+UNIONS = frozenset({"EU"})
 _WEB_NAME = re.compile(r"\.(?:kz|ru|kg|uz|cn|com|net|org|info|tj|by)\b", re.I)
 # a country is a place of an event only after these ("в Китае", "посетит Казахстан")
 PLACE_BEFORE = frozenset({"в", "во", "посетить", "посещать", "посещение"})
@@ -60,6 +62,7 @@ class Entities:
     countries: list[CountryRef]
     places: list[Actor]
     actors_by_sent: dict[int, list[Actor]]
+    sources: list[Org] = field(default_factory=list)  # media cited as sources: mentions, never actors
 
 
 def _name_words(a: nlp.Analysis, gaz: Gazetteer) -> set[str]:
@@ -280,8 +283,9 @@ def analyse_entities(a: nlp.Analysis, gaz: Gazetteer) -> Entities:
     named_tokens = {i for p in persons for f, la in p.tokens if (f, la) not in p.titles for i in range(f, la)}
     orgs = _country_from_head(a, find_orgs(a, gaz, countries, named_tokens), persons)
     # media are never actors: the outlet a report cites, or any name that is a web address
-    sources = speech.attribution(a.tokens)
-    orgs = [o for o in orgs if not _WEB_NAME.search(o.name) and not any(k in sources for k in range(o.first, o.last))]
+    cited = speech.attribution(a.tokens)
+    sources = [o for o in orgs if _WEB_NAME.search(o.name) or any(k in cited for k in range(o.first, o.last))]
+    orgs = [o for o in orgs if o not in sources]
     org_tokens = {i for o in orgs for i in range(o.first, o.last)}
     places: list[Actor] = []
     for m in gaz.find(a.tokens, frozenset({"place"})):
@@ -315,7 +319,7 @@ def analyse_entities(a: nlp.Analysis, gaz: Gazetteer) -> Entities:
     _add_roles(a, persons, countries, actors)
     for v in actors.values():
         v.sort(key=lambda x: (x.first, x.kind))
-    return Entities(persons, orgs, countries, places, actors)
+    return Entities(persons, orgs, countries, places, actors, sources)
 
 
 def _country_from_head(a: nlp.Analysis, orgs: list[Org], persons: list[Person]) -> list[Org]:
@@ -383,7 +387,9 @@ def mention_spans(a: nlp.Analysis, ents: Entities) -> list[tuple[str, int, int]]
     loc: set[tuple[int, int]] = set()
     # a country or city inside a body's name is still a mention of it ("МИД России")
     for c in ents.countries:
-        if not c.adjective:
+        if c.code in UNIONS:
+            out.append(("ORG", toks[c.first].start, toks[c.last - 1].stop))
+        elif not c.adjective:
             loc.add((toks[c.first].start, toks[c.last - 1].stop))
     for pl in ents.places:
         loc.add((toks[pl.first].start, toks[pl.last - 1].stop))
@@ -392,6 +398,6 @@ def mention_spans(a: nlp.Analysis, ents: Entities) -> list[tuple[str, int, int]]
                 st < s.stop and s.start < en for st, en in loc):
             loc.add((s.start, s.stop))
     out.extend(("LOC", st, en) for st, en in loc)
-    for o in ents.orgs:
+    for o in [*ents.orgs, *ents.sources]:
         out.append(("ORG", toks[o.first].start, toks[o.last - 1].stop))
     return sorted(set(out), key=lambda x: (x[1], x[2], x[0]))
