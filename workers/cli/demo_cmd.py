@@ -99,8 +99,8 @@ def _progress(conn: psycopg.Connection[Any]) -> dict[str, int]:
     return dict(row or {})
 
 
-def _summary(conn: psycopg.Connection[Any]) -> dict[str, Any]:
-    return dict(conn.execute("""
+# What `make demo` prints; the compose test compares the stack's database against it.
+SUMMARY_SQL = """
         SELECT (SELECT count(*) FROM feeds) AS feeds,
                (SELECT count(*) FROM articles) AS articles,
                (SELECT count(*) FROM articles WHERE state = 'done') AS analysed,
@@ -110,7 +110,11 @@ def _summary(conn: psycopg.Connection[Any]) -> dict[str, Any]:
                (SELECT count(DISTINCT name) FROM entities WHERE kind = 'organization') AS organisations,
                (SELECT count(*) FROM events) AS events,
                (SELECT count(*) FROM agreements) AS agreements
-    """).fetchone() or {})
+"""
+
+
+def _summary(conn: psycopg.Connection[Any]) -> dict[str, Any]:
+    return dict(conn.execute(SUMMARY_SQL).fetchone() or {})
 
 
 # Never the demo's to drop: the server's maintenance database and the templates new databases copy.
