@@ -5,4 +5,4 @@ Stored beside every result, so `silkwire reprocess --older-than-version` selects
 
 FETCH_VERSION = "fetch/1"
 CLEAN_VERSION = "clean/1"
-EXTRACT_VERSION = "extract/3"
+EXTRACT_VERSION = "extract/4"
