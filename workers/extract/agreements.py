@@ -20,6 +20,7 @@ from workers.extract.parties import (
     party_for_government,
     recent_parties,
     sentence_pair,
+    signatory_parties,
     subject_parties,
 )
 
@@ -99,6 +100,24 @@ def _triggers(toks: tuple[nlp.Token, ...], lo: int, hi: int) -> list[Trigger]:
             pass
         out.append(Trigger(i0, kind, words))
     return out
+
+
+ANAPHORIC = frozenset({"соответствующий", "данный", "этот", "указанный", "такой"})
+
+
+def _said_before(a: nlp.Analysis, sent: int) -> str | None:
+    """'Правительство Китая передаст оборудование для ... . Соответствующее соглашение подписали ...': the
+    document is about what the sentence before says it does: its predicate, as written."""
+    if sent == 0:
+        return None
+    s = a.sentences[sent - 1]
+    toks = a.tokens
+    verb = next((k for k in range(s.first, s.last) if toks[k].pos in ("VERB", "AUX") and toks[k].tense), None)
+    if verb is None:
+        return None
+    text = a.text[toks[verb].start:s.stop].rstrip(" .;!")
+    text = re.sub(r"\s*\([^)]*\)", "", text)  # "(1 юань = 68,10 тенге)": an aside
+    return text or None
 
 
 def _signing_of(toks: tuple[nlp.Token, ...], i: int, lo: int) -> bool:
@@ -326,6 +345,10 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
                         if not any(p["name"] == o.name for p in parties):
                             parties.append({"name": _party_name(a, ents, o), "country": o.country})
                             kinds.append(o.kind)
+                if not parties and ctx and (signers := signatory_parties(ents, toks, lo, hi, ctx[0], gaz)):
+                    for o in signers:
+                        parties.append({"name": o.name, "country": o.country})
+                        kinds.append(o.kind)
                 if not parties:
                     # the sentence's own countries, never ones from other sentences
                     pair_here = sentence_pair(ents, lo, tr.index, seg_end, pair)
@@ -344,6 +367,8 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
                 kind = "contract"
             title = a.text[toks[tr.index].start:toks[seg_end - 1].stop]
             subject = _subject(toks, a, tr.index + tr.words, seg_end, seg_orgs)
+            if not subject and any(toks[k].lemma in ANAPHORIC for k in range(max(lo, tr.index - 2), tr.index + 1)):
+                subject = _said_before(a, toks[lo].sent)
             head = toks[tr.index + tr.words - 1]
             if tr.counted and not subject:
                 continue  # "подписано 12 соглашений": a count for the totals, no document of its own

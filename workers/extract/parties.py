@@ -130,3 +130,32 @@ def _is_region(name: str) -> bool:
 def _subject_case(toks: tuple[nlp.Token, ...], k: int, lo: int) -> bool:
     prev = toks[k - 1] if k > lo else None
     return toks[k].case in _SUBJECT_CASES and not (prev is not None and prev.pos == "ADP")
+
+
+def signatory_parties(ents: Entities, toks: tuple[nlp.Token, ...], lo: int, hi: int, verb: int, gaz: Gazetteer
+                      ) -> list[Org]:
+    """'подписали министр сельского хозяйства РК Е. Карашукеев и посол КНР в Казахстане Ч. Сяо': each signatory
+    signs for a body their title names: a minister for the ministry, an akim for the akimat, an ambassador or a
+    head of government for the government. Signatories follow the signing verb, else they are its subject."""
+    from workers.extract.bodies import resolve_org
+
+    mentions = sorted((f, p) for p in ents.persons if p.named and p.country and p.position
+                      for f, _ in p.tokens if lo <= f < hi and (f, _) not in p.titles)
+    after = [(f, p) for f, p in mentions if f > verb]
+    chosen = after or [(f, p) for f, p in mentions if f < verb]
+    out: list[Org] = []
+    for f, p in chosen:
+        pos = str(p.position)
+        low = nlp.norm(pos)
+        head, _, rest = pos.partition(" ")
+        body: str | None = None
+        kind = None
+        if "посол" in low.split() or head.lower() in ("премьер-министр", "вице-премьер", "премьер"):
+            body, kind = party_for_government(str(p.country), gaz)[0], "government"
+        elif head.lower() in BODY_OF_TITLE and rest:
+            prefix, kind = BODY_OF_TITLE[head.lower()]
+            entry = resolve_org(prefix + " " + rest, gaz)
+            body = entry.name if entry else prefix + " " + rest
+        if body and p.country not in {o.country for o in out}:
+            out.append(Org(body, p.country, kind, f, f + 1))
+    return out if len({o.country for o in out}) >= 2 else []
