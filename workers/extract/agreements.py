@@ -102,6 +102,26 @@ def _triggers(toks: tuple[nlp.Token, ...], lo: int, hi: int) -> list[Trigger]:
     return out
 
 
+_NOT_SUBJECTS = frozenset({"взаимопонимание", "намерение", "сторона", "правительство", "министерство", "год"})
+
+
+def _genitive_subject(a: nlp.Analysis, start: int, end: int, ents: Entities) -> str | None:
+    """'договор купли-продажи газа': with no 'о ...' phrase the genitive after the document word is its subject
+    ("купля-продажа газа"), unless it names a side or a date."""
+    toks = a.tokens
+    if start >= end or toks[start].pos != "NOUN" or toks[start].case != "Gen" or toks[start].lemma in _NOT_SUBJECTS:
+        return None
+    named = {i for x in (*ents.orgs, *ents.countries) for i in range(x.first, x.last)}
+    k = start
+    while k < end and toks[k].pos in ("NOUN", "ADJ") and toks[k].case == "Gen" and k not in named:
+        k += 1
+    if k == start:
+        return None
+    head = nlp.to_nominative(toks[start].text, "Gen", toks[start].number == "Plur")
+    rest = a.text[toks[start].stop:toks[k - 1].stop] if k - 1 > start else ""
+    return head.lower() + rest
+
+
 ANAPHORIC = frozenset({"соответствующий", "данный", "этот", "указанный", "такой"})
 
 
@@ -366,10 +386,14 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
                                      _level(parties, kinds, seg_lemmas, False) == "corporate"):
                 kind = "contract"
             title = a.text[toks[tr.index].start:toks[seg_end - 1].stop]
-            subject = _subject(toks, a, tr.index + tr.words, seg_end, seg_orgs)
+            subject = _subject(toks, a, tr.index + tr.words, seg_end, seg_orgs) or _genitive_subject(
+                a, tr.index + tr.words, seg_end, ents)
             if not subject and any(toks[k].lemma in ANAPHORIC for k in range(max(lo, tr.index - 2), tr.index + 1)):
                 subject = _said_before(a, toks[lo].sent)
             head = toks[tr.index + tr.words - 1]
+            if any(toks[k].lemma in ("этот", "данный", "указанный") for k in range(max(lo, tr.index - 2), tr.index)) \
+                    and any(g["kind"] == kind for g in agreements):
+                continue  # "Этот экспортный контракт ...": the document already reported, spoken of again
             if tr.counted and not subject:
                 continue  # "подписано 12 соглашений": a count for the totals, no document of its own
             if head.number == "Plur" and not subject and not seg_orgs:
@@ -385,7 +409,7 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
             })
     _sides_named_later(agreements, a, ents, gaz)
     _sides_of_previous(agreements, set(gaz.country_names.values()))
-    return _dedupe(agreements), _dedupe_totals(totals)
+    return _dedupe(agreements, set(gaz.country_names.values())), _dedupe_totals(totals)
 
 
 _HEAD_KIND = {"правительство": "government", "парламент": "parliament", "министерство": "ministry",
@@ -485,7 +509,7 @@ def _sides_named_later(agreements: list[dict[str, object]], a: nlp.Analysis, ent
                 g["level"] = _level(g["parties"], [o.kind for o in sides], set(), False)  # type: ignore[arg-type]
 
 
-def _dedupe(items: list[dict[str, object]]) -> list[dict[str, object]]:
+def _dedupe(items: list[dict[str, object]], country_names: set[str]) -> list[dict[str, object]]:
     """A headline and the body often report the same document: keep the fuller record once."""
     out: list[dict[str, object]] = []
     for g in items:
@@ -497,7 +521,7 @@ def _dedupe(items: list[dict[str, object]]) -> list[dict[str, object]]:
         if twin is None:
             out.append(g)
             continue
-        if _fullness(g) > _fullness(twin):
+        if _fullness(g, country_names) > _fullness(twin, country_names):
             out[out.index(twin)] = g
     return out
 
@@ -511,11 +535,10 @@ def _same_subject(x: dict[str, object], y: dict[str, object]) -> bool:
     return not sx or not sy or sx <= sy or sy <= sx
 
 
-def _fullness(g: dict[str, object]) -> tuple[bool, bool, int]:
+def _fullness(g: dict[str, object], country_names: set[str]) -> tuple[bool, bool, int]:
     """Named bodies beat bare countries, a subject beats none, then the longer title."""
     parties = g.get("parties")
-    bodies = isinstance(parties, list) and any(
-        str(p.get("name")).split(" ")[0] not in ("Республика", "Китайская") for p in parties)
+    bodies = isinstance(parties, list) and any(str(p.get("name")) not in country_names for p in parties)
     return bodies, bool(g.get("subject")), len(str(g.get("title") or ""))
 
 
