@@ -111,7 +111,8 @@ def _genitive_subject(a: nlp.Analysis, start: int, end: int, ents: Entities) -> 
     toks = a.tokens
     if start >= end or toks[start].pos != "NOUN" or toks[start].case != "Gen" or toks[start].lemma in _NOT_SUBJECTS:
         return None
-    named = {i for x in (*ents.orgs, *ents.countries) for i in range(x.first, x.last)}
+    spans = [(o.first, o.last) for o in ents.orgs] + [(c.first, c.last) for c in ents.countries]
+    named = {i for first, last in spans for i in range(first, last)}
     k = start
     while k < end and toks[k].pos in ("NOUN", "ADJ") and toks[k].case == "Gen" and k not in named:
         k += 1
