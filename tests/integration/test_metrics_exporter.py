@@ -26,7 +26,7 @@ def _fetch(db: Any, feed_id: int, ms: int | None, status: int | None, *, hours_a
     db.execute(QUERIES["record_feed_fetch"], {
         "feed_id": feed_id, "duration_ms": ms, "http_status": status, "not_modified": status == 304,
         "bytes": 1000, "entries": 10, "new_entries": 0, "error": None if status else "TransientError: timeout",
-        "warnings": None})
+        "warnings": None, "dropped": None, "capped": None})
     if hours_ago:
         db.execute("UPDATE feed_fetches SET started_at = now() - make_interval(secs => %s)"
                    " WHERE id = (SELECT max(id) FROM feed_fetches)", (hours_ago * 3600,))
