@@ -410,6 +410,7 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
             })
     _sides_named_later(agreements, a, ents, gaz)
     _sides_of_previous(agreements, set(gaz.country_names.values()))
+    _sole_companies(agreements, a, ents, set(gaz.country_names.values()))
     return _dedupe(agreements, set(gaz.country_names.values())), _dedupe_totals(totals)
 
 
@@ -455,6 +456,29 @@ def _party_name(a: nlp.Analysis, ents: Entities, o: Org) -> str:
                 and surface not in written:
             written.append(surface)
     return f"{o.name} ({', '.join(written)})" if written else o.name
+
+
+def _sole_companies(agreements: list[dict[str, object]], a: nlp.Analysis, ents: Entities,
+                    country_names: set[str]) -> None:
+    """'подписан меморандум с одной из крупных стройкомпаний Китая' in a report whose only Chinese company is
+    China Gezhouba: a side named by its country alone is the one company of that country the report names."""
+    companies: dict[str, dict[str, Org]] = {}
+    for o in ents.orgs:
+        if o.kind == "company" and o.country:
+            companies.setdefault(o.country, {})[o.name] = o
+    toks = a.tokens
+    for g in agreements:
+        parties = g["parties"]
+        evidence = g["evidence"]
+        if not isinstance(parties, list) or not isinstance(evidence, dict):
+            continue
+        # a country the sentence names as a noun ("Власти Казахстана и компания X") is a side in its own right
+        said = {c.code for c in ents.countries if not c.adjective
+                and evidence["start"] <= toks[c.first].start < evidence["end"]}
+        for p in parties:
+            named = companies.get(str(p["country"]), {})
+            if p["name"] in country_names and p["country"] not in said and len(named) == 1:
+                p["name"] = _party_name(a, ents, next(iter(named.values())))
 
 
 def _venue(toks: tuple[nlp.Token, ...], first: int, lo: int) -> bool:
