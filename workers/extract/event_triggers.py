@@ -114,7 +114,8 @@ def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str 
         return "visit"
     if lem == "встреча" and i + 3 <= hi and toks[i + 1].lemma in ("на", "в") and toks[i + 2].lemma in (
             "высокий", "верх", "высший"):
-        return "forum"
+        # "график предстоящих встреч на высшем уровне": summits in general, not one
+        return "forum" if t.number != "Plur" else None
     if lem in MEETING:
         if any(x in PHONE for x in near):
             return "phone_call"
