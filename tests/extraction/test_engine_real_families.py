@@ -119,3 +119,14 @@ def test_rates_and_english_thousands(run: Any) -> None:
     out = run("По курсу 1 юань = 70,5 тенге проект создаст 12,000 рабочих мест.")
     assert not [f for f in out["figures"] if f["kind"] == "money"]
     assert ("count", 12000) in {(f["kind"], f["value"]) for f in out["figures"]}
+
+
+@pytest.mark.slow
+def test_a_tour_is_one_visit_and_one_invitation_per_host(run: Any) -> None:
+    out = run("Министр иностранных дел Казахстана посетит Туркменистан, Азербайджан и Грузию в декабре. "
+              "Визит пройдет по приглашению глав МИД Туркменистана, Азербайджана и Грузии.")
+    visits = sorted(sorted(c) for t, _, c in _events(out) if t == "visit")
+    invitations = sorted(sorted(c) for t, _, c in _events(out) if t == "invitation")
+    hosts = [["AZ", "KZ"], ["GE", "KZ"], ["KZ", "TM"]]
+    assert visits == hosts
+    assert invitations == hosts

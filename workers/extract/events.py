@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from workers.extract import dates, nlp, speech
+from workers.extract import dates, nlp, speech, tours
 from workers.extract.entities import Actor, Entities
 from workers.extract.event_triggers import CAMEO, FRAME_PREPS, HYPOTHETICAL, ROLES, _status, _trigger_type
 from workers.extract.gazetteer import Gazetteer
@@ -33,6 +33,7 @@ class Event:
     doc_count: int | None = None  # "подписано 24 документа": signings of 24 and of 70 documents differ
     verbless: bool = False  # a headline without a verb ("Визит Токаева в Китай") has no tense of its own
     quoted: bool = False  # inside quoted speech: "Их переговоры, состоявшиеся в мае ..." recalls another encounter
+    subject: str | None = None  # country of the first person named before the trigger: who travels, invites
 
 
 def _participants(kind: str, actors: list[Actor], toks: tuple[nlp.Token, ...], trig: int,
@@ -152,9 +153,11 @@ def find_events(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, published: date
             for ev in _split_receptions(Event(kind, status, si, i, when, loc, parts, lemma, frame,
                                               people, toks[i].pos == "VERB" or additive,
                                               int(mcount.group(1)) if mcount else None, verbless,
-                                              speech.in_quote(a.text, toks[i].start)),
+                                              speech.in_quote(a.text, toks[i].start),
+                                              next((x.country for x in people_here if x.first < i), None)),
                                         actors, toks):
                 events.append(ev)
+    events = tours.split(events)
     _fill_from_context(events)
     pair = _doc_pair(ents)
     for e in events:
