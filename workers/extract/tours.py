@@ -27,13 +27,11 @@ def split(events: list[Event]) -> list[Event]:
         guest = e.subject or guest
         sides = list(dict.fromkeys(str(p["country"]) for p in e.participants
                                    if p["country"] and p["role"] != "location"))
+        # the guest may be named only in an earlier sentence: then every country here is a host
         hosts = [c for c in sides if c != guest]
-        if guest is None or guest not in sides + [e.subject] or len(hosts) < 2:
-            if guest and guest not in sides and len(sides) >= 2:
-                hosts = sides  # the guest is named only in an earlier sentence
-            else:
-                out.append(e)
-                continue
+        if guest is None or len(hosts) < 2:
+            out.append(e)
+            continue
         for host in hosts:
             parts = [p for p in e.participants if p["country"] in (guest, host)]
             if not any(p["country"] == guest for p in parts):
