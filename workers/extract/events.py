@@ -154,7 +154,8 @@ def find_events(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, published: date
                                               people, toks[i].pos == "VERB" or additive,
                                               int(mcount.group(1)) if mcount else None, verbless,
                                               speech.in_quote(a.text, toks[i].start),
-                                              next((x.country for x in people_here if x.first < i), None)),
+                                              next((x.country for x in actors
+                                                    if x.kind in ("person", "role") and x.first < i), None)),
                                         actors, toks):
                 events.append(ev)
     events = tours.split(events)
