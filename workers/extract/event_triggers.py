@@ -139,8 +139,8 @@ def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str 
     if lem == "скрепить" and any(toks[k].lemma == "подпись" for k in range(i + 1, min(hi, i + 3))):
         return "signing"  # "скрепили подписями Декларацию"
     if lem in SIGN:
-        if nlp.norm(t.text).startswith("подписанн"):
-            return None  # "ранее подписанных соглашений": documents signed before, not a signing now
+        if nlp.norm(t.text).startswith(("подписанн", "заключенн")):
+            return None  # "ранее подписанных соглашений", "важность заключенных соглашений": signed before
         window = [toks[k].lemma for k in range(lo, hi)]
         if any(w in DOC_WORDS for w in window) and not (t.pos == "VERB" and lem == "заключить"
                                                         and "контракт" not in window and "соглашение" not in window
@@ -150,6 +150,10 @@ def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str 
     if lem in FORUM and t.pos in ("NOUN", "PROPN"):
         if t.number == "Plur":
             return None  # "проводить выставки, концерты": activities, not one event
+        if lem in ("выставка", "экспо", "ярмарка") and any(
+                toks[k].lemma in ("посетить", "побывать", "осмотреть", "ознакомиться")
+                for k in range(max(lo, i - 4), i)):
+            return None  # "побывали на выставке изобразительного искусства": sightseeing, not a forum
         if lem in ("заседание", "сессия", "съезд"):
             # a session is a forum only when it is a body's session ("заседание Совета глав государств")
             for k in range(i + 1, min(hi, i + 6)):

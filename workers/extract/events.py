@@ -11,7 +11,7 @@ from typing import Any
 
 from workers.extract import dates, nlp, speech, tours
 from workers.extract.entities import Actor, Entities
-from workers.extract.event_triggers import CAMEO, FRAME_PREPS, HYPOTHETICAL, ROLES, _status, _trigger_type
+from workers.extract.event_triggers import CAMEO, DOC_WORDS, FRAME_PREPS, HYPOTHETICAL, ROLES, _status, _trigger_type
 from workers.extract.gazetteer import Gazetteer
 
 _DOC_COUNT = re.compile(r"(\d+)\s+(?:[а-яё]+\s+){0,2}(?:документ|соглашени|меморандум|контракт|договор)", re.I)
@@ -135,6 +135,8 @@ def find_events(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, published: date
                 (toks[k].lemma, toks[k + 1].lemma) in FRAME_PREPS
                 for k in range(max(lo, i - 4), i - 1))
             frame = frame or background  # "накануне саммита", "Ранее ... поздравили": already reported
+            if kind == "signing" and _names_document_again(toks, lo, hi):
+                frame = True  # "Этот экспортный контракт Астана заключила ...": the signing reported before
             status = _status(toks, i, lo, hi)
             if kind == "invitation" and status != "negated" and accepted and i == inv[0]:
                 status = "occurred"  # "визит состоится по приглашению ...": the invitation itself was made
@@ -305,6 +307,18 @@ def _countries(e: Event, located: bool = True) -> set[str]:
 COLLECTIVE = frozenset({"сторона", "собеседник", "глава", "лидер", "президент", "руководитель", "делегация"})
 _CONGRATULATE = frozenset({"поздравить", "поздравление", "поздравлять"})
 _SENT_WORDS = frozenset({"телеграмма", "письмо", "послание", "направить", "передать", "адресовать", "поздравительный"})
+
+
+def _names_document_again(toks: tuple[nlp.Token, ...], lo: int, hi: int) -> bool:
+    """'этот (экспортный) контракт', 'данное соглашение': a document the report has named already."""
+    for k in range(lo, hi - 1):
+        if toks[k].lemma in ("этот", "данный", "указанный"):
+            m = k + 1
+            while m < hi and toks[m].pos == "ADJ":
+                m += 1
+            if m < hi and toks[m].lemma in DOC_WORDS:
+                return True
+    return False
 
 
 def _said_in_encounter(events: list[Event], si: int, toks: tuple[nlp.Token, ...], lo: int, hi: int) -> bool:
