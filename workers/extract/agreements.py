@@ -141,6 +141,28 @@ def _said_before(a: nlp.Analysis, sent: int) -> str | None:
     return text or None
 
 
+_CONTENT_VERBS = frozenset({"предусматривать", "определять", "закреплять", "касаться", "утвердить",
+                            "предполагать", "устанавливать", "регулировать", "содержать"})
+
+
+def _said_after(a: nlp.Analysis, sent: int) -> str | None:
+    """'Подписан протокол. В документе утверждены требования к инспекции ...': the next sentence that speaks
+    of the document says what it is about, after its verb."""
+    if sent + 1 >= len(a.sentences):
+        return None
+    s = a.sentences[sent + 1]
+    toks = a.tokens
+    head = [toks[k].lemma for k in range(s.first, min(s.last, s.first + 2))]
+    if not (head[:1] == ["в"] and head[1:] and (head[1] in KIND or head[1] == "документ")) and not (
+            head[:1] and (head[0] in KIND or head[0] == "документ")):
+        return None
+    verb = next((k for k in range(s.first, s.last) if toks[k].lemma in _CONTENT_VERBS), None)
+    if verb is None:
+        return None
+    text = a.text[toks[verb].stop:s.stop].strip().rstrip(" .;!")
+    return text or None
+
+
 def _signing_of(toks: tuple[nlp.Token, ...], i: int, lo: int) -> bool:
     """'подписание соглашения', 'церемония подписания инвестиционного соглашения и договора': a document in
     the genitive of a signing noun, across adjectives and the documents listed before it."""
@@ -391,6 +413,8 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
                 a, tr.index + tr.words, seg_end, ents)
             if not subject and any(toks[k].lemma in ANAPHORIC for k in range(max(lo, tr.index - 2), tr.index + 1)):
                 subject = _said_before(a, toks[lo].sent)
+            if not subject:
+                subject = _said_after(a, toks[lo].sent)
             head = toks[tr.index + tr.words - 1]
             if any(toks[k].lemma in ("этот", "данный", "указанный") for k in range(max(lo, tr.index - 2), tr.index)) \
                     and any(g["kind"] == kind for g in agreements):
