@@ -145,6 +145,9 @@ _CONTENT_VERBS = frozenset({"предусматривать", "определя�
                             "предполагать", "устанавливать", "регулировать", "содержать"})
 
 
+_INTENT_VERBS = frozenset({"планировать", "намереваться", "собираться", "обязаться", "намерен"})
+
+
 def _said_after(a: nlp.Analysis, sent: int) -> str | None:
     """'Подписан протокол. В документе утверждены требования к инспекции ...': the next sentence that speaks
     of the document says what it is about, after its verb."""
@@ -153,10 +156,12 @@ def _said_after(a: nlp.Analysis, sent: int) -> str | None:
     s = a.sentences[sent + 1]
     toks = a.tokens
     head = [toks[k].lemma for k in range(s.first, min(s.last, s.first + 2))]
-    if not (head[:1] == ["в"] and head[1:] and (head[1] in KIND or head[1] == "документ")) and not (
-            head[:1] and (head[0] in KIND or head[0] == "документ")):
-        return None
-    verb = next((k for k in range(s.first, s.last) if toks[k].lemma in _CONTENT_VERBS), None)
+    about_document = (head[:1] == ["в"] and head[1:] and (head[1] in KIND or head[1] == "документ")) or (
+        head[:1] and (head[0] in KIND or head[0] == "документ"))
+    # "... меморандум с одной из стройкомпаний Китая. Она планирует возвести ... завод": the counterparty's plan
+    about_party = head[:1] and head[0] in ("она", "он", "они", "компания", "сторона")
+    verbs = _CONTENT_VERBS if about_document else _INTENT_VERBS if about_party else frozenset()
+    verb = next((k for k in range(s.first, s.last) if toks[k].lemma in verbs), None)
     if verb is None:
         return None
     text = a.text[toks[verb].stop:s.stop].strip().rstrip(" .;!")
@@ -482,13 +487,18 @@ def _party_name(a: nlp.Analysis, ents: Entities, o: Org) -> str:
     return f"{o.name} ({', '.join(written)})" if written else o.name
 
 
+# a company the gazetteer does not know still says what it is ("China Gezhouba Group Cement Co Ltd", "ТОО «X»")
+_COMPANY_NAME = re.compile(r"\b(?:Group|Co|Ltd|LLC|Inc|Corporation|Holding|Company|ТОО|АО|ООО|ПАО|ОАО)\b|компания|корпорация",
+                           re.I)
+
+
 def _sole_companies(agreements: list[dict[str, object]], a: nlp.Analysis, ents: Entities,
                     country_names: set[str]) -> None:
     """'подписан меморандум с одной из крупных стройкомпаний Китая' in a report whose only Chinese company is
     China Gezhouba: a side named by its country alone is the one company of that country the report names."""
     companies: dict[str, dict[str, Org]] = {}
     for o in ents.orgs:
-        if o.kind == "company" and o.country:
+        if (o.kind == "company" or _COMPANY_NAME.search(o.name)) and o.country:
             companies.setdefault(o.country, {})[o.name] = o
     toks = a.tokens
     for g in agreements:
@@ -498,7 +508,8 @@ def _sole_companies(agreements: list[dict[str, object]], a: nlp.Analysis, ents: 
             continue
         # a country the sentence names as a noun ("Власти Казахстана и компания X") is a side in its own right
         said = {c.code for c in ents.countries if not c.adjective
-                and evidence["start"] <= toks[c.first].start < evidence["end"]}
+                and evidence["start"] <= toks[c.first].start < evidence["end"]
+                and not (c.first > 0 and "компани" in toks[c.first - 1].lemma)}  # "стройкомпаний Китая": whose
         for p in parties:
             named = companies.get(str(p["country"]), {})
             if p["name"] in country_names and p["country"] not in said and len(named) == 1:
