@@ -488,8 +488,8 @@ def _party_name(a: nlp.Analysis, ents: Entities, o: Org) -> str:
 
 
 # a company the gazetteer does not know still says what it is ("China Gezhouba Group Cement Co Ltd", "ТОО «X»")
-_COMPANY_NAME = re.compile(r"\b(?:Group|Co|Ltd|LLC|Inc|Corporation|Holding|Company|ТОО|АО|ООО|ПАО|ОАО)\b|компания|корпорация",
-                           re.I)
+_COMPANY_NAME = re.compile(
+    r"\b(?:Group|Co|Ltd|LLC|Inc|Corporation|Holding|Company|ТОО|АО|ООО|ПАО|ОАО)\b|компания|корпорация", re.I)
 
 
 def _sole_companies(agreements: list[dict[str, object]], a: nlp.Analysis, ents: Entities,
