@@ -255,3 +255,29 @@ def test_values_too_long_to_store_never_fail_the_poll(db: Any, server: ScriptedS
     state = feed(db, feed_id)
     assert (state["url"], state["consecutive_errors"], state["last_error"], state["etag"]) == (url, 0, None, None)
     assert count_articles(db) == 1
+
+
+def test_a_value_over_a_postgres_limit_is_the_feeds_failure_not_an_outage(
+        db: Any, server: ScriptedServer, add_feed: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """psycopg files class 54 (an index row over the btree limit...) under OperationalError, which
+    INFRA_RETRY retried 40 times as an outage; it is the feed's data: recorded once, never retried."""
+    import psycopg
+
+    from workers.tasks import feeds as feed_tasks
+    from workers.tasks.common import INFRA_RETRY
+
+    assert psycopg.errors.ProgramLimitExceeded in INFRA_RETRY["dont_autoretry_for"]
+    feed_id = add_feed(server.route("/rss", Route(body=rss("https://press.kz/p/1"))))
+    with db.cursor() as cur:  # a real one, from Postgres itself
+        try:
+            cur.execute("SELECT repeat(md5(g::text), 200)::tsvector FROM generate_series(1, 200) g")
+        except psycopg.errors.ProgramLimitExceeded as exc:
+            real = exc
+
+    def over_the_limit(*_a: Any, **_k: Any) -> Any:
+        raise real
+
+    monkeypatch.setattr(feed_tasks, "read_entries", over_the_limit)
+    result = poll(feed_id)
+    assert result["error"].startswith("PermanentError: ProgramLimitExceeded"), result
+    assert feed(db, feed_id)["consecutive_errors"] == 1

@@ -17,8 +17,12 @@ from workers.tasks.app import MAX_COUNTDOWN_S
 INFRA_ERRORS: tuple[type[BaseException], ...] = (
     psycopg.OperationalError, PoolTimeout, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
 )
+# psycopg files class 54 (program limit exceeded: an index row over the btree limit, a tsvector too long,
+# a statement too complex) under OperationalError, but it is the data's fault: retrying cannot help.
+DATA_LIMIT_ERRORS: tuple[type[Exception], ...] = (psycopg.errors.ProgramLimitExceeded,)
 INFRA_RETRY = {
     "autoretry_for": INFRA_ERRORS,
+    "dont_autoretry_for": DATA_LIMIT_ERRORS,
     "retry_backoff": 2,
     "retry_backoff_max": min(60, MAX_COUNTDOWN_S),
     "retry_jitter": True,

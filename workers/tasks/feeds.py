@@ -23,7 +23,7 @@ from workers.models import HttpResponse, ParsedFeed
 from workers.settings import get_settings
 from workers.tasks.app import app
 from workers.tasks.batches import fetch_sends
-from workers.tasks.common import INFRA_ERRORS, INFRA_RETRY
+from workers.tasks.common import DATA_LIMIT_ERRORS, INFRA_ERRORS, INFRA_RETRY
 from workers.tasks.gates import host_gate, host_key
 from workers.tasks.intervals import next_poll_interval
 from workers.tasks.lanes import enqueue_many, requeue_here
@@ -85,6 +85,8 @@ def poll_feed(self: Task, feed_id: int) -> dict[str, Any]:
                   if outcome.changed else None)
     except StageError as exc:
         return _record_failure(feed, exc, started)
+    except DATA_LIMIT_ERRORS as exc:  # an OperationalError, but the feed's data, not an outage
+        return _record_unexpected(feed, exc, started)
     except INFRA_ERRORS:
         raise  # Postgres or Redis away: INFRA_RETRY tries the poll again, it is not the feed's fault
     except Exception as exc:  # anything else the feed's content set off is recorded on the feed
@@ -93,6 +95,8 @@ def poll_feed(self: Task, feed_id: int) -> dict[str, Any]:
         gate.release(host)
     try:
         return _record_success(feed, resp, outcome.validators, parsed, started)
+    except DATA_LIMIT_ERRORS as exc:
+        return _record_unexpected(feed, exc, started)
     except INFRA_ERRORS:
         raise
     except Exception as exc:  # e.g. a value Postgres refuses: the transaction rolled back, record why
