@@ -175,7 +175,15 @@ def _signing_of(toks: tuple[nlp.Token, ...], i: int, lo: int) -> bool:
     while k >= lo and (toks[k].pos in ("ADJ", "CCONJ") or toks[k].text == "," or (
             toks[k].lemma in KIND and toks[k].case == "Gen")):
         k -= 1
-    return k >= lo and toks[k].lemma == "подписание"
+    if k >= lo and toks[k].lemma == "подписание":
+        return True
+    # "подписание в присутствии премьера соглашения": a short phrase may stand between
+    for m in range(k, max(lo, i - 6) - 1, -1):
+        if toks[m].pos in ("VERB", "AUX", "PUNCT"):
+            return False
+        if toks[m].lemma == "подписание":
+            return True
+    return False
 
 
 def _context(toks: tuple[nlp.Token, ...], lo: int, hi: int) -> tuple[int, str] | None:
@@ -437,6 +445,7 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
                 "parties": parties,
                 "evidence": {"start": s.start, "end": s.stop, "text": text},
             })
+    agreements = _fold_restatements(agreements, a)
     _sides_named_later(agreements, a, ents, gaz)
     _sides_of_previous(agreements, set(gaz.country_names.values()))
     _sole_companies(agreements, a, ents, set(gaz.country_names.values()))
@@ -490,6 +499,35 @@ def _party_name(a: nlp.Analysis, ents: Entities, o: Org) -> str:
 # a company the gazetteer does not know still says what it is ("China Gezhouba Group Cement Co Ltd", "ТОО «X»")
 _COMPANY_NAME = re.compile(
     r"\b(?:Group|Co|Ltd|LLC|Inc|Corporation|Holding|Company|ТОО|АО|ООО|ПАО|ОАО)\b|компания|корпорация", re.I)
+
+
+def _fold_restatements(agreements: list[dict[str, object]], a: nlp.Analysis) -> list[dict[str, object]]:
+    """'... подписание соглашения о строительстве завода. Соглашение подписано между A, B и C': a sentence that
+    opens with the document word names the one reported just before again; its sides complete that record."""
+    out: list[dict[str, object]] = []
+    toks = a.tokens
+    for g in agreements:
+        evidence = g["evidence"]
+        assert isinstance(evidence, dict)
+        n = next((i for i, s in enumerate(a.sentences) if s.start == evidence["start"]), None)
+        opener = n is not None and toks[a.sentences[n].first].lemma in KIND
+        before = next((o for o in reversed(out) if o["kind"] == g["kind"] and _sentence_of(a, o) in (
+            (n or 0) - 1, (n or 0) - 2)), None)
+        if not opener or before is None:
+            out.append(g)
+            continue
+        mine, theirs = g["parties"], before["parties"]
+        if isinstance(mine, list) and isinstance(theirs, list) and len(mine) > len(theirs):
+            before["parties"] = mine
+            before["level"] = g["level"] or before["level"]
+        before["subject"] = before["subject"] or g["subject"]
+    return out
+
+
+def _sentence_of(a: nlp.Analysis, g: dict[str, object]) -> int | None:
+    evidence = g["evidence"]
+    start = evidence["start"] if isinstance(evidence, dict) else None
+    return next((i for i, s in enumerate(a.sentences) if s.start == start), None)
 
 
 def _sole_companies(agreements: list[dict[str, object]], a: nlp.Analysis, ents: Entities,
@@ -595,10 +633,10 @@ def _same_subject(x: dict[str, object], y: dict[str, object]) -> bool:
     return not sx or not sy or sx <= sy or sy <= sx
 
 
-def _fullness(g: dict[str, object], country_names: set[str]) -> tuple[bool, bool, int]:
-    """Named bodies beat bare countries, a subject beats none, then the longer title."""
+def _fullness(g: dict[str, object], country_names: set[str]) -> tuple[int, bool, int]:
+    """More named bodies beat fewer (or bare countries), a subject beats none, then the longer title."""
     parties = g.get("parties")
-    bodies = isinstance(parties, list) and any(str(p.get("name")) not in country_names for p in parties)
+    bodies = sum(str(p.get("name")) not in country_names for p in parties) if isinstance(parties, list) else 0
     return bodies, bool(g.get("subject")), len(str(g.get("title") or ""))
 
 

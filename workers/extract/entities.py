@@ -28,6 +28,7 @@ HEAD_POSITION = frozenset({
     "вице-министр", "замминистр", "генконсул", "консул", "мэр", "генсек", "посланник",
 })
 PRONOUNS = frozenset({"он", "она"})
+_KZ_LEGAL_FORM = re.compile(r"^(?:ТОО|РГП|РГКП|КГП|ГКП)\b")
 # a union of states is a party like a country in treaties, but an organisation as a named entity
 UNIONS = frozenset({"EU"})
 _WEB_NAME = re.compile(r"\.(?:kz|ru|kg|uz|cn|com|net|org|info|tj|by)\b", re.I)
@@ -283,6 +284,8 @@ def analyse_entities(a: nlp.Analysis, gaz: Gazetteer) -> Entities:
     named_tokens = {i for p in persons for f, la in p.tokens if (f, la) not in p.titles for i in range(f, la)}
     orgs = _country_from_head(a, find_orgs(a, gaz, countries, named_tokens), persons)
     # media are never actors: the outlet a report cites, or any name that is a web address
+    # "ТОО «KAZ Minerals Smelting»": a legal form only Kazakhstan registers says where the body is (NOTES-B ruling)
+    orgs = [replace(o, country="KZ") if o.country is None and _KZ_LEGAL_FORM.match(o.name) else o for o in orgs]
     cited = speech.attribution(a.tokens)
     sources = [o for o in orgs if _WEB_NAME.search(o.name) or any(k in cited for k in range(o.first, o.last))]
     orgs = [o for o in orgs if o not in sources]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import threading
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -278,6 +278,7 @@ def _analyse(text: str) -> Analysis:
             sentences.append(Sentence(tokens[first].start, tokens[-1].stop, first, len(tokens)))
         else:
             si -= 1
+    tokens, sentences = _join_false_breaks(text, tokens, sentences)
     starts = {t.start: i for i, t in enumerate(tokens)}
     stops = {t.stop: i + 1 for i, t in enumerate(tokens)}
     spans: list[NerSpan] = []
@@ -287,6 +288,37 @@ def _analyse(text: str) -> Analysis:
         s.normalize(vocab)
         spans.append(NerSpan(s.type, s.start, s.stop, s.text, s.normal or s.text, starts[s.start], stops[s.stop]))
     return Analysis(text, tuple(tokens), tuple(sentences), tuple(spans))
+
+
+# abbreviations that never end a sentence (amounts like "млрд." and years like "г." often do)
+_ABBREVIATIONS = frozenset({"ltd", "co", "inc", "corp", "llc", "jsc", "plc", "gmbh", "им", "ул", "проф", "акад", "св"})
+
+
+def _join_false_breaks(text: str, tokens: list[Token], sentences: list[Sentence]
+                       ) -> tuple[list[Token], list[Sentence]]:
+    """razdel ends a sentence at 'Co., Ltd.' and inside 'golos-naroda.kz': a break on the same line before a
+    lower-case word, a bracket or a dash, or after a known abbreviation, is no sentence end."""
+    if len(sentences) < 2:
+        return tokens, sentences
+    merged: list[Sentence] = [sentences[0]]
+    for s in sentences[1:]:
+        prev = merged[-1]
+        gap = text[prev.stop:s.start]
+        first = tokens[s.first].text
+        last_word = tokens[prev.last - 2].text.lower() if prev.last - prev.first >= 2 else ""
+        false_break = "\n" not in gap and (
+            first[:1].islower() or first[:1] in "(-–—" or (
+                tokens[prev.last - 1].text == "." and last_word in _ABBREVIATIONS and not first[:1].isdigit()))
+        if false_break:
+            merged[-1] = Sentence(prev.start, s.stop, prev.first, s.last)
+        else:
+            merged.append(s)
+    if len(merged) == len(sentences):
+        return tokens, sentences
+    out: list[Token] = []
+    for si, s in enumerate(merged):
+        out.extend(t if t.sent == si else replace(t, sent=si) for t in tokens[s.first:s.last])
+    return out, merged
 
 
 @lru_cache(maxsize=200_000)

@@ -71,6 +71,12 @@ def attribution(toks: tuple[nlp.Token, ...]) -> frozenset[int]:
                     toks[k].text in (".", ";", "!", "?") and (k + 1 >= n or toks[k + 1].start > toks[k].stop)):
                 out.add(k)
                 k += 1
+        elif t.lemma == "об" and i + 1 < n and toks[i + 1].lemma == "этот" and (i == 0 or toks[i - 1].sent != t.sent):
+            # "Об этом ТАСС сообщила пресс-служба правительства": the whole sentence names the source
+            k = i + 2
+            while k < n and toks[k].sent == t.sent:
+                out.add(k)
+                k += 1
         elif i + 1 < n and (t.lemma, toks[i + 1].lemma) in _SOURCE_OF:
             k = i + 2
             while k < n and k < i + 8 and toks[k].sent == t.sent and toks[k].pos != "PUNCT" \
