@@ -348,7 +348,7 @@ def step_scale(s: Stack) -> str:
 
 
 def step_warm_stop(s: Stack) -> str:
-    s.throttle("worker-nlp", SLOW_CPUS)
+    s.throttle("worker-nlp", 2.5 * SLOW_CPUS)  # slow enough to stop mid-run; shutdown itself runs at this speed
     stamp = s.now()
     s.reprocess(wait=False)
     wait_for("re-processing under way", lambda: 1 <= s.extracted_since(stamp) < s.extractable, 60, every_s=0.2)
