@@ -101,7 +101,7 @@ def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str 
         while k < min(hi, i + 4) and toks[k].pos in ("ADV", "ADJ", "NUM"):
             k += 1
         if k + 1 < hi and toks[k].lemma in ("в", "во") and toks[k + 1].pos == "PROPN" and toks[k + 1].case == "Acc":
-            return "visit"
+            return "visit_trip"  # a visit when someone travels (a train arriving is none): find_events checks
         return None
     if lem in VISIT:
         if t.pos == "VERB":

@@ -98,8 +98,10 @@ def find_events(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, published: date
         places = [x for x in ents.actors_by_sent.get(si, []) if x.kind == "place"]
         actors = ents.actors_by_sent.get(si, [])
         people_here = [x for x in ents.actors_by_sent.get(si, []) if x.kind == "person"]
-        found = [(i, "visit" if k == "visit_trip" else k) for i, k in found
-                 if k != "visit_trip" or people_here]  # a named official's working trip is a visit
+        # a named official's working trip or arrival is a visit; a train's or a cargo's is not
+        travellers = bool(people_here) or any(x.kind == "role" for x in actors) or any(
+            toks[k].lemma in ("делегация", "премьер", "министр", "президент") for k in range(lo, hi))
+        found = [(i, "visit" if k == "visit_trip" else k) for i, k in found if k != "visit_trip" or travellers]
         accepted = bool(inv) and any(toks[k].lemma in ("по", "принять", "принятие", "принятый")
                                      for k in range(max(lo, inv[0] - 3), inv[0]))
         for i, kind in found:

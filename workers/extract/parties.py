@@ -102,7 +102,7 @@ def subject_parties(a: nlp.Analysis, ents: Entities, lo: int, trigger: int) -> l
     toks = a.tokens
     found: list[Org] = []
     for o in ents.orgs:
-        if lo <= o.first < trigger and _subject_case(toks, o.first, lo):
+        if lo <= o.first < trigger and o.country and _subject_case(toks, o.first, lo):
             found.append(o)
     for p in ents.places:
         if not (lo <= p.first < trigger) or not p.country:
