@@ -82,7 +82,9 @@ def find_events(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, published: date
                 found.append((i, kind))
         if not found:
             lemmas = {toks[k].lemma for k in range(lo, hi)}
-            recent = [e for e in events if e.status == "occurred" and e.sent >= si - 2]
+            # (a ceremony or a session has attendees; an invitation or a call does not)
+            recent = [e for e in events if e.status == "occurred" and e.sent >= si - 2
+                      and e.type in ("forum", "launch", "signing", "meeting", "talks")]
             if recent and lemmas & {"церемония", "участие"}:
                 # "В церемонии приняли участие ...": more participants of the event just reported
                 last = recent[-1]
