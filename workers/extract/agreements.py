@@ -198,7 +198,7 @@ def _context(toks: tuple[nlp.Token, ...], lo: int, hi: int) -> tuple[int, str] |
         if nlp.norm(toks[i].text).startswith("подписанн") and not (i > lo and toks[i - 1].lemma == "быть"):
             continue  # "ранее подписанных соглашений" speaks of old documents
         if toks[i].lemma in etr.SIGN or toks[i].lemma in {"подписываться", "подписанный"}:
-            st = etr._status(toks, i, lo, hi)
+            st = etr.status_of(toks, i, lo, hi)
             if st == "negated":
                 return None
             if any(toks[k].lemma == "чтобы" for k in range(lo, i)):

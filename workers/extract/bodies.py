@@ -102,27 +102,12 @@ def country_genitive(code: str | None, gaz: Gazetteer) -> str:
     inflect = True
     for w in words:
         # "Республика Узбекистан" → "Республики Узбекистан": only the head and its adjectives change
-        out.append(_genitive(w) if inflect else w)
-        if inflect and _is_noun(w):
+        out.append(nlp.genitive(w) if inflect else w)
+        if inflect and nlp.is_noun(w):
             inflect = False
     return " ".join(out)
 
 
-def _is_noun(word: str) -> bool:
-    ps = nlp._models()["vocab"].parse(word.lower())
-    return bool(ps) and ps[0].tag.POS == "NOUN"
-
-
-def _genitive(word: str) -> str:
-    vocab = nlp._models()["vocab"]
-    ps = vocab.parse(word.lower())
-    if not ps or ps[0].tag.POS not in ("NOUN", "ADJF"):
-        return word
-    f = ps[0].inflect({"Gen"})
-    if not f:
-        return word
-    w: str = f.word
-    return w[:1].upper() + w[1:] if word[:1].isupper() else w
 
 
 def find_countries(a: nlp.Analysis, gaz: Gazetteer) -> list[CountryRef]:
@@ -159,13 +144,12 @@ def _adjective_stems(gaz: Gazetteer) -> list[tuple[str, str]]:
     key = id(gaz)
     if key not in _STEMS or _STEMS[key][0] is not gaz:  # a replaced gazetteer may reuse an id
         stems: list[tuple[str, str]] = []
-        for pats in gaz._index.values():
-            for p in pats:
-                if p.adjective and p.entry.country and len(p.lemmas) == 1:
-                    for lem in p.lemmas[0]:
-                        st = re.sub(r"(ский|цкий|ской|ий|ый|ой)$", "", lem)
-                        if len(st) >= 4:
-                            stems.append((st, p.entry.country))
+        for p in gaz.patterns():
+            if p.adjective and p.entry.country and len(p.lemmas) == 1:
+                for lem in p.lemmas[0]:
+                    st = re.sub(r"(ский|цкий|ской|ий|ый|ой)$", "", lem)
+                    if len(st) >= 4:
+                        stems.append((st, p.entry.country))
         _STEMS[key] = (gaz, sorted(set(stems), key=lambda s: (-len(s[0]), s)))
     return _STEMS[key][1]
 

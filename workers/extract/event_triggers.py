@@ -68,7 +68,7 @@ RECEIVE_OBJECTS = frozenset({"посол", "делегация", "грамота
                              "премьер-министр", "вице-премьер", "секретарь", "директор", "посланник"})
 
 
-def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str | None:
+def trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str | None:
     t = toks[i]
     lem = t.lemma
     if "-" in lem and lem.split("-")[0] in ("онлайн", "видео", "телефон"):
@@ -204,7 +204,7 @@ def _trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str 
     return None
 
 
-def _status(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str:
+def status_of(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str:
     t = toks[i]
     lemmas = [toks[k].lemma for k in range(lo, hi)]
     if any(x in NEGATORS for x in lemmas):

@@ -11,7 +11,7 @@ from typing import Any
 
 from workers.extract import dates, nlp, speech, tours
 from workers.extract.entities import Actor, Entities
-from workers.extract.event_triggers import CAMEO, DOC_WORDS, FRAME_PREPS, HYPOTHETICAL, ROLES, _status, _trigger_type
+from workers.extract.event_triggers import CAMEO, DOC_WORDS, FRAME_PREPS, HYPOTHETICAL, ROLES, status_of, trigger_type
 from workers.extract.gazetteer import Gazetteer
 
 _DOC_COUNT = re.compile(r"(\d+)\s+(?:[а-яё]+\s+){0,2}(?:документ|соглашени|меморандум|контракт|договор)", re.I)
@@ -77,7 +77,7 @@ def find_events(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, published: date
         lo, hi = s.first, s.last
         found: list[tuple[int, str]] = []
         for i in range(lo, hi):
-            kind = _trigger_type(toks, i, lo, hi)
+            kind = trigger_type(toks, i, lo, hi)
             if kind:
                 found.append((i, kind))
         if not found:
@@ -141,7 +141,7 @@ def find_events(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, published: date
             frame = frame or background  # "накануне саммита", "Ранее ... поздравили": already reported
             if kind == "signing" and _names_document_again(toks, lo, hi):
                 frame = True  # "Этот экспортный контракт Астана заключила ...": the signing reported before
-            status = _status(toks, i, lo, hi)
+            status = status_of(toks, i, lo, hi)
             if kind == "invitation" and status != "negated" and accepted and i == inv[0]:
                 status = "occurred"  # "визит состоится по приглашению ...": the invitation itself was made
             if kind == "forum" and status == "occurred" and speech.purpose(toks, i, lo):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -164,6 +164,15 @@ class Gazetteer:
         self._seq += 1
         for lem in lemmas[0]:
             self._index.setdefault(lem, []).append(pat)
+
+    def patterns(self) -> Iterator[_Pattern]:
+        """Every alias pattern once, in the order added."""
+        seen: set[int] = set()
+        for pats in self._index.values():
+            for p in pats:
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    yield p
 
     def find(self, tokens: Sequence[nlp.Token], kinds: frozenset[str] | None = None) -> list[Match]:
         """Longest non-overlapping matches, left to right."""

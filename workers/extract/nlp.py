@@ -423,6 +423,23 @@ def has_name_tag(word: str) -> bool:
     return any({"Name", "Surn", "Patr"} & set(p.tag.grammemes) for p in _models()["vocab"].parse(word.lower()))
 
 
+def is_noun(word: str) -> bool:
+    """Whether pymorphy's first reading of `word` is a noun."""
+    return main_pos(word) == "NOUN"
+
+
+def genitive(word: str) -> str:
+    """`word` (a noun or adjective) in the genitive singular, keeping a capital; as it is when it does not inflect."""
+    ps = _models()["vocab"].parse(word.lower())
+    if not ps or ps[0].tag.POS not in ("NOUN", "ADJF"):
+        return word
+    f = ps[0].inflect({"Gen"})
+    if not f:
+        return word
+    w: str = f.word
+    return w[:1].upper() + w[1:] if word[:1].isupper() else w
+
+
 @lru_cache(maxsize=50_000)
 def main_pos(word: str) -> str | None:
     ps = _models()["vocab"].parse(word.lower())
