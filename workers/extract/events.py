@@ -13,6 +13,7 @@ from workers.extract import dates, nlp, speech, tours
 from workers.extract.entities import Actor, Entities
 from workers.extract.event_triggers import CAMEO, DOC_WORDS, FRAME_PREPS, HYPOTHETICAL, ROLES, status_of, trigger_type
 from workers.extract.gazetteer import Gazetteer
+from workers.extract.parties import doc_pair
 
 _DOC_COUNT = re.compile(r"(\d+)\s+(?:[а-яё]+\s+){0,2}(?:документ|соглашени|меморандум|контракт|договор)", re.I)
 
@@ -166,7 +167,7 @@ def find_events(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, published: date
                 events.append(ev)
     events = tours.split(events)
     _fill_from_context(events)
-    pair = _doc_pair(ents)
+    pair = doc_pair(ents)
     for e in events:
         if not _countries(e, located=False) and any(
                 toks[k].lemma in COLLECTIVE and (toks[k].lemma in ("сторона", "собеседник") or toks[k].number == "Plur")
@@ -234,16 +235,6 @@ def _outside_frame(kind: str, actors: list[Actor], toks: tuple[nlp.Token, ...], 
     if frame_at is None:
         return actors
     return [x for x in actors if x.first < frame_at or x.kind in ("place", "org")]
-
-
-def _doc_pair(ents: Entities) -> list[str]:
-    from collections import Counter
-
-    c = Counter(x.code for x in ents.countries if not x.passing)
-    codes = [k for k, _ in c.most_common()]
-    if "KZ" in codes:
-        return ["KZ", *[k for k in codes if k != "KZ"][:1]]
-    return codes[:2]
 
 
 def _split_receptions(e: Event, actors: list[Actor], toks: tuple[nlp.Token, ...]) -> list[Event]:
