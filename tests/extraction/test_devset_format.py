@@ -14,23 +14,20 @@ from typing import Any
 import pytest
 import yaml
 
+from workers.extract import vocabulary
+
 ROOT = Path(__file__).resolve().parents[2]
 DEVSET = ROOT / "tests" / "extraction" / "devset"
 GAZETTEER = ROOT / "seeds" / "gazetteer"
 
-EVENT_TYPES = {"visit", "talks", "meeting", "phone_call", "invitation", "signing", "forum", "launch",
-               "message"}
-EVENT_STATUSES = {"occurred", "planned", "negated"}
-AGREEMENT_KINDS = {"agreement", "memorandum", "protocol", "treaty", "contract", "roadmap", "joint_statement",
-                   "program", "other"}
-AGREEMENT_LEVELS = {"interstate", "intergovernmental", "interagency", "regional", "corporate", None}
-AGREEMENT_STATUSES = {"signed", "planned", "ratified", "in_force"}
-FIGURE_KINDS = {"money", "count", "percent", "volume"}
-CURRENCIES = {"USD", "KZT", "CNY", "RUB", "EUR"}
-SECTORS = {"trade", "investment", "finance", "energy", "oil_gas", "petrochemicals", "nuclear", "mining",
-           "metallurgy", "industry", "machinery", "agriculture", "transport", "logistics", "customs",
-           "tourism", "ecommerce", "digital", "high_tech", "science", "space", "education", "culture",
-           "health", "sport", "media", "security", "water", "ecology", "construction"}
+EVENT_TYPES = set(vocabulary.EVENT_TYPES)
+EVENT_STATUSES = set(vocabulary.EVENT_STATUSES)
+AGREEMENT_KINDS = set(vocabulary.AGREEMENT_KINDS)
+AGREEMENT_LEVELS = {*vocabulary.AGREEMENT_LEVELS, None}
+AGREEMENT_STATUSES = set(vocabulary.AGREEMENT_STATUSES)
+FIGURE_KINDS = set(vocabulary.FIGURE_KINDS)
+CURRENCIES = set(vocabulary.CURRENCIES)
+SECTORS = set(vocabulary.SECTORS)
 ORG_KINDS = {"ministry", "agency", "committee", "government", "presidency", "parliament", "company", "bank",
              "region", "court", "party", "media", "international", "other"}
 PLACE_KINDS = {"city", "region", "country"}

@@ -11,18 +11,15 @@ from pathlib import Path
 import pytest
 
 from tests.scoring import load_scorer
+from workers.extract import vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]
 HOLDOUT = ROOT / "tests" / "extraction" / "holdout"
 CORE = ["events", "agreements", "agreement_totals", "persons", "figures", "sectors"]
-EVENT_TYPES = {"visit", "talks", "meeting", "phone_call", "invitation", "signing", "forum", "launch", "message"}
-EVENT_STATUSES = {"occurred", "planned", "negated"}
-AGREEMENT_KINDS = {"agreement", "memorandum", "protocol", "treaty", "contract", "roadmap", "joint_statement",
-                   "program", "other"}
-SECTORS = {"trade", "investment", "finance", "energy", "oil_gas", "petrochemicals", "nuclear", "mining",
-           "metallurgy", "industry", "machinery", "agriculture", "transport", "logistics", "customs",
-           "tourism", "ecommerce", "digital", "high_tech", "science", "space", "education", "culture",
-           "health", "sport", "media", "security", "water", "ecology", "construction"}
+EVENT_TYPES = set(vocabulary.EVENT_TYPES)
+EVENT_STATUSES = set(vocabulary.EVENT_STATUSES)
+AGREEMENT_KINDS = set(vocabulary.AGREEMENT_KINDS)
+SECTORS = set(vocabulary.SECTORS)
 
 
 def _predict(path: Path) -> dict:

@@ -19,11 +19,9 @@ from rich.text import Text
 
 from workers.cli.output import Output, cell, render
 from workers.db import QUERIES, connect
+from workers.extract.vocabulary import AGREEMENT_KINDS, EVENT_TYPES
 from workers.settings import get_settings
 
-EVENT_TYPES = ("visit", "talks", "meeting", "phone_call", "invitation", "signing", "forum", "launch", "message")
-AGREEMENT_KINDS = ("agreement", "memorandum", "protocol", "treaty", "contract", "roadmap", "joint_statement",
-                   "program", "other")
 EVIDENCE_CHARS = 160
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _WORD = re.compile(r"\w+")

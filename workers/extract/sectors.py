@@ -9,11 +9,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 from workers.extract import nlp
+from workers.extract.vocabulary import SECTORS
 
-ORDER = ["trade", "investment", "finance", "energy", "oil_gas", "petrochemicals", "nuclear", "mining",
-         "metallurgy", "industry", "machinery", "agriculture", "transport", "logistics", "customs", "tourism",
-         "ecommerce", "digital", "high_tech", "science", "space", "education", "culture", "health", "sport",
-         "media", "security", "water", "ecology", "construction"]
+ORDER = SECTORS
 
 # (stem of one word part, sector); longest stem wins, checked on each hyphen part of a token
 STEMS: list[tuple[str, str | None]] = [
