@@ -67,7 +67,8 @@ STEMS: list[tuple[str, str | None]] = [
     ("культур", "culture"), ("культурно", "culture"), ("гуманитарн", None), ("музе", "culture"),
     ("кинематограф", "culture"), ("искусств", "culture"), ("искусствен", None),
     ("здравоохран", "health"), ("медицин", "health"), ("фармацевт", "health"), ("вакцин", "health"),
-    ("коронавирус", "health"), ("пандеми", "health"), ("эпидеми", "health"), ("covid", "health"),
+    # the virus, not the pandemic: "первый вояж после начала пандемии" dates a trip, it is no health topic
+    ("коронавирус", "health"), ("covid", "health"),
     ("спорт", "sport"), ("футбол", "sport"), ("матч", "sport"), ("чемпионат", "sport"),
     ("турнир", "sport"), ("олимпиад", "sport"), ("олимпи", "sport"), ("сми", "media"), ("медиа", "media"),
     ("журналист", "media"),
@@ -96,7 +97,9 @@ PAIRS = [("электрон", "коммерц", "ecommerce"), ("электрон
          ("рын", "сбыт", "trade")]
 _SORTED = sorted(((s, sec) for s, sec in STEMS if not s.startswith("=")), key=lambda x: -len(x[0]))
 _EXACT = {s[1:]: sec for s, sec in STEMS if s.startswith("=")}  # whole hyphen parts: "горно-", "водно-"
-_EXCLUDE_WORDS = frozenset({"энергичн", "газет", "транспортир", "торговец"})
+# "экологически чистая продукция" is clean food, "экспортные возможности" a hope: adjectives that name no field
+_GOODS = frozenset({"продукт", "продукция", "пищевой", "мясо", "товар", "поставлять", "продовольствие", "корм"})
+_EXCLUDE_WORDS = frozenset({"энергичн", "газет", "транспортир", "торговец", "экологически", "экспортн", "импортн"})
 
 
 @lru_cache(maxsize=100_000)
@@ -135,10 +138,22 @@ def find(a: nlp.Analysis, excluded: set[int]) -> list[str]:
     titled: set[int] = set()
     for i, t in enumerate(toks):
         if t.lemma in ("министр", "вице-министр", "замминистр", "министерство"):
+            # "Вице-министра промышленности и строительства": the genitive chain, across "и" and commas
             k = i + 1
-            while k < len(toks) and k < i + 4 and toks[k].case == "Gen":
+            while k < len(toks) and k < i + 7 and (toks[k].case == "Gen" or (
+                    toks[k].text in (",", "и") and k + 1 < len(toks) and toks[k + 1].case == "Gen")):
                 titled.add(k)
                 k += 1
+        elif t.lemma in ("комитет", "комиссия", "департамент", "управление") and i + 1 < len(toks):
+            # "Комитета Мажилиса по международным делам, обороне и безопасности": a body's remit is its name
+            k = i + 1
+            while k < len(toks) and k < i + 4 and toks[k].case == "Gen":
+                k += 1
+            if k < len(toks) and toks[k].lemma == "по":
+                k += 1
+                while k < len(toks) and k < i + 12 and (toks[k].case in ("Dat", "Gen") or toks[k].text in (",", "и")):
+                    titled.add(k)
+                    k += 1
     for i, t in enumerate(toks):
         if i in excluded or i in titled:
             continue
@@ -161,6 +176,8 @@ def find(a: nlp.Analysis, excluded: set[int]) -> list[str]:
                     continue
             if sec == "trade" and i > 0 and nlp.norm(toks[i - 1].text).startswith("электрон"):
                 continue  # "электронная торговля" is e-commerce (the pair adds it)
+            if sec == "security" and any(toks[k].lemma in _GOODS for k in range(i + 1, min(len(toks), i + 6))):
+                continue  # "безопасность мяса птицы", "безопасность пищевых продуктов": food safety, not security
             if sec == "culture" and p.startswith("культур") and i > 0 and \
                     nlp.norm(toks[i - 1].text).startswith(("сельскохоз", "зернов", "масличн", "кормов")):
                 continue  # crops, not culture
