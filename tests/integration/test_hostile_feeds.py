@@ -8,6 +8,7 @@ poll kills its worker muted after a few lost polls instead of polled again forev
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -99,7 +100,8 @@ def _articles(db: Any, feed_id: int) -> dict[str, str | None]:
     return {r["url"]: r["title_hint"] for r in rows}
 
 
-def test_hostile_feeds_end_recorded_and_bounded(db: Any, clean_redis: Any, tmp_path: Path) -> None:
+def test_hostile_feeds_end_recorded_and_bounded(db: Any, clean_redis: Any, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
     from workers.tasks.app import app
 
     with ScriptedServer() as server:
@@ -153,6 +155,14 @@ def test_hostile_feeds_end_recorded_and_bounded(db: Any, clean_redis: Any, tmp_p
     assert sorted(stored["200 entries"]) == sorted(f"https://news.example/m{i}" for i in range(CAP))
     assert history["200 entries"][-1]["capped_entries"] == 200 - CAP
     assert history["200 entries"][-1]["entries"] == CAP
+
+    # and `silkwire feeds health` shows what the last poll left out
+    from workers.cli.main import main
+
+    capsys.readouterr()
+    assert main(["feeds", "health", "-o", "json"]) == 0
+    health = {h["name"]: h for h in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert (health["bad entries"]["last_dropped"], health["200 entries"]["last_capped"]) == (2, 200 - CAP)
 
 
 def _children(pid: int) -> list[int]:

@@ -19,8 +19,10 @@ from workers.settings import get_settings
 app = typer.Typer(help="Feed registry and feed health.", no_args_is_help=True)
 err = Console(stderr=True)
 
+# last_dropped / last_capped: entries the last poll refused one by one, or left out over the per-poll cap.
 HEALTH_COLUMNS = ["id", "name", "last_status", "consecutive_errors", "last_error", "next_poll_at",
-                  "poll_interval_s", "items_last_day", "trusts_304", "quiet", "muted_reason"]
+                  "poll_interval_s", "items_last_day", "last_dropped", "last_capped", "trusts_304", "quiet",
+                  "muted_reason"]
 
 
 @app.command("import")

@@ -79,8 +79,12 @@ SELECT f.id, f.name, f.url, f.kind, f.language, f.country, f.enabled, f.muted_re
        f.next_poll_at, f.last_polled_at, f.last_status, f.last_error, f.consecutive_errors, f.error_count,
        f.trusts_304, f.quiet, f.items_total, f.last_new_at,
        (SELECT count(*) FROM article_feeds af WHERE af.feed_id = f.id
-           AND af.first_seen_at > now() - interval '1 day') AS items_last_day
-FROM feeds f ORDER BY f.name
+           AND af.first_seen_at > now() - interval '1 day') AS items_last_day,
+       last.dropped_entries AS last_dropped, last.capped_entries AS last_capped
+FROM feeds f
+LEFT JOIN LATERAL (SELECT ff.dropped_entries, ff.capped_entries FROM feed_fetches ff
+                   WHERE ff.feed_id = f.id ORDER BY ff.started_at DESC LIMIT 1) last ON true
+ORDER BY f.name
 
 -- recent_polls --
 -- The last successful parses of a feed, oldest first, for the adaptive interval.
