@@ -30,11 +30,6 @@ WORKER_ENV = {
     "SILKWIRE_READ_TIMEOUT_S": "25", "SILKWIRE_TOTAL_DEADLINE_S": "40",
 }
 
-# Celery 5.7's send_task puts the sending process's time limits (this test process: 120/180 s) into the
-# message once the app is finalized here (a worker fixture or any app.tasks lookup earlier in the session),
-# and they beat the worker's own. None in the message leaves the worker's limits in force.
-WORKER_LIMITS: dict[str, None] = {"soft_time_limit": None, "time_limit": None}
-
 
 def _articles(db: Any, urls: list[str]) -> list[int]:
     return [int(db.execute("INSERT INTO articles (url, stage, state, queued_at) VALUES (%s, 'fetch', 'queued', now())"
@@ -64,7 +59,7 @@ def test_hostile_robots_patterns_are_matched_in_linear_time(db: Any, clean_redis
         with worker_process(tmp_path, queues="fetch", concurrency=1, env=WORKER_ENV) as worker:
             # When the three go out as one fetch batch
             sent = time.monotonic()
-            app.send_task("silkwire.fetch_articles", args=[ids], queue="fetch", **WORKER_LIMITS)
+            app.send_task("silkwire.fetch_articles", args=[ids], queue="fetch")
             assert wait_until(lambda: _settled(db, ids) or not worker.alive, timeout_s=120), _rows(db, ids)
             took = time.monotonic() - sent
             assert worker.alive, worker.log_tail()
@@ -89,7 +84,7 @@ def test_a_spent_soft_time_limit_is_recorded_as_that(db: Any, clean_redis: Any, 
         ids = _articles(db, [slow, plain])
         with worker_process(tmp_path, queues="fetch", concurrency=1, env=WORKER_ENV) as worker:
             # When both go out as one fetch batch, the slow one first
-            app.send_task("silkwire.fetch_articles", args=[ids], queue="fetch", **WORKER_LIMITS)
+            app.send_task("silkwire.fetch_articles", args=[ids], queue="fetch")
             assert wait_until(lambda: _settled(db, ids) or not worker.alive, timeout_s=120), _rows(db, ids)
             assert worker.alive, worker.log_tail()
         slow_row, plain_row = _rows(db, ids)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from celery import Celery, signals
+from celery import Celery, Task, signals
 from kombu import Queue
 
 from schedules.beat import BEAT_SCHEDULE
@@ -40,12 +40,28 @@ def max_countdown_s(s: Settings) -> int:
 MAX_COUNTDOWN_S = max_countdown_s(get_settings())
 
 
+class SilkwireTask(Task):
+    """Every task's base: its messages carry no time limits, so the worker that runs one applies its own.
+
+    Celery 5.7 copies the sending process's `task_soft_time_limit`/`task_time_limit` into each message once
+    the app is finalized there, and a worker obeys the message over its own configuration: a CLI, a beat or
+    a test process with other settings silently replaced the worker's limits (found when a test's worker
+    with a 3 s soft limit ran a task for 15 s under the test process's 120 s).
+    """
+
+    def _get_exec_options(self) -> dict[str, Any]:
+        options = dict(super()._get_exec_options())
+        options.pop("time_limit", None)
+        options.pop("soft_time_limit", None)
+        return options
+
+
 def make_app(settings: Settings | None = None) -> Celery:
     s = settings or get_settings()
     install_transport()
     app = Celery("silkwire", include=["workers.tasks.feeds", "workers.tasks.articles", "workers.tasks.batches",
                                      "workers.tasks.sweeper"],
-                 events="workers.tasks.events:CoalescingEvents")
+                 events="workers.tasks.events:CoalescingEvents", task_cls=SilkwireTask)
     cap = max_countdown_s(s)
     if cap < MIN_COUNTDOWN_CAP_S or s.visibility_timeout_s <= s.task_hard_limit_s + cap:
         raise ValueError("visibility_timeout_s must exceed the hard time limit plus the longest countdown "
