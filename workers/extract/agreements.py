@@ -23,6 +23,7 @@ from workers.extract.parties import (
     signatory_parties,
     subject_parties,
 )
+from workers.extract.records import Agreement, Evidence, Party, Total
 
 _LATIN = re.compile(r"[A-Za-z]")
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
@@ -278,7 +279,7 @@ def _join(a: nlp.Analysis, toks: tuple[nlp.Token, ...], start: int, end: int, wo
     return "".join(out)
 
 
-def _level(parties: list[dict[str, str | None]], kinds: list[str | None], seg_lemmas: set[str],
+def _level(parties: list[Party], kinds: list[str | None], seg_lemmas: set[str],
            states: bool) -> str | None:
     if "межгосударственный" in seg_lemmas or states:
         return "interstate"
@@ -290,7 +291,7 @@ def _level(parties: list[dict[str, str | None]], kinds: list[str | None], seg_le
     for lv in ("interstate", "intergovernmental", "interagency", "regional", "corporate"):
         if lv in levels:
             return lv
-    names = " ".join(str(p["name"]).lower() for p in parties)
+    names = " ".join(p.name.lower() for p in parties)
     if any(w in names for w in ("министерств", "агентств", "комитет", "управлени", "служб", "ведомств")):
         return "interagency"
     if any(w in names for w in ("компани", "корпорац", "банк", "ао ", "тоо ", "холдинг", "group")):
@@ -301,13 +302,13 @@ def _level(parties: list[dict[str, str | None]], kinds: list[str | None], seg_le
 
 
 def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event] | None = None
-         ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+         ) -> tuple[list[Agreement], list[Total]]:
     toks = a.tokens
     sent_events: dict[int, list[ev.Event]] = {}
     for e in events or []:
         sent_events.setdefault(e.sent, []).append(e)
-    agreements: list[dict[str, object]] = []
-    totals: list[dict[str, object]] = []
+    agreements: list[Agreement] = []
+    totals: list[Total] = []
     carried: str | None = None  # status carried into a list that follows "подписаны документы:"
     prev_status: str | None = None
     gap = 0  # sentences since the last one with a document or a signing word
@@ -358,23 +359,23 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
                 seg_orgs = subj[-1:] + seg_orgs
             seg_lemmas = {toks[k].lemma for k in range(tr.index, seg_end)}
             kind = tr.kind
-            parties: list[dict[str, str | None]] = []
+            parties: list[Party] = []
             kinds: list[str | None] = []
             states = False
             bodies = _bodies_between(a, ents.countries, tr.index, seg_end, gaz)
             if bodies:
                 for pname, code, okind in bodies:
-                    parties.append({"name": pname, "country": code})
+                    parties.append(Party(pname, code))
                     kinds.append(okind)
             elif seg_orgs:
                 for o in seg_orgs:
-                    if not any(p["name"] == o.name for p in parties):
-                        parties.append({"name": _party_name(a, ents, o), "country": o.country})
+                    if not any(p.name == o.name for p in parties):
+                        parties.append(Party(_party_name(a, ents, o), o.country))
                         kinds.append(o.kind)
             elif "правительство" in seg_lemmas or "межправительственный" in seg_lemmas:
                 for code in sentence_pair(ents, lo, tr.index, seg_end, pair)[:2]:
                     gov_name, gov_code = party_for_government(code, gaz)
-                    parties.append({"name": gov_name, "country": gov_code})
+                    parties.append(Party(gov_name, gov_code))
                     kinds.append("government")
             else:
                 seg_c = [c for c in ents.countries if tr.index <= c.first < seg_end and not c.adjective
@@ -382,13 +383,13 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
                 between = any(toks[k].lemma == "между" for k in range(tr.index, seg_end))
                 if between and len({c.code for c in seg_c}) >= 2:
                     for c in seg_c:
-                        if not any(p["country"] == c.code for p in parties):
-                            parties.append({"name": gaz.country_names.get(c.code, c.code), "country": c.code})
+                        if not any(p.country == c.code for p in parties):
+                            parties.append(Party(gaz.country_names.get(c.code, c.code), c.code))
                     states = True
                 elif status != "ratified" and (named := subject_parties(a, ents, lo, trig[0].index)):
                     # "Округ Тачэн ... и Восточно-Казахстанская область заключили меморандум"
                     for o in named:
-                        parties.append({"name": _party_name(a, ents, o), "country": o.country})
+                        parties.append(Party(_party_name(a, ents, o), o.country))
                         kinds.append(o.kind)
                 elif status != "ratified":  # the ratifying parliament is not a party
                     # parties named as the sentence's subjects ("Минэнерго и CNPC подписали соглашение")
@@ -398,12 +399,12 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
                         # "Стороны подписали ..." names nobody; "казахстанская и китайская стороны" names the two
                         before = recent_parties(ents, lo)
                     for o in before:
-                        if not any(p["name"] == o.name for p in parties):
-                            parties.append({"name": _party_name(a, ents, o), "country": o.country})
+                        if not any(p.name == o.name for p in parties):
+                            parties.append(Party(_party_name(a, ents, o), o.country))
                             kinds.append(o.kind)
                 if not parties and ctx and (signers := signatory_parties(ents, toks, lo, hi, ctx[0], gaz)):
                     for o in signers:
-                        parties.append({"name": o.name, "country": o.country})
+                        parties.append(Party(o.name, o.country))
                         kinds.append(o.kind)
                 if not parties:
                     # the sentence's own countries, never ones from other sentences
@@ -415,7 +416,7 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
                         # "Лидеры шести государств подписали декларацию": the signatories of the event
                         pair_here = sorted(from_events, key=lambda c: (c not in ("KZ", "CN"), c))
                     for code in pair_here if len(pair_here) > 2 else (pair_here[:2] if len(pair_here) >= 2 else pair):
-                            parties.append({"name": gaz.country_names.get(code, code), "country": code})
+                            parties.append(Party(gaz.country_names.get(code, code), code))
             if status != "ratified":
                 complete_parties(parties, kinds, ents, lo, hi, gaz)
             if kind == "treaty" and (any(k in ("company", "bank") for k in kinds) or
@@ -430,21 +431,14 @@ def find(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, events: list[ev.Event]
                 subject = _said_after(a, toks[lo].sent)
             head = toks[tr.index + tr.words - 1]
             if any(toks[k].lemma in ("этот", "данный", "указанный") for k in range(max(lo, tr.index - 2), tr.index)) \
-                    and any(g["kind"] == kind for g in agreements):
+                    and any(g.kind == kind for g in agreements):
                 continue  # "Этот экспортный контракт ...": the document already reported, spoken of again
             if tr.counted and not subject:
                 continue  # "подписано 12 соглашений": a count for the totals, no document of its own
             if head.number == "Plur" and not subject and not seg_orgs:
                 continue  # "заключили контракты на выставке": deals in general, not one document
-            agreements.append({
-                "kind": kind,
-                "level": _level(parties, kinds, seg_lemmas, states),
-                "status": status,
-                "title": title,
-                "subject": subject,
-                "parties": parties,
-                "evidence": {"start": s.start, "end": s.stop, "text": text},
-            })
+            agreements.append(Agreement(kind, _level(parties, kinds, seg_lemmas, states), status, title, subject,
+                                        parties, Evidence(s.start, s.stop, text)))
     agreements = _fold_restatements(agreements, a)
     _sides_named_later(agreements, a, ents, gaz)
     _sides_of_previous(agreements, set(gaz.country_names.values()))
@@ -501,36 +495,31 @@ _COMPANY_NAME = re.compile(
     r"\b(?:Group|Co|Ltd|LLC|Inc|Corporation|Holding|Company|ТОО|АО|ООО|ПАО|ОАО)\b|компания|корпорация", re.I)
 
 
-def _fold_restatements(agreements: list[dict[str, object]], a: nlp.Analysis) -> list[dict[str, object]]:
+def _fold_restatements(agreements: list[Agreement], a: nlp.Analysis) -> list[Agreement]:
     """'... подписание соглашения о строительстве завода. Соглашение подписано между A, B и C': a sentence that
     opens with the document word names the one reported just before again; its sides complete that record."""
-    out: list[dict[str, object]] = []
+    out: list[Agreement] = []
     toks = a.tokens
     for g in agreements:
-        evidence = g["evidence"]
-        assert isinstance(evidence, dict)
-        n = next((i for i, s in enumerate(a.sentences) if s.start == evidence["start"]), None)
+        n = _sentence_of(a, g)
         opener = n is not None and toks[a.sentences[n].first].lemma in KIND
-        before = next((o for o in reversed(out) if o["kind"] == g["kind"] and _sentence_of(a, o) in (
+        before = next((o for o in reversed(out) if o.kind == g.kind and _sentence_of(a, o) in (
             (n or 0) - 1, (n or 0) - 2)), None)
         if not opener or before is None:
             out.append(g)
             continue
-        mine, theirs = g["parties"], before["parties"]
-        if isinstance(mine, list) and isinstance(theirs, list) and len(mine) > len(theirs):
-            before["parties"] = mine
-            before["level"] = g["level"] or before["level"]
-        before["subject"] = before["subject"] or g["subject"]
+        if len(g.parties) > len(before.parties):
+            before.parties = g.parties
+            before.level = g.level or before.level
+        before.subject = before.subject or g.subject
     return out
 
 
-def _sentence_of(a: nlp.Analysis, g: dict[str, object]) -> int | None:
-    evidence = g["evidence"]
-    start = evidence["start"] if isinstance(evidence, dict) else None
-    return next((i for i, s in enumerate(a.sentences) if s.start == start), None)
+def _sentence_of(a: nlp.Analysis, g: Agreement) -> int | None:
+    return next((i for i, s in enumerate(a.sentences) if s.start == g.evidence.start), None)
 
 
-def _sole_companies(agreements: list[dict[str, object]], a: nlp.Analysis, ents: Entities,
+def _sole_companies(agreements: list[Agreement], a: nlp.Analysis, ents: Entities,
                     country_names: set[str]) -> None:
     """'подписан меморандум с одной из крупных стройкомпаний Китая' in a report whose only Chinese company is
     China Gezhouba: a side named by its country alone is the one company of that country the report names."""
@@ -540,18 +529,14 @@ def _sole_companies(agreements: list[dict[str, object]], a: nlp.Analysis, ents: 
             companies.setdefault(o.country, {})[o.name] = o
     toks = a.tokens
     for g in agreements:
-        parties = g["parties"]
-        evidence = g["evidence"]
-        if not isinstance(parties, list) or not isinstance(evidence, dict):
-            continue
         # a country the sentence names as a noun ("Власти Казахстана и компания X") is a side in its own right
         said = {c.code for c in ents.countries if not c.adjective
-                and evidence["start"] <= toks[c.first].start < evidence["end"]
+                and g.evidence.start <= toks[c.first].start < g.evidence.end
                 and not (c.first > 0 and "компани" in toks[c.first - 1].lemma)}  # "стройкомпаний Китая": whose
-        for p in parties:
-            named = companies.get(str(p["country"]), {})
-            if p["name"] in country_names and p["country"] not in said and len(named) == 1:
-                p["name"] = _party_name(a, ents, next(iter(named.values())))
+        for p in g.parties:
+            named = companies.get(str(p.country), {})
+            if p.name in country_names and p.country not in said and len(named) == 1:
+                p.name = _party_name(a, ents, next(iter(named.values())))
 
 
 def _venue(toks: tuple[nlp.Token, ...], first: int, lo: int) -> bool:
@@ -562,25 +547,23 @@ def _venue(toks: tuple[nlp.Token, ...], first: int, lo: int) -> bool:
     return any((toks[k].lemma, toks[k + 1].lemma) in etr.FRAME_PREPS for k in range(max(lo, first - 4), first - 1))
 
 
-def _sides_of_previous(agreements: list[dict[str, object]], country_names: set[str]) -> None:
+def _sides_of_previous(agreements: list[Agreement], country_names: set[str]) -> None:
     """'Помимо этого, было заключено соглашение ...': a document whose sentence names no side of its own
     (only the countries the document is about) was signed by the sides of the one reported just before."""
     for n, g in enumerate(agreements):
-        parties = g["parties"]
-        if n == 0 or not isinstance(parties, list) or not all(p["name"] in country_names for p in parties):
+        if n == 0 or not all(p.name in country_names for p in g.parties):
             continue
         prev = agreements[n - 1]
-        theirs = prev["parties"]
-        if not isinstance(theirs, list) or all(p["name"] in country_names for p in theirs):
+        if all(p.name in country_names for p in prev.parties):
             continue
-        if {p["country"] for p in parties} <= {p["country"] for p in theirs}:
-            g["parties"] = [dict(p) for p in theirs]
-            g["level"] = g["level"] or prev["level"]
-            if g["kind"] == "treaty" and prev["level"] == "corporate":
-                g["kind"] = "contract"
+        if {p.country for p in g.parties} <= {p.country for p in prev.parties}:
+            g.parties = [Party(p.name, p.country) for p in prev.parties]
+            g.level = g.level or prev.level
+            if g.kind == "treaty" and prev.level == "corporate":
+                g.kind = "contract"
 
 
-def _sides_named_later(agreements: list[dict[str, object]], a: nlp.Analysis, ents: Entities, gaz: Gazetteer
+def _sides_named_later(agreements: list[Agreement], a: nlp.Analysis, ents: Entities, gaz: Gazetteer
                        ) -> None:
     """'Подписан контракт ... Сторонами контракта выступили: АО X и компания Y': a document whose own sentence
     gives only countries takes the bodies the next sentences name as its sides."""
@@ -596,23 +579,21 @@ def _sides_named_later(agreements: list[dict[str, object]], a: nlp.Analysis, ent
         if len({o.country for o in sides}) < 2:
             continue
         for g in agreements:
-            start = g["evidence"]["start"]  # type: ignore[index]
-            gi = next((n for n, x in enumerate(a.sentences) if x.start == start), None)
-            parties = g["parties"]
-            if gi is None or not si - 2 <= gi <= si or not isinstance(parties, list):
+            gi = _sentence_of(a, g)
+            if gi is None or not si - 2 <= gi <= si:
                 continue
-            if all(p["name"] in country_names for p in parties):
-                g["parties"] = [{"name": _party_name(a, ents, o), "country": o.country} for o in dict(
+            if all(p.name in country_names for p in g.parties):
+                g.parties = [Party(_party_name(a, ents, o), o.country) for o in dict(
                     (o.name, o) for o in sides).values()]
-                g["level"] = _level(g["parties"], [o.kind for o in sides], set(), False)  # type: ignore[arg-type]
+                g.level = _level(g.parties, [o.kind for o in sides], set(), False)
 
 
-def _dedupe(items: list[dict[str, object]], country_names: set[str]) -> list[dict[str, object]]:
+def _dedupe(items: list[Agreement], country_names: set[str]) -> list[Agreement]:
     """A headline and the body often report the same document: keep the fuller record once."""
-    out: list[dict[str, object]] = []
+    out: list[Agreement] = []
     for g in items:
         key = set(_party_key(g))
-        twin = next((o for o in out if o["kind"] == g["kind"] and o["evidence"] != g["evidence"]
+        twin = next((o for o in out if o.kind == g.kind and o.evidence != g.evidence
                      and (key == set(_party_key(o)) or (
                          (key <= set(_party_key(o)) or set(_party_key(o)) <= key) and _same_subject(o, g)))),
                     None)  # enumerations in one sentence stay apart
@@ -624,32 +605,30 @@ def _dedupe(items: list[dict[str, object]], country_names: set[str]) -> list[dic
     return out
 
 
-def _same_subject(x: dict[str, object], y: dict[str, object]) -> bool:
+def _same_subject(x: Agreement, y: Agreement) -> bool:
     """One subject's word stems are contained in the other's, or one record has none."""
-    def stems(g: dict[str, object]) -> set[str]:
-        return {w[:5] for w in str(g.get("subject") or "").lower().split() if len(w) > 2}
+    def stems(g: Agreement) -> set[str]:
+        return {w[:5] for w in (g.subject or "").lower().split() if len(w) > 2}
 
     sx, sy = stems(x), stems(y)
     return not sx or not sy or sx <= sy or sy <= sx
 
 
-def _fullness(g: dict[str, object], country_names: set[str]) -> tuple[int, bool, int]:
+def _fullness(g: Agreement, country_names: set[str]) -> tuple[int, bool, int]:
     """More named bodies beat fewer (or bare countries), a subject beats none, then the longer title."""
-    parties = g.get("parties")
-    bodies = sum(str(p.get("name")) not in country_names for p in parties) if isinstance(parties, list) else 0
-    return bodies, bool(g.get("subject")), len(str(g.get("title") or ""))
+    bodies = sum(p.name not in country_names for p in g.parties)
+    return bodies, bool(g.subject), len(g.title)
 
 
-def _party_key(g: dict[str, object]) -> tuple[str, ...]:
-    parties = g.get("parties")
-    return tuple(sorted(str(p.get("country")) for p in parties)) if isinstance(parties, list) else ()
+def _party_key(g: Agreement) -> tuple[str, ...]:
+    return tuple(sorted(str(p.country) for p in g.parties))
 
 
-def _dedupe_totals(items: list[dict[str, object]]) -> list[dict[str, object]]:
-    out: dict[tuple[object, object, object], dict[str, object]] = {}
+def _dedupe_totals(items: list[Total]) -> list[Total]:
+    out: dict[tuple[int, str, str], Total] = {}
     for t in items:
-        k = (t["count"], t["kind"], t["status"])
-        if k not in out or (t.get("value") and not out[k].get("value")):
+        k = (t.count, t.kind, t.status)
+        if k not in out or (t.value and not out[k].value):
             out[k] = t
     return list(out.values())
 
@@ -667,9 +646,9 @@ def _plain_status(toks: tuple[nlp.Token, ...], lo: int, hi: int) -> str | None:
     return None
 
 
-def _totals(a: nlp.Analysis, lo: int, hi: int, status: str | None) -> list[dict[str, object]]:
+def _totals(a: nlp.Analysis, lo: int, hi: int, status: str | None) -> list[Total]:
     toks = a.tokens
-    out: list[dict[str, object]] = []
+    out: list[Total] = []
     if status is None:
         return out
     for i in range(lo, hi):
@@ -689,7 +668,6 @@ def _totals(a: nlp.Analysis, lo: int, hi: int, status: str | None) -> list[dict[
             value, currency = (int(amount) if amount == int(amount) else amount), cur
             break
         s = a.sentences[toks[i].sent]
-        out.append({"count": int(count), "kind": COUNTABLE[toks[i].lemma], "status": status, "value": value,
-                    "currency": currency,
-                    "evidence": {"start": s.start, "end": s.stop, "text": a.text[s.start:s.stop]}})
+        out.append(Total(int(count), COUNTABLE[toks[i].lemma], status, value, currency,
+                         Evidence(s.start, s.stop, a.text[s.start:s.stop])))
     return out

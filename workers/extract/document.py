@@ -11,6 +11,7 @@ from typing import Any
 
 from workers.extract import agreements as agr
 from workers.extract import entities, events, figures, gazetteer, nlp, relevance, sectors
+from workers.extract.records import Agreement, Evidence, Figure, Total
 from workers.models import CleanDoc
 from workers.versions import EXTRACT_VERSION
 
@@ -114,7 +115,36 @@ def _fill(out: dict[str, Any], doc: CleanDoc, text: str) -> None:
             orgs[o.name] = {"name": o.name, "country": o.country, "mentions": 1}
     out["organizations"] = list(orgs.values())
     out["events"] = events.to_dicts(evs, a)
-    out["agreements"] = agreements
-    out["agreement_totals"] = totals
-    out["figures"] = figs
+    out["agreements"] = [_agreement(g) for g in agreements]
+    out["agreement_totals"] = [_total(t) for t in totals]
+    out["figures"] = [_figure(f) for f in figs]
     out["sectors"] = secs
+
+
+# The contract's shapes: key order as the contract lists them.
+def _evidence(e: Evidence) -> dict[str, Any]:
+    return {"start": e.start, "end": e.end, "text": e.text}
+
+
+def _agreement(g: Agreement) -> dict[str, Any]:
+    return {
+        "kind": g.kind,
+        "level": g.level,
+        "status": g.status,
+        "title": g.title,
+        "subject": g.subject,
+        "parties": [{"name": p.name, "country": p.country} for p in g.parties],
+        "evidence": _evidence(g.evidence),
+    }
+
+
+def _total(t: Total) -> dict[str, Any]:
+    return {"count": t.count, "kind": t.kind, "status": t.status, "value": t.value, "currency": t.currency,
+            "evidence": _evidence(t.evidence)}
+
+
+def _figure(f: Figure) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": f.kind, "value": f.value, "unit": f.unit, "text": f.text}
+    if f.evidence is not None:
+        out["evidence"] = _evidence(f.evidence)
+    return out

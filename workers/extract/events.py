@@ -14,6 +14,7 @@ from workers.extract.entities import Actor, Entities
 from workers.extract.event_triggers import CAMEO, DOC_WORDS, FRAME_PREPS, HYPOTHETICAL, ROLES, status_of, trigger_type
 from workers.extract.gazetteer import Gazetteer
 from workers.extract.parties import doc_pair
+from workers.extract.records import Agreement
 
 _DOC_COUNT = re.compile(r"(\d+)\s+(?:[а-яё]+\s+){0,2}(?:документ|соглашени|меморандум|контракт|договор)", re.I)
 
@@ -177,15 +178,14 @@ def find_events(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, published: date
     return _merge(events)
 
 
-def finalize(events: list[Event], agreements: list[dict[str, Any]], a: nlp.Analysis) -> list[Event]:
+def finalize(events: list[Event], agreements: list[Agreement], a: nlp.Analysis) -> list[Event]:
     """Signed documents name the signing parties; then drop events nobody takes part in."""
     for g in agreements:
-        ev_start = g["evidence"]["start"]
-        sent = next((n for n, s in enumerate(a.sentences) if s.start == ev_start), None)
+        sent = next((n for n, s in enumerate(a.sentences) if s.start == g.evidence.start), None)
         if sent is None:
             continue
-        status = "occurred" if g["status"] in ("signed", "ratified", "in_force") else "planned"
-        if g["status"] in ("ratified", "in_force"):
+        status = "occurred" if g.status in ("signed", "ratified", "in_force") else "planned"
+        if g.status in ("ratified", "in_force"):
             continue
         # the signing reported in this sentence or in the lead-in a few sentences before ("подписаны:")
         same = [e for e in events if e.type == "signing" and e.status == status]
@@ -196,10 +196,10 @@ def finalize(events: list[Event], agreements: list[dict[str, Any]], a: nlp.Analy
             target = Event("signing", status, sent, a.sentences[sent].first, None, None, [], "подписать")
             events.append(target)
         have = {(p["name"], p["country"]) for p in target.participants}
-        for p in g["parties"]:
-            if (p["name"], p["country"]) not in have:
-                target.participants.append({"name": p["name"], "country": p["country"], "role": "signatory"})
-                have.add((p["name"], p["country"]))
+        for p in g.parties:
+            if (p.name, p.country) not in have:
+                target.participants.append({"name": p.name, "country": p.country, "role": "signatory"})
+                have.add((p.name, p.country))
     events.sort(key=lambda e: (e.sent, e.trigger))
     for e in events:
         if e.type == "visit":

@@ -10,6 +10,7 @@ import math
 import re
 
 from workers.extract import nlp
+from workers.extract.records import Evidence, Figure
 
 log = logging.getLogger(__name__)
 
@@ -130,14 +131,14 @@ def _currency(tok: nlp.Token) -> str | None:
 def money_in(a: nlp.Analysis, lo: int, hi: int) -> list[tuple[float, str]]:
     out = []
     for f in _scan(a, lo, hi):
-        if f["kind"] == "money":
-            out.append((float(f["value"]), str(f["unit"])))  # type: ignore[arg-type]
+        if f.kind == "money":
+            out.append((float(f.value), f.unit))
     return out
 
 
-def _scan(a: nlp.Analysis, lo: int, hi: int, skip: set[int] | None = None) -> list[dict[str, object]]:
+def _scan(a: nlp.Analysis, lo: int, hi: int, skip: set[int] | None = None) -> list[Figure]:
     toks = a.tokens
-    out: list[dict[str, object]] = []
+    out: list[Figure] = []
     i = lo
     skip = skip or set()
     while i < hi:
@@ -205,9 +206,9 @@ def _scan(a: nlp.Analysis, lo: int, hi: int, skip: set[int] | None = None) -> li
             continue
         # "реализовано 39 проектов, еще 47 находятся ...": the noun is left out the second time
         if i > lo and toks[i - 1].lemma in ("еще", "ещё") and value == int(value):
-            prev = next((f for f in reversed(out) if f["kind"] == "count"), None)
+            prev = next((f for f in reversed(out) if f.kind == "count"), None)
             if prev is not None:
-                out.append(_fig(a, "count", value, str(prev["unit"]), text_start, toks[j - 1].stop))
+                out.append(_fig(a, "count", value, prev.unit, text_start, toks[j - 1].stop))
         i = j
     return out
 
@@ -246,15 +247,15 @@ def _excluded(a: nlp.Analysis, start: int, end: int) -> bool:
     return start > 0 and toks[start - 1].text == "№"
 
 
-def _fig(a: nlp.Analysis, kind: str, value: float, unit: str, start: int, stop: int) -> dict[str, object]:
+def _fig(a: nlp.Analysis, kind: str, value: float, unit: str, start: int, stop: int) -> Figure:
     v: float | int = int(value) if value == int(value) else value
-    return {"kind": kind, "value": v, "unit": unit, "text": a.text[start:stop]}
+    return Figure(kind, v, unit, a.text[start:stop])
 
 
-def find(a: nlp.Analysis, skip: set[int]) -> list[dict[str, object]]:
+def find(a: nlp.Analysis, skip: set[int]) -> list[Figure]:
     """Every distinct amount once (a headline repeats the body's figures)."""
-    out: list[dict[str, object]] = []
-    seen: set[tuple[object, object, object]] = set()
+    out: list[Figure] = []
+    seen: set[tuple[str, float | int, str]] = set()
     for s in a.sentences:
         try:
             found = _scan(a, s.first, s.last, skip)
@@ -262,10 +263,10 @@ def find(a: nlp.Analysis, skip: set[int]) -> list[dict[str, object]]:
             log.warning("figures skipped in a sentence at offset %d", s.start, exc_info=True)
             continue
         for f in found:
-            key = (f["kind"], f["value"], f["unit"])
-            if key in seen or (f["kind"] == "count" and f["value"] == 1):
+            key = (f.kind, f.value, f.unit)
+            if key in seen or (f.kind == "count" and f.value == 1):
                 continue
             seen.add(key)
-            f["evidence"] = {"start": s.start, "end": s.stop, "text": a.text[s.start:s.stop]}
+            f.evidence = Evidence(s.start, s.stop, a.text[s.start:s.stop])
             out.append(f)
     return out

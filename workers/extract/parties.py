@@ -12,6 +12,7 @@ from workers.extract import nlp
 from workers.extract.bodies import Org, country_genitive
 from workers.extract.entities import Entities
 from workers.extract.gazetteer import Gazetteer
+from workers.extract.records import Party
 
 
 def party_for_government(code: str, gaz: Gazetteer) -> tuple[str, str]:
@@ -64,12 +65,12 @@ def recent_parties(ents: Entities, before: int) -> list[Org]:
 BODY_OF_TITLE = {"аким": ("Акимат", "region"), "министр": ("Министерство", "ministry")}
 
 
-def complete_parties(parties: list[dict[str, str | None]], kinds: list[str | None], ents: Entities,
+def complete_parties(parties: list[Party], kinds: list[str | None], ents: Entities,
                      lo: int, hi: int, gaz: Gazetteer) -> None:
     """A document has two sides: when the named bodies are all of one country and the sentence names another
     ("с группой китайских компаний", "Аким ... области и председатель китайской компании подписали"), the other
     side joins — as the akimat of a signing akim, else as the country."""
-    own = {p["country"] for p in parties}
+    own = {p.country for p in parties}
     if len(own) != 1 or None in own:
         return
     others = [c.code for c in ents.countries if lo <= c.first < hi and not c.passing and c.code not in own]
@@ -81,12 +82,12 @@ def complete_parties(parties: list[dict[str, str | None]], kinds: list[str | Non
         body = BODY_OF_TITLE.get(head.lower())
         if body and rest and not rest.lower().startswith(("и ", "по ")):
             # "Аким Туркестанской области" signs for the akimat, "Министр инвестиций ..." for the ministry
-            parties.insert(0, {"name": body[0] + " " + rest, "country": p.country})
+            parties.insert(0, Party(body[0] + " " + rest, p.country))
             kinds.insert(0, body[1])
             return
     code = others[0] if others else (people[0].country if people else None)
     if code:
-        parties.append({"name": gaz.country_names.get(code, code), "country": code})
+        parties.append(Party(gaz.country_names.get(code, code), code))
         kinds.append(None)
 
 

@@ -11,6 +11,7 @@ from collections import Counter
 from workers.extract import nlp
 from workers.extract.entities import Entities
 from workers.extract.events import Event
+from workers.extract.records import Agreement
 
 PROJECT = frozenset({"строительство", "проект", "завод", "электростанция", "инвестиция", "вложить", "инвестировать",
                      "построить", "комбинат", "предприятие", "станция", "терминал", "производство", "инвестор"})
@@ -43,7 +44,7 @@ def project_across(a: nlp.Analysis, ents: Entities) -> bool:
     return False
 
 
-def score(ents: Entities, events: list[Event], agreements: list[dict[str, object]],
+def score(ents: Entities, events: list[Event], agreements: list[Agreement],
           conj: frozenset[int] = frozenset(), project: bool = False) -> tuple[bool, float]:
     """`conj`: token indices of the conjunction "и" (for "Казахстан и Китай"); `project`: `project_across`."""
     mentions = Counter(c.code for c in ents.countries if not c.passing)
@@ -65,7 +66,7 @@ def score(ents: Entities, events: list[Event], agreements: list[dict[str, object
                    if {"KZ", "CN"} <= {str(p["country"]) for p in e.participants if p["country"]}]
     if both_events:
         s += 0.3 + 0.05 * min(len(both_events) - 1, 2)
-    both_agr = [g for g in agreements if {"KZ", "CN"} <= {str(p.get("country")) for p in _parties(g)}]
+    both_agr = [g for g in agreements if {"KZ", "CN"} <= {str(p.country) for p in g.parties}]
     if both_agr:
         s += 0.3
     if project:
@@ -79,8 +80,3 @@ def score(ents: Entities, events: list[Event], agreements: list[dict[str, object
         s -= 0.2
     s = max(0.0, min(1.0, s))
     return s >= 0.5, round(s, 2)
-
-
-def _parties(g: dict[str, object]) -> list[dict[str, object]]:
-    parties = g.get("parties")
-    return parties if isinstance(parties, list) else []
