@@ -162,6 +162,22 @@ def _country_at(countries: list[CountryRef], i: int) -> CountryRef | None:
 
 
 def find_orgs(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef], taken: set[int]) -> list[Org]:
+    """Bodies in passes, each leaving alone the tokens an earlier one took: gazetteer names, quoted company
+    names, bodies by their head noun, natasha ORG spans. In text order."""
+    out = _gazetteer_orgs(a, gaz, taken)
+    covered = {i for o in out for i in range(o.first, o.last)} | taken
+    cstart = {c.first: c for c in countries}
+    quoted = _quoted_companies(a, countries, taken, out)
+    # a known name inside the quotes only in part ("«Синьцзян Тяньшань»") is the company's, not the region
+    out = [o for o in out if not any(q.first <= o.first and o.last <= q.last for q in quoted)] + quoted
+    covered |= {i for o in out for i in range(o.first, o.last)}
+    out += _headed_orgs(a, gaz, countries, cstart, covered)
+    out += _span_orgs(a, gaz, countries, cstart, covered)
+    out.sort(key=lambda o: o.first)
+    return out
+
+
+def _gazetteer_orgs(a: nlp.Analysis, gaz: Gazetteer, taken: set[int]) -> list[Org]:
     toks = a.tokens
     out: list[Org] = []
     for m in gaz.find(toks, frozenset({"org"})):
@@ -172,13 +188,16 @@ def find_orgs(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef], take
         if m.last < len(toks) and _LATIN_WORD.match(toks[m.last].text) and _LATIN_WORD.match(toks[m.last - 1].text):
             continue  # "China Energy Engineering Corporation" is another company than "China Energy"
         out.append(Org(m.entry.name, m.entry.country, m.entry.subkind, m.first, m.last))
-    covered = {i for o in out for i in range(o.first, o.last)} | taken
-    cstart = {c.first: c for c in countries}
+    return out
+
+
+def _headed_orgs(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef], cstart: dict[int, CountryRef],
+                 covered: set[int]) -> list[Org]:
+    """'главным таможенным управлением КНР', 'Министерство туризма и спорта Казахстана': a body noun with the
+    adjectives before it and the complements and country after it. What is found joins `covered`."""
+    toks = a.tokens
     joint = {c.first for c in countries for d in countries if c.first == d.first and c.code != d.code}
-    quoted = _quoted_companies(a, countries, taken, out)
-    # a known name inside the quotes only in part ("«Синьцзян Тяньшань»") is the company's, not the region
-    out = [o for o in out if not any(q.first <= o.first and o.last <= q.last for q in quoted)] + quoted
-    covered |= {i for o in out for i in range(o.first, o.last)}
+    out: list[Org] = []
     i = 0
     n = len(toks)
     while i < n:
@@ -186,74 +205,104 @@ def find_orgs(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef], take
         if i in covered or t.lemma not in ORG_HEADS or t.pos not in ("NOUN", "PROPN"):
             i += 1
             continue
-        # left: adjectives agreeing with the head ("главным таможенным управлением")
-        left = i
-        while left - 1 >= 0 and toks[left - 1].pos == "ADJ" and toks[left - 1].sent == t.sent \
-                and toks[left - 1].case == t.case and left - 1 not in covered:
-            left -= 1
-        adj_country = None
-        if left < i and left in joint:
-            pass  # "Казахстанско-китайская комиссия": a joint body of both countries keeps its adjective, no country
-        elif left < i and (left in cstart):
-            adj_country = cstart[left].code  # "китайское министерство коммерции"
-            left = cstart[left].last
-        # right: genitive complements, "по ..." complements, then a country
-        j = i + 1
-        complement = False
-        while j < n and toks[j].sent == t.sent and j not in covered:
-            tj = toks[j]
-            if j in cstart and not (cstart[j].adjective and tj.case == "Gen"):
-                break  # "акимат Восточно-Казахстанской области": an adjective inside the complement goes on
-            if tj.pos in ("NOUN", "ADJ", "PROPN") and tj.case == "Gen" and tj.lemma not in ORG_HEADS:
-                j += 1
-                complement = True
-                continue
-            if complement and tj.lemma == "и" and j + 1 < n and toks[j + 1].case == "Gen" and \
-                    toks[j + 1].pos in ("NOUN", "ADJ") and j + 1 not in cstart and toks[j + 1].lemma not in ORG_HEADS:
-                j += 1  # "Министерство туризма и спорта"
-                continue
-            if tj.lemma == "по" and j + 1 < n and toks[j + 1].case == "Dat":
-                k = j + 1
-                while k < n and toks[k].sent == t.sent and k not in cstart and (
-                    (toks[k].pos in ("NOUN", "ADJ") and toks[k].case in ("Dat", "Gen"))
-                    or (toks[k].lemma == "и" and k + 1 < n and toks[k + 1].case == "Dat")
-                ):
-                    k += 1
-                j = k
-                complement = True
-                continue
-            break
-        country = adj_country
-        stop = j
-        if j < n and j in cstart and not cstart[j].adjective:
-            c = cstart[j]
-            # "министерство транспорта Казахстана", "управление КНР" (abbreviations carry no case)
-            if toks[c.first].case in ("Gen", None) or toks[c.first].text.isupper() or \
-                    toks[c.first].lemma in ("республика",):
-                country = c.code
-                stop = c.last
-        capital = toks[left].text[:1].isupper()  # "Национальный банк Казахстана"
-        if not country and complement:
-            # "народное правительство города Ланьчжоу", "акимат Восточно-Казахстанской области"
-            country = _complement_country(a, gaz, i + 1, j) or ("KZ" if t.lemma == "акимат" else None)
-        if t.lemma in WEAK_HEADS and not ((capital and (complement or country)) or (complement and country)):
-            i = j
+        org, i = _headed_org_at(a, gaz, countries, cstart, joint, covered, i)
+        if org is not None:
+            out.append(org)
+            covered.update(range(org.first, org.last))
+    return out
+
+
+def _headed_org_at(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef], cstart: dict[int, CountryRef],
+                   joint: set[int], covered: set[int], i: int) -> tuple[Org | None, int]:
+    """The body headed by the noun at `i`, if it is one, and where the scan goes on."""
+    toks = a.tokens
+    t = toks[i]
+    n = len(toks)
+    left, adj_country = _left_of_head(toks, i, cstart, joint, covered)
+    j, complement = _right_of_head(toks, i, cstart, covered)
+    country = adj_country
+    stop = j
+    if j < n and j in cstart and not cstart[j].adjective:
+        c = cstart[j]
+        # "министерство транспорта Казахстана", "управление КНР" (abbreviations carry no case)
+        if toks[c.first].case in ("Gen", None) or toks[c.first].text.isupper() or \
+                toks[c.first].lemma in ("республика",):
+            country = c.code
+            stop = c.last
+    capital = toks[left].text[:1].isupper()  # "Национальный банк Казахстана"
+    if not country and complement:
+        # "народное правительство города Ланьчжоу", "акимат Восточно-Казахстанской области"
+        country = _complement_country(a, gaz, i + 1, j) or ("KZ" if t.lemma == "акимат" else None)
+    if t.lemma in WEAK_HEADS and not ((capital and (complement or country)) or (complement and country)):
+        return None, j
+    if not (country or (capital and complement)):
+        return None, j
+    name = _org_name(toks, left, i, stop, country, gaz, j, a.text)
+    if any(c.first == left and c.last == stop and not c.adjective for c in countries):
+        return None, stop  # "Европейский Союз": a country-like party the country table knows, not a body
+    resolved = resolve_org(name, gaz)
+    if resolved:
+        return Org(resolved.name, resolved.country, resolved.subkind, left, stop), stop
+    return Org(name, country, None, left, stop), stop
+
+
+def _left_of_head(toks: tuple[nlp.Token, ...], i: int, cstart: dict[int, CountryRef], joint: set[int],
+                  covered: set[int]) -> tuple[int, str | None]:
+    """Where the body starts: adjectives agreeing with the head ("главным таможенным управлением"), and the
+    country an adjective among them names."""
+    t = toks[i]
+    left = i
+    while left - 1 >= 0 and toks[left - 1].pos == "ADJ" and toks[left - 1].sent == t.sent \
+            and toks[left - 1].case == t.case and left - 1 not in covered:
+        left -= 1
+    adj_country = None
+    if left < i and left in joint:
+        pass  # "Казахстанско-китайская комиссия": a joint body of both countries keeps its adjective, no country
+    elif left < i and (left in cstart):
+        adj_country = cstart[left].code  # "китайское министерство коммерции"
+        left = cstart[left].last
+    return left, adj_country
+
+
+def _right_of_head(toks: tuple[nlp.Token, ...], i: int, cstart: dict[int, CountryRef], covered: set[int]
+                   ) -> tuple[int, bool]:
+    """Where the head's complements end (genitives, "по ..." phrases), up to a country, and whether it has any."""
+    t = toks[i]
+    n = len(toks)
+    j = i + 1
+    complement = False
+    while j < n and toks[j].sent == t.sent and j not in covered:
+        tj = toks[j]
+        if j in cstart and not (cstart[j].adjective and tj.case == "Gen"):
+            break  # "акимат Восточно-Казахстанской области": an adjective inside the complement goes on
+        if tj.pos in ("NOUN", "ADJ", "PROPN") and tj.case == "Gen" and tj.lemma not in ORG_HEADS:
+            j += 1
+            complement = True
             continue
-        if not (country or (capital and complement)):
-            i = j
+        if complement and tj.lemma == "и" and j + 1 < n and toks[j + 1].case == "Gen" and \
+                toks[j + 1].pos in ("NOUN", "ADJ") and j + 1 not in cstart and toks[j + 1].lemma not in ORG_HEADS:
+            j += 1  # "Министерство туризма и спорта"
             continue
-        name = _org_name(toks, left, i, stop, country, gaz, j, a.text)
-        if any(c.first == left and c.last == stop and not c.adjective for c in countries):
-            i = stop  # "Европейский Союз": a country-like party the country table knows, not a body
+        if tj.lemma == "по" and j + 1 < n and toks[j + 1].case == "Dat":
+            k = j + 1
+            while k < n and toks[k].sent == t.sent and k not in cstart and (
+                (toks[k].pos in ("NOUN", "ADJ") and toks[k].case in ("Dat", "Gen"))
+                or (toks[k].lemma == "и" and k + 1 < n and toks[k + 1].case == "Dat")
+            ):
+                k += 1
+            j = k
+            complement = True
             continue
-        resolved = resolve_org(name, gaz)
-        if resolved:
-            out.append(Org(resolved.name, resolved.country, resolved.subkind, left, stop))
-        else:
-            out.append(Org(name, country, None, left, stop))
-        covered.update(range(left, stop))
-        i = stop
-    # natasha ORG spans not covered by the above (companies, named bodies)
+        break
+    return j, complement
+
+
+def _span_orgs(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef], cstart: dict[int, CountryRef],
+               covered: set[int]) -> list[Org]:
+    """natasha ORG spans not covered by the passes before (companies, named bodies). What is found joins
+    `covered`."""
+    toks = a.tokens
+    out: list[Org] = []
     for s in a.spans:
         if s.type != "ORG" or any(k in covered for k in range(s.first, s.last)):
             continue
@@ -289,7 +338,6 @@ def find_orgs(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef], take
         out.append(Org(resolved.name, resolved.country, resolved.subkind, s.first, stop) if resolved
                    else Org(name, country, None, s.first, stop))
         covered.update(range(s.first, stop))
-    out.sort(key=lambda o: o.first)
     return out
 
 
