@@ -69,6 +69,8 @@ RECEIVE_OBJECTS = frozenset({"посол", "делегация", "грамота
 
 
 def trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str | None:
+    """The event type the word at `i` reports in sentence tokens [lo, hi), or None. "visit_trip" is a visit
+    only when someone travels (find_events decides). The first family the word belongs to decides."""
     t = toks[i]
     lem = t.lemma
     if "-" in lem and lem.split("-")[0] in ("онлайн", "видео", "телефон"):
@@ -78,55 +80,25 @@ def trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str |
     if lem == "поездка" and i > lo and toks[i - 1].lemma in ("рабочий", "официальный", "государственный"):
         return "visit_trip"
     if lem == "написать" and t.pos == "VERB":
-        for k in range(i + 1, min(hi, i + 4)):
-            if toks[k].case == "Dat" and (toks[k].lemma in RECEIVE_OBJECTS or toks[k].lemma == "лидер"
-                                          or toks[k].pos == "PROPN"):
-                return "message"
-        return None
-    near = [toks[k].lemma for k in range(max(lo, i - 3), min(hi, i + 4))]
+        return _written_to(toks, i, hi)
     if lem in TALKS or lem == "разговор":
-        # "переговоры по видеосвязи" are talks held by video; a call is a conversation by telephone or video
-        phone = PHONE if lem == "разговор" else PHONE - {"видеосвязь", "видеоконференция"}
-        wide = {"телефон", "видеосвязь"} if lem == "разговор" else {"телефон"}
-        if any(x in phone for x in near) or any(toks[k].lemma in wide
-                                                for k in range(max(lo, i - 6), min(hi, i + 8))):
-            return "phone_call"
-        return "talks" if lem in TALKS else None
+        return _talks_or_call(toks, i, lo, hi, lem)
     if lem == "созвониться":
         return "phone_call"
     if lem in ARRIVE and t.pos == "VERB":
-        # "прибыл в РФ", "делегация прилетела в Казахстан": arriving in a country is a visit (a town or a venue
-        # is the place of whatever follows)
-        k = i + 1
-        while k < min(hi, i + 4) and toks[k].pos in ("ADV", "ADJ", "NUM"):
-            k += 1
-        if k + 1 < hi and toks[k].lemma in ("в", "во") and toks[k + 1].pos == "PROPN" and toks[k + 1].case == "Acc":
-            return "visit_trip"  # a visit when someone travels (a train arriving is none): find_events checks
-        return None
+        return _arrival(toks, i, hi)
     if lem in VISIT:
-        if t.pos == "VERB":
-            # "посетил консульство", "выставку посетили": touring a venue is not a visit to a country
-            for k in range(max(lo, i - 3), min(hi, i + 5)):
-                if k != i and ((toks[k].pos == "NOUN" and toks[k].case == "Acc" and toks[k].lemma not in (
-                        "страна", "столица", "город", "регион", "область", "провинция", "республика"))
-                        or toks[k].lemma in VENUES):
-                    return None
-        return "visit"
+        return _visit(toks, i, lo, hi)
     if lem == "встреча" and i + 3 <= hi and toks[i + 1].lemma in ("на", "в") and toks[i + 2].lemma in (
             "высокий", "верх", "высший"):
         # "график предстоящих встреч на высшем уровне": summits in general, not one
         return "forum" if t.number != "Plur" else None
     if lem in MEETING:
-        if any(x in PHONE for x in near):
+        if any(x in PHONE for x in _near(toks, i, lo, hi)):
             return "phone_call"
         return "meeting"
     if lem in {"принять", "принимать", "встретить"} and t.pos == "VERB":
-        for k in range(i + 1, min(hi, i + 5)):
-            if toks[k].lemma in {"участие", "решение", "мера", "закон", "программа", "постановление"}:
-                return None
-            if toks[k].lemma in RECEIVE_OBJECTS or (toks[k].pos == "PROPN" and toks[k].case == "Acc"):
-                return "meeting"
-        return None
+        return _reception(toks, i, hi)
     if lem in ("вручить", "вручение", "вручать") and any(
             toks[k].lemma == "грамота" for k in range(i + 1, min(hi, i + 5))) and not any(
             toks[k].lemma in ("принять", "принимать") for k in range(lo, hi)):
@@ -139,69 +111,141 @@ def trigger_type(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str |
     if lem == "скрепить" and any(toks[k].lemma == "подпись" for k in range(i + 1, min(hi, i + 3))):
         return "signing"  # "скрепили подписями Декларацию"
     if lem in SIGN:
-        if nlp.norm(t.text).startswith(("подписанн", "заключенн")):
-            return None  # "ранее подписанных соглашений", "важность заключенных соглашений": signed before
-        window = [toks[k].lemma for k in range(lo, hi)]
-        if any(w in DOC_WORDS for w in window) and not (t.pos == "VERB" and lem == "заключить"
-                                                        and "контракт" not in window and "соглашение" not in window
-                                                        and "договор" not in window):
-            return "signing"
-        return None
+        return _signing(toks, i, lo, hi, lem)
     if lem in FORUM and t.pos in ("NOUN", "PROPN"):
-        if t.number == "Plur":
-            return None  # "проводить выставки, концерты": activities, not one event
-        if lem in ("выставка", "экспо", "ярмарка") and any(
-                toks[k].lemma in ("посетить", "побывать", "осмотреть", "ознакомиться")
-                for k in range(max(lo, i - 4), i)):
-            return None  # "побывали на выставке изобразительного искусства": sightseeing, not a forum
-        if lem in ("заседание", "сессия", "съезд"):
-            # a session is a forum only when it is a body's session ("заседание Совета глав государств")
-            for k in range(i + 1, min(hi, i + 6)):
-                if toks[k].lemma in FORUM_OF:
-                    return "forum"  # "заседании Высшего Евразийского экономического совета": adjectives between
-                if toks[k].pos not in ("ADJ", "NOUN", "PROPN") or toks[k].case not in ("Gen", None):
-                    break
-            return None
-        return "forum"
+        return _forum(toks, i, lo, hi, lem)
     if lem in LAUNCH_WORDS:
-        if lem in ("старт",) and not (i > lo and toks[i - 1].lemma in ("дать", "давать", "официальный")):
-            return None
-        if lem in ("отправиться", "отправка") and not any(
-                toks[k].lemma in ("первый",) for k in range(max(lo, i - 2), min(hi, i + 4))):
-            return None
-        if any(toks[k].lemma in PROPOSAL_VERBS or toks[k].lemma in HYPOTHETICAL for k in range(max(lo, i - 3), i)):
-            return None
-        if i + 1 < hi and (toks[i + 1].lemma in FORUM or toks[i + 1].lemma in ("игра", "олимпиада")):
-            return None  # "церемония открытия ЭКСПО": the opening of a forum is that forum, not a launch
-        if i > lo and toks[i - 1].lemma == "церемония":
-            return "launch"
-        for k in range(i + 1, min(hi, i + 7)):
-            if toks[k].lemma in LAUNCH_OBJECTS:
-                return "launch"
-            if toks[k].pos in ("PUNCT", "VERB") and toks[k].text not in ("«", "»", "–", "-"):
-                break
-        if t.pos == "VERB":
-            for k in range(i - 1, max(lo, i - 10) - 1, -1):
-                if toks[k].lemma in LAUNCH_OBJECTS:
-                    return "launch"
-                if toks[k].text in (",", ";", ".") or toks[k].pos == "VERB":
-                    break
-        return None
+        return _launch(toks, i, lo, hi, lem)
     if lem in ("поговорить", "переговорить", "побеседовать", "поздравить", "обсудить", "договориться") and any(
             toks[k].lemma == "телефон" and toks[k - 1].lemma == "по"
             for k in range(max(lo + 1, i - 3), min(hi, i + 4))):
         return "phone_call"  # "поздравили меня по телефону"
     if lem in MESSAGE:
-        if lem == "письмо" and not any(x in SEND for x in near):
-            return None
-        if lem == "послание" and any(toks[k].lemma in {"народ", "ежегодный"}
-                                     for k in range(max(lo, i - 3), min(hi, i + 9))):
-            return None  # the president's annual address to the nation, not a message between states
-        return "message"
+        return _message(toks, i, lo, hi, lem)
     if lem in SEND and t.pos == "VERB" and any(
             toks[k].lemma in GREETINGS for k in range(i + 1, min(hi, i + 6))):
         return "message"  # "передал теплые пожелания", "передал слова приветствия": an oral message passed on
     return None
+
+
+def _near(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> list[str]:
+    return [toks[k].lemma for k in range(max(lo, i - 3), min(hi, i + 4))]
+
+
+def _written_to(toks: tuple[nlp.Token, ...], i: int, hi: int) -> str | None:
+    """'написал письмо Президенту': a message when someone is written to."""
+    for k in range(i + 1, min(hi, i + 4)):
+        if toks[k].case == "Dat" and (toks[k].lemma in RECEIVE_OBJECTS or toks[k].lemma == "лидер"
+                                      or toks[k].pos == "PROPN"):
+            return "message"
+    return None
+
+
+def _talks_or_call(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int, lem: str) -> str | None:
+    # "переговоры по видеосвязи" are talks held by video; a call is a conversation by telephone or video
+    phone = PHONE if lem == "разговор" else PHONE - {"видеосвязь", "видеоконференция"}
+    wide = {"телефон", "видеосвязь"} if lem == "разговор" else {"телефон"}
+    if any(x in phone for x in _near(toks, i, lo, hi)) or any(toks[k].lemma in wide
+                                                              for k in range(max(lo, i - 6), min(hi, i + 8))):
+        return "phone_call"
+    return "talks" if lem in TALKS else None
+
+
+def _arrival(toks: tuple[nlp.Token, ...], i: int, hi: int) -> str | None:
+    """'прибыл в РФ', 'делегация прилетела в Казахстан': arriving in a country is a visit (a town or a venue is
+    the place of whatever follows)."""
+    k = i + 1
+    while k < min(hi, i + 4) and toks[k].pos in ("ADV", "ADJ", "NUM"):
+        k += 1
+    if k + 1 < hi and toks[k].lemma in ("в", "во") and toks[k + 1].pos == "PROPN" and toks[k + 1].case == "Acc":
+        return "visit_trip"  # a visit when someone travels (a train arriving is none): find_events checks
+    return None
+
+
+def _visit(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str | None:
+    if toks[i].pos == "VERB":
+        # "посетил консульство", "выставку посетили": touring a venue is not a visit to a country
+        for k in range(max(lo, i - 3), min(hi, i + 5)):
+            if k != i and ((toks[k].pos == "NOUN" and toks[k].case == "Acc" and toks[k].lemma not in (
+                    "страна", "столица", "город", "регион", "область", "провинция", "республика"))
+                    or toks[k].lemma in VENUES):
+                return None
+    return "visit"
+
+
+def _reception(toks: tuple[nlp.Token, ...], i: int, hi: int) -> str | None:
+    """'принял посла', 'встретил делегацию': a meeting; 'принял участие', 'принял решение': none."""
+    for k in range(i + 1, min(hi, i + 5)):
+        if toks[k].lemma in {"участие", "решение", "мера", "закон", "программа", "постановление"}:
+            return None
+        if toks[k].lemma in RECEIVE_OBJECTS or (toks[k].pos == "PROPN" and toks[k].case == "Acc"):
+            return "meeting"
+    return None
+
+
+def _signing(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int, lem: str) -> str | None:
+    t = toks[i]
+    if nlp.norm(t.text).startswith(("подписанн", "заключенн")):
+        return None  # "ранее подписанных соглашений", "важность заключенных соглашений": signed before
+    window = [toks[k].lemma for k in range(lo, hi)]
+    if any(w in DOC_WORDS for w in window) and not (t.pos == "VERB" and lem == "заключить"
+                                                    and "контракт" not in window and "соглашение" not in window
+                                                    and "договор" not in window):
+        return "signing"
+    return None
+
+
+def _forum(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int, lem: str) -> str | None:
+    if toks[i].number == "Plur":
+        return None  # "проводить выставки, концерты": activities, not one event
+    if lem in ("выставка", "экспо", "ярмарка") and any(
+            toks[k].lemma in ("посетить", "побывать", "осмотреть", "ознакомиться")
+            for k in range(max(lo, i - 4), i)):
+        return None  # "побывали на выставке изобразительного искусства": sightseeing, not a forum
+    if lem in ("заседание", "сессия", "съезд"):
+        # a session is a forum only when it is a body's session ("заседание Совета глав государств")
+        for k in range(i + 1, min(hi, i + 6)):
+            if toks[k].lemma in FORUM_OF:
+                return "forum"  # "заседании Высшего Евразийского экономического совета": adjectives between
+            if toks[k].pos not in ("ADJ", "NOUN", "PROPN") or toks[k].case not in ("Gen", None):
+                break
+        return None
+    return "forum"
+
+
+def _launch(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int, lem: str) -> str | None:
+    if lem in ("старт",) and not (i > lo and toks[i - 1].lemma in ("дать", "давать", "официальный")):
+        return None
+    if lem in ("отправиться", "отправка") and not any(
+            toks[k].lemma in ("первый",) for k in range(max(lo, i - 2), min(hi, i + 4))):
+        return None
+    if any(toks[k].lemma in PROPOSAL_VERBS or toks[k].lemma in HYPOTHETICAL for k in range(max(lo, i - 3), i)):
+        return None
+    if i + 1 < hi and (toks[i + 1].lemma in FORUM or toks[i + 1].lemma in ("игра", "олимпиада")):
+        return None  # "церемония открытия ЭКСПО": the opening of a forum is that forum, not a launch
+    if i > lo and toks[i - 1].lemma == "церемония":
+        return "launch"
+    for k in range(i + 1, min(hi, i + 7)):
+        if toks[k].lemma in LAUNCH_OBJECTS:
+            return "launch"
+        if toks[k].pos in ("PUNCT", "VERB") and toks[k].text not in ("«", "»", "–", "-"):
+            break
+    if toks[i].pos == "VERB":
+        for k in range(i - 1, max(lo, i - 10) - 1, -1):
+            if toks[k].lemma in LAUNCH_OBJECTS:
+                return "launch"
+            if toks[k].text in (",", ";", ".") or toks[k].pos == "VERB":
+                break
+    return None
+
+
+def _message(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int, lem: str) -> str | None:
+    if lem == "письмо" and not any(x in SEND for x in _near(toks, i, lo, hi)):
+        return None
+    if lem == "послание" and any(toks[k].lemma in {"народ", "ежегодный"}
+                                 for k in range(max(lo, i - 3), min(hi, i + 9))):
+        return None  # the president's annual address to the nation, not a message between states
+    return "message"
 
 
 def status_of(toks: tuple[nlp.Token, ...], i: int, lo: int, hi: int) -> str:
