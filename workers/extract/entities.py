@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from workers.extract import names as names_
 from workers.extract import nlp, speech
@@ -168,14 +169,43 @@ def _context_country(a: nlp.Analysis, first: int, countries: list[CountryRef]) -
     return None, None
 
 
+class _Mention(NamedTuple):
+    name: str
+    first: int
+    last: int
+    country: str | None
+    canonical: bool  # the gazetteer's name for the person, not the text's
+    position: str | None
+
+
 def find_persons(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef]) -> list[Person]:
+    """People, one Person per identity: gazetteer names first, then natasha PER spans put in the nominative; a
+    short mention ("А. Еминбахэ", a surname alone) joins the full name it stands for."""
+    raw, titled, covered = _gazetteer_mentions(a, gaz, countries)
+    raw += _span_mentions(a, gaz, covered)
+    raw.sort(key=lambda r: r.first)
+    persons = _merge_mentions(a, raw, countries)
+    # title references ("президент Казахстана") are mentions, but do not by themselves list the person
+    for m in titled:
+        p = persons.get(m.entry.name)
+        if p is None:
+            p = persons[m.entry.name] = Person(m.entry.name, m.entry.country, m.entry.position)
+        p.tokens.append((m.first, m.last))
+        p.titles.append((m.first, m.last))
+    for p in persons.values():
+        if not p.country and names_.looks_chinese(p.name):
+            p.country = "CN"
+    return list(persons.values())
+
+
+def _gazetteer_mentions(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef]
+                        ) -> tuple[list[_Mention], list[Match], set[int]]:
+    """People the gazetteer knows by name, the title references that name a country too ("президент
+    Казахстана"), and the tokens both take, with those of known bodies, places and countries."""
     toks = a.tokens
-    names = _name_words(a, gaz)
-    persons: dict[str, Person] = {}
-    order: list[str] = []
     gz_matches = gaz.find(toks, frozenset({"person"}))
     covered: set[int] = set()
-    raw: list[tuple[str, int, int, str | None, bool, str | None]] = []  # name, first, last, country, canonical
+    raw: list[_Mention] = []
     # tokens that the gazetteer knows as a body, place or country are not people ("Казатомпром")
     for m in gaz.find(toks, frozenset({"org", "place", "country"})):
         covered.update(range(m.first, m.last))
@@ -194,8 +224,16 @@ def find_persons(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef]) -
         for s in a.spans:  # "В.Путин": the mention is natasha's whole span, the identity the gazetteer's
             if s.type == "PER" and s.first <= first and last <= s.last:
                 first, last = s.first, s.last
-        raw.append((m.entry.name, first, last, m.entry.country, True, m.entry.position))
+        raw.append(_Mention(m.entry.name, first, last, m.entry.country, True, m.entry.position))
         covered.update(range(first, last))
+    return raw, titled, covered
+
+
+def _span_mentions(a: nlp.Analysis, gaz: Gazetteer, covered: set[int]) -> list[_Mention]:
+    """natasha PER spans outside `covered`, each named in the nominative (the gazetteer's name when it knows it)."""
+    toks = a.tokens
+    names = _name_words(a, gaz)
+    raw: list[_Mention] = []
     for s in a.spans:
         if s.type != "PER":
             continue
@@ -206,17 +244,7 @@ def find_persons(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef]) -
             s = trimmed
         if "\n" in a.text[s.start:s.stop] or not any(_name_like(toks[k].text) for k in range(s.first, s.last)):
             continue  # "Акорда\nЕще", "Читайте": captions and prompts, not people
-        words = s.normal.split()
-        written = a.text[s.start:s.stop].split()
-        cand = names_.lemma_nominative(toks, s.first, s.last) if len(written) == len(words) else None
-        if cand and len(cand) == len(words):
-            # natasha left some words as written ("Алибек Бакаеву"): those take the lemma
-            words = [c if w == t else w for w, t, c in zip(words, written, cand, strict=True)]
-        # the tagger often calls an unknown transcribed name nominative: any oblique word of the span or a
-        # title before it in an oblique case ("Послу КНР Хань Чуньлиню") tells the case
-        oblique = any(toks[k].case not in ("Nom", None) for k in range(s.first, s.last)) or _oblique_title(
-            toks, s.first)
-        words = names_.nominative(words, written, oblique, names)
+        words = _nominative_words(a, s, names)
         name = " ".join(words)
         if _not_a_person(a, s, words):
             continue
@@ -225,31 +253,39 @@ def find_persons(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef]) -
             # "Си Цзиньпиня" declined as if it ended in a soft sign: the gazetteer knows the name without it
             m2 = gaz.find(phrase_tokens(name[:-1]), frozenset({"person"}))
         if m2 and not m2[0].via_title:
-            raw.append((m2[0].entry.name, s.first, s.last, m2[0].entry.country, True, m2[0].entry.position))
+            raw.append(_Mention(m2[0].entry.name, s.first, s.last, m2[0].entry.country, True, m2[0].entry.position))
         else:
-            raw.append((name, s.first, s.last, None, False, None))
-    raw.sort(key=lambda r: r[1])
+            raw.append(_Mention(name, s.first, s.last, None, False, None))
+    return raw
+
+
+def _nominative_words(a: nlp.Analysis, s: nlp.NerSpan, names: set[str]) -> list[str]:
+    toks = a.tokens
+    words = s.normal.split()
+    written = a.text[s.start:s.stop].split()
+    cand = names_.lemma_nominative(toks, s.first, s.last) if len(written) == len(words) else None
+    if cand and len(cand) == len(words):
+        # natasha left some words as written ("Алибек Бакаеву"): those take the lemma
+        words = [c if w == t else w for w, t, c in zip(words, written, cand, strict=True)]
+    # the tagger often calls an unknown transcribed name nominative: any oblique word of the span or a
+    # title before it in an oblique case ("Послу КНР Хань Чуньлиню") tells the case
+    oblique = any(toks[k].case not in ("Nom", None) for k in range(s.first, s.last)) or _oblique_title(
+        toks, s.first)
+    return names_.nominative(words, written, oblique, names)
+
+
+def _merge_mentions(a: nlp.Analysis, raw: list[_Mention], countries: list[CountryRef]) -> dict[str, Person]:
+    """One Person per identity, in order of first mention, with country and position from the first mention
+    that gives them."""
+    persons: dict[str, Person] = {}
     # full names first so that single surnames attach to them
-    fulls = {r[0] for r in raw if (len(r[0].split()) >= 2 and not names_.surname_of_initialled(r[0])) or r[4]}
+    fulls = {r.name for r in raw
+             if (len(r.name.split()) >= 2 and not names_.surname_of_initialled(r.name)) or r.canonical}
     for name, first, last, country, canonical, position in raw:
-        key = name
-        surname = names_.surname_of_initialled(name)
-        if not canonical and surname:
-            # "А. Еминбахэ" after "Алекен Еминбахэ": the same person, named the short way
-            low = nlp.norm(surname)
-            hits = sorted(f for f in fulls if nlp.norm(f.split()[-1]) == low and names_.initials_fit(name, f))
-            if hits:
-                key = hits[0]
-        elif not canonical and len(name.split()) == 1:
-            low = nlp.norm(name)
-            hits = sorted(f for f in fulls if low in [nlp.norm(w) for w in re.split(r"\s+", f)]
-                          or any(nlp.norm(w) == low for w in re.split(r"[\s\-]+", f)))
-            if hits:
-                key = hits[0]
+        key = name if canonical else _full_name(name, fulls)
         p = persons.get(key)
         if p is None:
             p = persons[key] = Person(key)
-            order.append(key)
         ctx_country, ctx_pos = _context_country(a, first, countries)
         p.mentions += 1
         p.tokens.append((first, last))
@@ -262,18 +298,25 @@ def find_persons(a: nlp.Analysis, gaz: Gazetteer, countries: list[CountryRef]) -
             p.country = ctx_country
         if ctx_pos and not p.position:
             p.position = ctx_pos[:1].upper() + ctx_pos[1:]
-    # title references ("президент Казахстана") are mentions, but do not by themselves list the person
-    for m in titled:
-        p = persons.get(m.entry.name)
-        if p is None:
-            p = persons[m.entry.name] = Person(m.entry.name, m.entry.country, m.entry.position)
-            order.append(m.entry.name)
-        p.tokens.append((m.first, m.last))
-        p.titles.append((m.first, m.last))
-    for p in persons.values():
-        if not p.country and names_.looks_chinese(p.name):
-            p.country = "CN"
-    return [persons[k] for k in order]
+    return persons
+
+
+def _full_name(name: str, fulls: set[str]) -> str:
+    """The full name a short mention stands for, else the mention's own name."""
+    surname = names_.surname_of_initialled(name)
+    if surname:
+        # "А. Еминбахэ" after "Алекен Еминбахэ": the same person, named the short way
+        low = nlp.norm(surname)
+        hits = sorted(f for f in fulls if nlp.norm(f.split()[-1]) == low and names_.initials_fit(name, f))
+        if hits:
+            return hits[0]
+    elif len(name.split()) == 1:
+        low = nlp.norm(name)
+        hits = sorted(f for f in fulls if low in [nlp.norm(w) for w in re.split(r"\s+", f)]
+                      or any(nlp.norm(w) == low for w in re.split(r"[\s\-]+", f)))
+        if hits:
+            return hits[0]
+    return name
 
 
 def analyse_entities(a: nlp.Analysis, gaz: Gazetteer) -> Entities:
