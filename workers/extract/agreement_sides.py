@@ -10,7 +10,8 @@ import re
 from workers.extract import event_triggers as etr
 from workers.extract import nlp
 from workers.extract.agreement_words import KIND
-from workers.extract.bodies import CountryRef, Org, country_genitive, resolve_org
+from workers.extract.bodies import Org, resolve_org
+from workers.extract.countries import CountryRef, country_genitive
 from workers.extract.entities import Entities
 from workers.extract.gazetteer import Gazetteer
 from workers.extract.parties import party_for_government

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections import Counter
 
 from workers.extract import nlp
-from workers.extract.bodies import Org, country_genitive
+from workers.extract.bodies import Org
+from workers.extract.countries import country_genitive
 from workers.extract.entities import Entities
 from workers.extract.gazetteer import Gazetteer
 from workers.extract.records import Party
