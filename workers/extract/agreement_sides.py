@@ -25,10 +25,13 @@ LEVEL_BY_KIND = {"government": "intergovernmental", "presidency": "interstate", 
 
 
 def is_event_name(o: Org) -> bool:
+    """'Форум ...', 'Саммит ...': an event natasha took for a body, never a side."""
     return o.name.split(" ")[0].lower() in ("саммит", "форум", "выставка", "экспо", "конференция")
 
 
 def level_of(parties: list[Party], kinds: list[str | None], seg_lemmas: set[str], states: bool) -> str | None:
+    """The contract's level: the document's own words first ("межправительственное"), then the kinds of body
+    that sign it, then their names."""
     if "межгосударственный" in seg_lemmas or states:
         return "interstate"
     if "межправительственный" in seg_lemmas or "правительство" in seg_lemmas:
