@@ -60,7 +60,7 @@ def make_app(settings: Settings | None = None) -> Celery:
     s = settings or get_settings()
     install_transport()
     app = Celery("silkwire", include=["workers.tasks.feeds", "workers.tasks.articles", "workers.tasks.batches",
-                                     "workers.tasks.sweeper"],
+                                     "workers.tasks.sweeper", "workers.tasks.registry"],
                  events="workers.tasks.events:CoalescingEvents", task_cls=SilkwireTask)
     cap = max_countdown_s(s)
     if cap < MIN_COUNTDOWN_CAP_S or s.visibility_timeout_s <= s.task_hard_limit_s + cap:
@@ -100,6 +100,7 @@ def make_app(settings: Settings | None = None) -> Celery:
             "silkwire.fetch_articles": {"queue": "fetch"},
             "silkwire.analyse_articles": {"queue": "nlp"},
             "silkwire.extract_article": {"queue": "nlp"},
+            "silkwire.link_article": {"queue": "nlp"},
         },
         # Flower's task list is built from the workers' events (received, started, succeeded...). A
         # `task-sent` event as well would cost every publish a second Redis message and its JSON
