@@ -119,4 +119,5 @@ def summarise_event(group: Sequence[EventMention]) -> CanonicalEvent:
     return CanonicalEvent(
         type=reports[0].type, status=status, event_date=best_date, location=location,
         countries=tuple(sorted(countries)), participants=tuple(participants), first_report=reports[0].key,
-        first_report_at=reports[0].published, last_report_at=reports[-1].published, reports=tuple(reports))
+        first_report_at=reports[0].published, last_report_at=reports[-1].published, reports=tuple(reports),
+        totals=tuple(t | {"article_id": m.article_id} for m in reports for t in m.totals))

@@ -5,6 +5,7 @@ its rows, migration 0005), so the workers, `registry rebuild` and the bench buil
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -47,7 +48,7 @@ def _evidence(value: Any) -> dict[str, Any]:
 
 
 def event_mention(article_id: int, ord_: int, event: Mapping[str, Any], *, published: date, outlet: str | None,
-                  near_dup_of: int | None = None, event_id: int | None = None) -> EventMention | None:
+                  near_dup_of: int | None = None) -> EventMention | None:
     """The mention of one contract event, or None when it is outside the registry (no KZ or CN side)."""
     names, countries = _people(event.get("participants"))
     if not SCOPE & set(countries) or not event.get("type"):
@@ -56,12 +57,11 @@ def event_mention(article_id: int, ord_: int, event: Mapping[str, Any], *, publi
         article_id=article_id, ord=ord_, type=str(event["type"]), status=str(event.get("status") or "occurred"),
         published=published, event_date=_date(event.get("date")), location=event.get("location") or None,
         countries=countries, participants=names, outlet=outlet, evidence=_evidence(event.get("evidence")),
-        near_dup_of=near_dup_of, event_id=event_id)
+        near_dup_of=near_dup_of)
 
 
 def agreement_mention(article_id: int, ord_: int, agreement: Mapping[str, Any], *, published: date,
-                      outlet: str | None, near_dup_of: int | None = None,
-                      agreement_id: int | None = None) -> AgreementMention | None:
+                      outlet: str | None, near_dup_of: int | None = None) -> AgreementMention | None:
     names, countries = _people(agreement.get("parties"))
     if not SCOPE & set(countries) or not agreement.get("kind"):
         return None
@@ -69,7 +69,7 @@ def agreement_mention(article_id: int, ord_: int, agreement: Mapping[str, Any], 
         article_id=article_id, ord=ord_, kind=str(agreement["kind"]), status=str(agreement.get("status") or "signed"),
         published=published, subject=agreement.get("subject") or None, title=agreement.get("title") or None,
         level=agreement.get("level") or None, countries=countries, parties=names, outlet=outlet,
-        evidence=_evidence(agreement.get("evidence")), near_dup_of=near_dup_of, agreement_id=agreement_id)
+        evidence=_evidence(agreement.get("evidence")), near_dup_of=near_dup_of)
 
 
 def article_mentions(article_id: int, result: Mapping[str, Any], *, published: date, outlet: str | None,
@@ -83,13 +83,19 @@ def article_mentions(article_id: int, result: Mapping[str, Any], *, published: d
           for i, e in enumerate(events) if isinstance(e, Mapping)]
     ag = [agreement_mention(article_id, i, a, published=published, outlet=outlet, near_dup_of=near_dup_of)
           for i, a in enumerate(agreements) if isinstance(a, Mapping)]
-    return [m for m in ev if m], [m for m in ag if m]
+    kept = [m for m in ev if m]
+    totals = signing_totals(result)
+    here = signing_event(kept) if totals else None
+    if here is not None:
+        kept = [replace(m, totals=tuple(totals)) if m is here else m for m in kept]
+    return kept, [m for m in ag if m]
 
 
 def signing_totals(result: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The article's totals of signed documents ("52 документа на $21 млрд")."""
     totals = result.get("agreement_totals")
-    return [dict(t) for t in totals if isinstance(t, Mapping)] if isinstance(totals, list) else []
+    return [{k: v for k, v in t.items() if k != "evidence"} | {"text": _evidence(t.get("evidence")).get("text")}
+            for t in _list(totals) if isinstance(t, Mapping)]
 
 
 def signing_event(mentions: Sequence[EventMention]) -> EventMention | None:

@@ -25,7 +25,8 @@ class EventMention:
     outlet: str | None = None
     evidence: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     near_dup_of: int | None = None
-    event_id: int | None = None  # the canonical event it belongs to now, if any
+    # The article's totals of signed documents, on the one event of the article they belong to.
+    totals: tuple[dict[str, Any], ...] = field(default=(), compare=False, hash=False)
 
     @property
     def key(self) -> Key:
@@ -52,7 +53,6 @@ class AgreementMention:
     outlet: str | None = None
     evidence: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     near_dup_of: int | None = None
-    agreement_id: int | None = None
 
     @property
     def key(self) -> Key:
@@ -75,6 +75,7 @@ class CanonicalEvent:
     first_report_at: date
     last_report_at: date
     reports: tuple[EventMention, ...]
+    totals: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from workers.tasks.app import app
 from workers.tasks.common import INFRA_RETRY, backoff_s
 from workers.tasks.gates import host_gate, host_key
 from workers.tasks.lanes import enqueue, requeue_here
+from workers.tasks.registry import link_article
 from workers.tasks.robots import robots_allows
 from workers.versions import FETCH_VERSION
 
@@ -180,6 +181,11 @@ def _done(conn: Any, article_id: int) -> None:
     conn.execute(QUERIES["advance_article"], {"id": article_id, "stage": "done", "state": "done", "next_task": None})
 
 
+def _link(article_id: int) -> None:
+    """After the extraction is stored: link its mentions into the registry (a task of its own, on `nlp`)."""
+    enqueue(link_article.name, article_id, "live")
+
+
 @app.task(name="silkwire.analyse_article", bind=True, **INFRA_RETRY)
 def analyse_article(self: Task, article_id: int) -> dict[str, Any]:
     return analyse_one(article_id)
@@ -214,6 +220,7 @@ def analyse_one(article_id: int, *, own_time_limit: bool = True) -> dict[str, An
         near = store_document(conn, article_id, doc, near_dup_bits=NEAR_DUPLICATE_BITS)
         store_extraction(conn, article_id, analysis.result)
         _done(conn, article_id)
+    _link(article_id)
     return {"relevant": analysis.result["kz_cn"]["relevant"], "near_dup_of": near,
             "seconds": round(time.monotonic() - started, 3)}
 
@@ -235,4 +242,5 @@ def extract_article(self: Task, article_id: int) -> dict[str, Any]:
     with get_pool().connection() as conn, conn.pipeline(), conn.transaction():
         store_extraction(conn, article_id, result)
         _done(conn, article_id)
+    _link(article_id)
     return {"relevant": result["kz_cn"]["relevant"]}

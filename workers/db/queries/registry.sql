@@ -1,0 +1,110 @@
+-- registry_lock --
+-- One linker at a time (transaction-scoped): two articles about one visit linked at once make one event.
+SELECT pg_advisory_xact_lock(%(key)s)
+
+-- registry_articles --
+-- Relevant stored extractions with what linking needs of each article: publication day, outlet, SimHash link.
+SELECT a.id AS article_id, COALESCE(d.published, a.feed_published_at::date, a.first_seen_at::date) AS published,
+       COALESCE(s.name, f.name, substring(a.url from '^[a-z]+://([^/:]+)')) AS outlet, d.near_dup_of, x.result
+FROM articles a
+JOIN extractions x ON x.article_id = a.id AND x.relevant
+LEFT JOIN documents d ON d.article_id = a.id
+LEFT JOIN feeds f ON f.id = a.first_feed_id
+LEFT JOIN sources s ON s.id = f.source_id
+WHERE a.id = ANY(%(ids)s::bigint[])
+
+-- registry_all_articles --
+-- Every article whose extraction the registry reads (a rebuild).
+SELECT article_id FROM extractions WHERE relevant ORDER BY article_id
+
+-- registry_event_articles_between --
+-- Relevant articles with an event of these types dated (its own date, else the publication's) within the range.
+SELECT DISTINCT e.article_id
+FROM events e
+JOIN extractions x ON x.article_id = e.article_id AND x.relevant
+JOIN articles a ON a.id = e.article_id
+LEFT JOIN documents d ON d.article_id = e.article_id
+WHERE e.type = ANY(%(types)s::text[])
+  AND COALESCE(e.event_date, d.published, a.feed_published_at::date, a.first_seen_at::date)
+      BETWEEN %(since)s::date AND %(until)s::date
+
+-- registry_agreement_articles_between --
+-- Relevant articles with an agreement of these kinds published within the range.
+SELECT DISTINCT g.article_id
+FROM agreements g
+JOIN extractions x ON x.article_id = g.article_id AND x.relevant
+JOIN articles a ON a.id = g.article_id
+LEFT JOIN documents d ON d.article_id = g.article_id
+WHERE g.kind = ANY(%(types)s::text[])
+  AND COALESCE(d.published, a.feed_published_at::date, a.first_seen_at::date) BETWEEN %(since)s::date AND %(until)s::date
+
+-- registry_event_ids_of --
+-- The canonical event each report of these articles belongs to now.
+SELECT article_id, ord, event_id AS id FROM registry_event_reports WHERE article_id = ANY(%(ids)s::bigint[])
+
+-- registry_agreement_ids_of --
+-- The canonical agreement each report of these articles belongs to now.
+SELECT article_id, ord, agreement_id AS id FROM registry_agreement_reports WHERE article_id = ANY(%(ids)s::bigint[])
+
+-- registry_event_report_articles --
+-- The articles reporting these canonical events.
+SELECT DISTINCT article_id FROM registry_event_reports WHERE event_id = ANY(%(ids)s::bigint[])
+
+-- registry_agreement_report_articles --
+-- The articles reporting these canonical agreements.
+SELECT DISTINCT article_id FROM registry_agreement_reports WHERE agreement_id = ANY(%(ids)s::bigint[])
+
+-- registry_delete_events --
+-- Canonical events about to be recomputed, with their reports (cascade), and any report left by these articles.
+WITH r AS (DELETE FROM registry_event_reports WHERE article_id = ANY(%(article_ids)s::bigint[]))
+DELETE FROM registry_events WHERE id = ANY(%(ids)s::bigint[])
+
+-- registry_delete_agreements --
+-- Canonical agreements about to be recomputed, with their steps and reports, and any report left by these articles.
+WITH r AS (DELETE FROM registry_agreement_reports WHERE article_id = ANY(%(article_ids)s::bigint[]))
+DELETE FROM registry_agreements WHERE id = ANY(%(ids)s::bigint[])
+
+-- registry_clear --
+-- A rebuild starts empty (reports and steps go with their records).
+WITH e AS (DELETE FROM registry_events) DELETE FROM registry_agreements
+
+-- registry_next_event_id --
+-- A new canonical event id.
+SELECT nextval('registry_events_id_seq') AS id
+
+-- registry_next_agreement_id --
+-- A new canonical agreement id.
+SELECT nextval('registry_agreements_id_seq') AS id
+
+-- registry_insert_event --
+-- One canonical event (its reports follow).
+INSERT INTO registry_events (id, type, status, event_date, location, countries, participants, first_article_id,
+                             first_ord, first_report_at, last_report_at, report_count, totals, registry_version)
+VALUES (%(id)s, %(type)s, %(status)s, %(event_date)s, %(location)s, %(countries)s, %(participants)s,
+        %(first_article_id)s, %(first_ord)s, %(first_report_at)s, %(last_report_at)s, %(report_count)s, %(totals)s,
+        %(version)s)
+
+-- registry_insert_event_report --
+-- One report of a canonical event.
+INSERT INTO registry_event_reports (article_id, ord, event_id, status, report_date, published, outlet, location,
+                                    evidence, registry_version)
+VALUES (%(article_id)s, %(ord)s, %(event_id)s, %(status)s, %(report_date)s, %(published)s, %(outlet)s, %(location)s,
+        %(evidence)s, %(version)s)
+
+-- registry_insert_agreement --
+-- One canonical agreement (its steps and reports follow).
+INSERT INTO registry_agreements (id, kind, status, level, subject, title, countries, parties, first_article_id,
+                                 first_ord, first_report_at, last_report_at, report_count, registry_version)
+VALUES (%(id)s, %(kind)s, %(status)s, %(level)s, %(subject)s, %(title)s, %(countries)s, %(parties)s,
+        %(first_article_id)s, %(first_ord)s, %(first_report_at)s, %(last_report_at)s, %(report_count)s, %(version)s)
+
+-- registry_insert_agreement_step --
+-- One lifecycle step of a canonical agreement.
+INSERT INTO registry_agreement_steps (agreement_id, step, step_date, report_count)
+VALUES (%(agreement_id)s, %(step)s, %(step_date)s, %(report_count)s)
+
+-- registry_insert_agreement_report --
+-- One report of a canonical agreement.
+INSERT INTO registry_agreement_reports (article_id, ord, agreement_id, step, published, outlet, evidence,
+                                        registry_version)
+VALUES (%(article_id)s, %(ord)s, %(agreement_id)s, %(step)s, %(published)s, %(outlet)s, %(evidence)s, %(version)s)
