@@ -7,7 +7,17 @@ import sys
 import click
 import typer
 
-from workers.cli import db_cmd, demo_cmd, extract_cmd, feeds_cmd, metrics_cmd, query_cmd, reprocess_cmd, status_cmd
+from workers.cli import (
+    db_cmd,
+    demo_cmd,
+    extract_cmd,
+    feeds_cmd,
+    metrics_cmd,
+    query_cmd,
+    registry_cmd,
+    reprocess_cmd,
+    status_cmd,
+)
 
 app = typer.Typer(
     name="silkwire",
@@ -21,8 +31,11 @@ app.add_typer(feeds_cmd.app, name="feeds")
 app.command("extract")(extract_cmd.extract)
 app.command("reprocess")(reprocess_cmd.reprocess)
 app.command("status")(status_cmd.status)
-app.command("events")(query_cmd.events)
-app.command("agreements")(query_cmd.agreements)
+app.command("events")(registry_cmd.events)
+app.command("event")(registry_cmd.event)
+app.command("agreements")(registry_cmd.agreements)
+app.command("export")(registry_cmd.export)
+app.add_typer(registry_cmd.registry_app, name="registry")
 app.command("search")(query_cmd.search)
 app.add_typer(metrics_cmd.app, name="metrics")
 app.command("demo")(demo_cmd.demo)
