@@ -86,7 +86,7 @@ def stored(db: Any) -> dict[str, int]:
 
 
 def _events(capsys: pytest.CaptureFixture[str], *args: str) -> list[tuple[int, int]]:
-    code, out, err = run_cli(capsys, "events", *args, "-o", "json")
+    code, out, err = run_cli(capsys, "events", "--mentions", *args, "-o", "json")
     assert code == 0, err
     return [(r["article_id"], r["ord"]) for r in json_lines(out)]
 
@@ -108,7 +108,7 @@ def test_events_filters(stored: dict[str, int], capsys: pytest.CaptureFixture[st
 
 
 def test_events_json_keeps_structure(stored: dict[str, int], capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run_cli(capsys, "events", "--type", "talks", "-o", "json")
+    code, out, _ = run_cli(capsys, "events", "--mentions", "--type", "talks", "-o", "json")
     assert code == 0
     [row] = json_lines(out)
     assert row["date"] == "2026-09-02" and row["countries"] == ["CN", "KZ"]
@@ -120,7 +120,7 @@ def test_events_json_keeps_structure(stored: dict[str, int], capsys: pytest.Capt
 
 def test_agreements_filters_and_csv(stored: dict[str, int], capsys: pytest.CaptureFixture[str]) -> None:
     def kinds(*args: str) -> list[str]:
-        code, out, err = run_cli(capsys, "agreements", *args, "-o", "json")
+        code, out, err = run_cli(capsys, "agreements", "--mentions", *args, "-o", "json")
         assert code == 0, err
         return [r["kind"] for r in json_lines(out)]
 
@@ -132,7 +132,7 @@ def test_agreements_filters_and_csv(stored: dict[str, int], capsys: pytest.Captu
     assert kinds("--since", "2026-10-01") == ["contract"]
     assert kinds("--until", "2026-10-01") == ["memorandum"]
 
-    code, out, _ = run_cli(capsys, "agreements", "--type", "contract", "-o", "csv")
+    code, out, _ = run_cli(capsys, "agreements", "--mentions", "--type", "contract", "-o", "csv")
     assert code == 0
     [row] = list(csv.DictReader(io.StringIO(out)))
     assert row["countries"] == "CN,KZ"
@@ -143,7 +143,7 @@ def test_agreements_filters_and_csv(stored: dict[str, int], capsys: pytest.Captu
 def test_table_output_shows_title_url_and_evidence(stored: dict[str, int], capsys: pytest.CaptureFixture[str],
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "240")  # wide enough that rich wraps no cell
-    code, out, _ = run_cli(capsys, "events", "--type", "phone_call")
+    code, out, _ = run_cli(capsys, "events", "--mentions", "--type", "phone_call")
     assert code == 0
     flat = " ".join(out.split())
     assert "Телефонный разговор с Владимиром Путиным" in flat

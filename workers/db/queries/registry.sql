@@ -108,3 +108,71 @@ VALUES (%(agreement_id)s, %(step)s, %(step_date)s, %(report_count)s)
 INSERT INTO registry_agreement_reports (article_id, ord, agreement_id, step, published, outlet, evidence,
                                         registry_version)
 VALUES (%(article_id)s, %(ord)s, %(agreement_id)s, %(step)s, %(published)s, %(outlet)s, %(evidence)s, %(version)s)
+
+-- registry_list_events --
+-- Canonical events, filtered, newest first, with their first report's article and the outlets reporting them.
+SELECT e.id, e.event_date AS date, e.type, e.status, e.location, e.countries, e.participants, e.report_count,
+       e.first_report_at, e.last_report_at, e.totals, e.registry_version,
+       (SELECT array_agg(DISTINCT r.outlet) FROM registry_event_reports r WHERE r.event_id = e.id) AS outlets,
+       d.title AS first_title, a.url AS first_url
+FROM registry_events e
+LEFT JOIN articles a ON a.id = e.first_article_id
+LEFT JOIN documents d ON d.article_id = e.first_article_id
+WHERE (%(id)s::bigint IS NULL OR e.id = %(id)s::bigint)
+  AND (%(since)s::date IS NULL OR e.event_date >= %(since)s::date)
+  AND (%(until)s::date IS NULL OR e.event_date <= %(until)s::date)
+  AND (%(countries)s::text[] IS NULL OR e.countries @> %(countries)s::text[])
+  AND (%(types)s::text[] IS NULL OR e.type = ANY(%(types)s::text[]))
+  AND (%(party)s::text IS NULL OR EXISTS (
+           SELECT 1 FROM jsonb_array_elements_text(e.participants) p WHERE strpos(lower(p), lower(%(party)s::text)) > 0))
+ORDER BY e.event_date DESC, e.id DESC
+LIMIT %(limit)s
+
+-- registry_event_reports_of --
+-- Every report of these canonical events, in publication order, with its article and evidence.
+SELECT r.event_id, r.article_id, r.ord, r.status, r.report_date, r.published, r.outlet, r.location,
+       r.evidence->>'text' AS evidence, (r.evidence->>'start')::int AS evidence_start,
+       (r.evidence->>'end')::int AS evidence_end, d.title, a.url
+FROM registry_event_reports r
+JOIN articles a ON a.id = r.article_id
+LEFT JOIN documents d ON d.article_id = r.article_id
+WHERE r.event_id = ANY(%(ids)s::bigint[])
+ORDER BY r.event_id, r.published, r.article_id, r.ord
+
+-- registry_list_agreements --
+-- Canonical agreements, filtered (by the days of their reports), latest report first, with their steps in order.
+SELECT g.id, g.kind, g.status, g.level, g.subject, g.title AS agreement, g.countries, g.parties, g.report_count,
+       g.first_report_at, g.last_report_at, g.registry_version,
+       (SELECT jsonb_agg(jsonb_build_object('step', s.step, 'date', s.step_date, 'reports', s.report_count)
+                         ORDER BY array_position(ARRAY['planned', 'signed', 'ratified', 'in_force'], s.step))
+        FROM registry_agreement_steps s WHERE s.agreement_id = g.id) AS steps,
+       (SELECT array_agg(DISTINCT r.outlet) FROM registry_agreement_reports r WHERE r.agreement_id = g.id) AS outlets,
+       d.title AS first_title, a.url AS first_url
+FROM registry_agreements g
+LEFT JOIN articles a ON a.id = g.first_article_id
+LEFT JOIN documents d ON d.article_id = g.first_article_id
+WHERE (%(since)s::date IS NULL OR g.last_report_at >= %(since)s::date)
+  AND (%(until)s::date IS NULL OR g.first_report_at <= %(until)s::date)
+  AND (%(countries)s::text[] IS NULL OR g.countries @> %(countries)s::text[])
+  AND (%(types)s::text[] IS NULL OR g.kind = ANY(%(types)s::text[]))
+  AND (%(party)s::text IS NULL OR EXISTS (
+           SELECT 1 FROM jsonb_array_elements_text(g.parties) p WHERE strpos(lower(p), lower(%(party)s::text)) > 0))
+ORDER BY g.last_report_at DESC, g.id DESC
+LIMIT %(limit)s
+
+-- registry_agreement_reports_of --
+-- Every report of these canonical agreements, in publication order, with the step it states and its evidence.
+SELECT r.agreement_id, r.article_id, r.ord, r.step, r.published, r.outlet, r.evidence->>'text' AS evidence,
+       d.title, a.url
+FROM registry_agreement_reports r
+JOIN articles a ON a.id = r.article_id
+LEFT JOIN documents d ON d.article_id = r.article_id
+WHERE r.agreement_id = ANY(%(ids)s::bigint[])
+ORDER BY r.agreement_id, r.published, r.article_id, r.ord
+
+-- registry_counts --
+-- Canonical records beside the mentions they link (the demo's summary).
+SELECT (SELECT count(*) FROM registry_events) AS canonical_events,
+       (SELECT count(*) FROM registry_event_reports) AS event_reports,
+       (SELECT count(*) FROM registry_agreements) AS canonical_agreements,
+       (SELECT count(*) FROM registry_agreement_reports) AS agreement_reports
