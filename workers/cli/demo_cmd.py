@@ -28,6 +28,7 @@ from rich.text import Text
 
 from workers.db.feeds import upsert_feed
 from workers.db.migrate import migrate
+from workers.db.queries import QUERIES
 from workers.settings import Settings, get_settings
 
 console = Console()
@@ -97,6 +98,11 @@ def _progress(conn: psycopg.Connection[Any]) -> dict[str, int]:
         " count(*) FILTER (WHERE state IN ('queued', 'pending')) AS waiting,"
         " (SELECT count(*) FROM feeds WHERE last_polled_at IS NULL) AS unpolled FROM articles").fetchone()
     return dict(row or {})
+
+
+def _unlinked(conn: psycopg.Connection[Any]) -> int:
+    row = conn.execute(QUERIES["registry_unlinked"]).fetchone()
+    return int(row["unlinked"]) if row else 0
 
 
 # What `make demo` prints; the compose test compares the stack's database against it.
@@ -190,8 +196,12 @@ def demo(
                 else:
                     console.print(f"[red]timed out after {timeout_s:.0f}s[/red] with {_progress(conn)}")
                     return 1
+            # Linking runs after analysis (silkwire.link_article): wait until every mention has its record.
+            while _unlinked(conn) and time.monotonic() < deadline:
+                time.sleep(0.2)
             took = time.monotonic() - started
             summary = _summary(conn)
+            registry = dict(conn.execute(QUERIES["registry_counts"]).fetchone() or {})
             # Poll every feed again: conditional GETs, and nothing is stored twice.
             before = len(server.request_log)
             for row in conn.execute("SELECT id FROM feeds").fetchall():
@@ -206,7 +216,7 @@ def demo(
             repoll_requests = len(server.request_log) - before
         finally:
             _stop_workers(procs)
-    _print_summary(summary, took, again, repoll_requests)
+    _print_summary(summary, took, again, repoll_requests, registry)
     failures = conn_failures(dsn)
     for f in failures:
         console.print(Text.assemble(("  " + f["state"], "yellow"), f" {f['url']}: {f['last_error']}"))
@@ -219,12 +229,17 @@ def conn_failures(dsn: str) -> list[dict[str, Any]]:
                             " WHERE state IN ('failed', 'quarantined', 'skipped') ORDER BY id").fetchall()
 
 
-def _print_summary(summary: dict[str, Any], took: float, again: int, repoll_requests: int) -> None:
+def _print_summary(summary: dict[str, Any], took: float, again: int, repoll_requests: int,
+                   registry: dict[str, Any]) -> None:
     table = Table(title="Silkwire demo: the replay corpus in PostgreSQL")
     table.add_column("what")
     table.add_column("count", justify="right")
     for key, value in summary.items():
         table.add_row(key, str(value))
+    # The registry beside the mentions: each event or agreement once, however many articles report it.
+    table.add_row("canonical events (their reports)", f"{registry['canonical_events']} ({registry['event_reports']})")
+    table.add_row("canonical agreements (their reports)",
+                  f"{registry['canonical_agreements']} ({registry['agreement_reports']})")
     table.add_row("seconds, from an empty database and cold workers", f"{took:.1f}")
     table.add_row("re-poll: requests / new articles", f"{repoll_requests} / {again}")
     console.print(table)

@@ -176,3 +176,13 @@ SELECT (SELECT count(*) FROM registry_events) AS canonical_events,
        (SELECT count(*) FROM registry_event_reports) AS event_reports,
        (SELECT count(*) FROM registry_agreements) AS canonical_agreements,
        (SELECT count(*) FROM registry_agreement_reports) AS agreement_reports
+
+-- registry_unlinked --
+-- Mentions the registry takes (relevant article, a KZ or CN side) that no canonical record reports yet.
+SELECT (SELECT count(*) FROM events e JOIN extractions x ON x.article_id = e.article_id AND x.relevant
+        WHERE e.countries && ARRAY['KZ', 'CN'] AND coalesce(e.type, '') <> '' AND NOT EXISTS (
+              SELECT 1 FROM registry_event_reports r WHERE r.article_id = e.article_id AND r.ord = e.ord))
+     + (SELECT count(*) FROM agreements g JOIN extractions x ON x.article_id = g.article_id AND x.relevant
+        WHERE g.countries && ARRAY['KZ', 'CN'] AND coalesce(g.kind, '') <> '' AND NOT EXISTS (
+              SELECT 1 FROM registry_agreement_reports r WHERE r.article_id = g.article_id AND r.ord = g.ord))
+       AS unlinked
