@@ -19,7 +19,8 @@ from workers.registry.models import AgreementMention, CanonicalAgreement, Step
 STEPS = ("planned", "signed", "ratified", "in_force")
 MAX_GAP_DAYS = 730
 SUBJECT_MIN = 0.5
-SUBJECT_CLOSE = 0.8
+# Share of the shorter party name's words the other must have to be the same body under another spelling.
+PARTY_MIN = 0.75
 # Stems (first five letters) of words any agreement's subject may have.
 SUBJECT_STOP = frozenset({"сотру", "облас", "сфере", "сфера", "сферы", "разви", "взаим", "вопро", "между",
                           "други", "рамка", "также", "рамке", "основ", "дальн"})
@@ -51,7 +52,15 @@ def agreements_link(a: AgreementMention, b: AgreementMention) -> bool:
     if sim is None or sim < SUBJECT_MIN:
         return False
     pa, pb = _parties(a), _parties(b)
-    return not (pa and pb) or bool(pa & pb) or sim >= SUBJECT_CLOSE
+    return not (pa and pb) or any(_same_party(x, y) for x in pa for y in pb)
+
+
+def _same_party(a: str, b: str) -> bool:
+    """One body under two spellings: "Министерство цифрового развития РК" and "..., инноваций и ... РК"."""
+    if a == b:
+        return True
+    wa, wb = words(a), words(b)
+    return bool(wa and wb) and len(wa & wb) / min(len(wa), len(wb)) >= PARTY_MIN
 
 
 def link_agreements(mentions: Sequence[AgreementMention]) -> list[list[AgreementMention]]:
