@@ -1,6 +1,7 @@
 """Bench: registry linking quality on its dev set (bench/registry_devset), extraction included.
 
 Usage: .venv/bin/python bench/registry_linking.py [--verbose]
+With ../shared beside the project, three real reports of one 2018 visit join them (read in place).
 Each text is extracted with the workers' code, its mentions are linked by `workers.registry`, and the
 groups are scored against the labels of groups.toml: B-cubed precision/recall/F1 for events and for
 agreements, and pairwise F1 for agreement linking (targets: B-cubed F1 ≥ 0.90 on both).
@@ -20,6 +21,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DEVSET = ROOT / "bench" / "registry_devset"
+REAL_DEV = ROOT.parent / "shared" / "data" / "real-dev" / "docs"
 
 from workers.registry import link_agreements, link_events  # noqa: E402 - after the path is set
 from workers.registry.mentions import article_mentions  # noqa: E402
@@ -53,39 +55,55 @@ def pairwise(predicted: Sequence[Sequence[Key]], gold: dict[Key, Hashable]) -> t
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def load(devset: Path = DEVSET) -> tuple[list[Any], list[Any], dict[Key, Hashable], dict[Key, Hashable]]:
-    """Extract every dev-set text; answers (event mentions, agreement mentions, gold events, gold agreements)."""
+def _label(d: dict[str, Any], article_id: int, text: str, events: list[Any], agreements: list[Any],
+           gold_ev: dict[Key, Hashable], gold_ag: dict[Key, Hashable], near_dup_of: int | None) -> None:
+    """Extract one labelled document and add its mentions and their gold labels."""
     from workers.clean import clean_text
     from workers.extract import extract_document
 
-    docs = tomllib.loads((devset / "groups.toml").read_text(encoding="utf-8"))["doc"]
+    result = extract_document(clean_text(text))
+    ev, ag = article_mentions(article_id, result, published=date.fromisoformat(d["published"]),
+                              outlet=d["outlet"], near_dup_of=near_dup_of)
+    labels = d.get("events", {})
+    for m in ev:
+        gold_ev[m.key] = labels.get(m.type, m.key)
+    for m in ag:
+        label: Hashable = m.key
+        for spec, name in d.get("agreements", {}).items():
+            kind, word = spec.split(":", 1)
+            if m.kind == kind and word in (m.subject or m.title or ""):
+                label = name
+        gold_ag[m.key] = label
+    events += ev
+    agreements += ag
+
+
+def load(devset: Path = DEVSET, real: bool = True) -> tuple[list[Any], list[Any], dict[Key, Hashable],
+                                                           dict[Key, Hashable]]:
+    """Extract every dev-set text; answers (event mentions, agreement mentions, gold events, gold agreements)."""
+    spec = tomllib.loads((devset / "groups.toml").read_text(encoding="utf-8"))
+    docs = spec["doc"]
     ids = {d["file"]: i + 1 for i, d in enumerate(docs)}
-    events, agreements, gold_ev, gold_ag = [], [], {}, {}
+    events: list[Any] = []
+    agreements: list[Any] = []
+    gold_ev: dict[Key, Hashable] = {}
+    gold_ag: dict[Key, Hashable] = {}
     for d in docs:
-        article_id = ids[d["file"]]
-        result = extract_document(clean_text((devset / d["file"]).read_text(encoding="utf-8")))
-        ev, ag = article_mentions(article_id, result, published=date.fromisoformat(d["published"]),
-                                  outlet=d["outlet"], near_dup_of=ids.get(d.get("near_dup_of", "")))
-        labels = d.get("events", {})
-        for m in ev:
-            gold_ev[m.key] = labels.get(m.type, m.key)
-        for m in ag:
-            label: Hashable = m.key
-            for spec, name in d.get("agreements", {}).items():
-                kind, word = spec.split(":", 1)
-                if m.kind == kind and word in (m.subject or m.title or ""):
-                    label = name
-            gold_ag[m.key] = label
-        events += ev
-        agreements += ag
+        _label(d, ids[d["file"]], (devset / d["file"]).read_text(encoding="utf-8"), events, agreements, gold_ev,
+               gold_ag, ids.get(d.get("near_dup_of", "")))
+    if real and REAL_DEV.is_dir():
+        for i, d in enumerate(spec.get("real", [])):
+            _label(d, 1000 + i, (REAL_DEV / f"{d['doc']}.txt").read_text(encoding="utf-8"), events, agreements,
+                   gold_ev, gold_ag, None)
     return events, agreements, gold_ev, gold_ag
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--verbose", action="store_true", help="print every predicted group")
+    ap.add_argument("--no-real", action="store_true", help="leave out the real-dev reports (../shared)")
     args = ap.parse_args()
-    events, agreements, gold_ev, gold_ag = load()
+    events, agreements, gold_ev, gold_ag = load(real=not args.no_real)
     ev_groups = [[m.key for m in g] for g in link_events(events)]
     ag_groups = [[m.key for m in g] for g in link_agreements(agreements)]
     if args.verbose:
