@@ -32,7 +32,7 @@ trap cleanup EXIT
 say "building the wheel"
 # From a copy of what the wheel is built from, so the build leaves nothing in the work tree.
 mkdir -p "$WORK/src"
-cp -r "$ROOT/pyproject.toml" "$ROOT/README.md" "$ROOT/workers" "$ROOT/schedules" "$ROOT/seeds" "$WORK/src/"
+cp -r "$ROOT/pyproject.toml" "$ROOT/setup.py" "$ROOT/README.md" "$ROOT/workers" "$ROOT/schedules" "$ROOT/seeds" "$WORK/src/"
 find "$WORK/src" -name __pycache__ -prune -exec rm -rf {} +
 "$PYTHON" -m venv "$WORK/venv"
 quiet timeout 600 "$V/pip" install -q --upgrade pip

@@ -33,7 +33,7 @@ def tree_files() -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     src = tmp_path_factory.mktemp("src")
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "setup.py", "README.md"):
         shutil.copy2(ROOT / name, src / name)
     for source in SHIPPED:
         shutil.copytree(ROOT / source, src / source, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
@@ -51,7 +51,7 @@ def test_every_package_and_seed_file_is_in_the_wheel(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
     missing = sorted(set(tree_files()) - names)
-    assert not missing, (f"not in the wheel (add them to [tool.setuptools] packages or package-data in "
+    assert not missing, (f"not in the wheel (setup.py finds packages; add data files to package-data in "
                          f"pyproject.toml): {missing}")
 
 
