@@ -3,6 +3,7 @@ registry the workers build is the one `registry rebuild` computes from the store
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -41,3 +42,17 @@ def test_the_replay_corpus_is_linked_as_it_is_analysed(db: Any, celery_worker: A
     with db.transaction():
         rebuild(db)
     assert snapshot(db) == before
+
+
+def test_linking_follows_the_article_on_its_lane(db: Any, clean_redis: Any) -> None:
+    from tests.integration.registry_data import add_report, result
+    from tests.integration.test_lanes import messages
+    from workers.tasks.articles import _link
+
+    live = add_report(db, 1, date(2026, 10, 20), result())
+    again = add_report(db, 2, date(2026, 10, 20), result())
+    db.execute("UPDATE articles SET lane = 'reprocess' WHERE id = %s", (again,))
+    _link(live)
+    _link(again)
+    assert messages(clean_redis, "nlp") == [("silkwire.link_article", [live])]
+    assert messages(clean_redis, "reprocess") == [("silkwire.link_article", [again])]

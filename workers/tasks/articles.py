@@ -182,8 +182,11 @@ def _done(conn: Any, article_id: int) -> None:
 
 
 def _link(article_id: int) -> None:
-    """After the extraction is stored: link its mentions into the registry (a task of its own, on `nlp`)."""
-    enqueue(link_article.name, article_id, "live")
+    """After the extraction is stored: link its mentions into the registry, a task of its own on the article's
+    lane (`nlp` when live, `reprocess` when re-processed)."""
+    with get_pool().connection() as conn:
+        row = conn.execute(QUERIES["registry_lane"], {"id": article_id}).fetchone()
+    enqueue(link_article.name, article_id, row["lane"] if row else "live")
 
 
 @app.task(name="silkwire.analyse_article", bind=True, **INFRA_RETRY)

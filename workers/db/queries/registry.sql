@@ -186,3 +186,7 @@ SELECT (SELECT count(*) FROM events e JOIN extractions x ON x.article_id = e.art
         WHERE g.countries && ARRAY['KZ', 'CN'] AND coalesce(g.kind, '') <> '' AND NOT EXISTS (
               SELECT 1 FROM registry_agreement_reports r WHERE r.article_id = g.article_id AND r.ord = g.ord))
        AS unlinked
+
+-- registry_lane --
+-- The lane an analysed article travels on: its linking follows it there (re-processing stays on `reprocess`).
+SELECT lane FROM articles WHERE id = %(id)s
