@@ -101,6 +101,7 @@ def make_app(settings: Settings | None = None) -> Celery:
             "silkwire.analyse_articles": {"queue": "nlp"},
             "silkwire.extract_article": {"queue": "nlp"},
             "silkwire.link_article": {"queue": "nlp"},
+            "silkwire.sweep_unlinked": {"queue": "feeds"},
         },
         # Flower's task list is built from the workers' events (received, started, succeeded...). A
         # `task-sent` event as well would cost every publish a second Redis message and its JSON
