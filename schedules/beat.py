@@ -16,4 +16,9 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "schedule": 300.0,
         "options": {"queue": "feeds", "expires": 240},
     },
+    "sweep-unlinked-articles": {
+        "task": "silkwire.sweep_unlinked",
+        "schedule": 300.0,
+        "options": {"queue": "feeds", "expires": 240},
+    },
 }

@@ -56,3 +56,28 @@ def test_linking_follows_the_article_on_its_lane(db: Any, clean_redis: Any) -> N
     _link(again)
     assert messages(clean_redis, "nlp") == [("silkwire.link_article", [live])]
     assert messages(clean_redis, "reprocess") == [("silkwire.link_article", [again])]
+
+
+def test_the_sweep_sends_articles_whose_linking_was_lost(db: Any, clean_redis: Any) -> None:
+    from tests.integration.registry_data import add_report, event, restore, result
+    from tests.integration.test_lanes import messages
+    from workers.db.registry import link_article
+    from workers.tasks.registry import sweep_unlinked
+
+    # Given one article analysed long ago and never linked, one linked, one analysed just now
+    lost = add_report(db, 1, date(2026, 12, 20), result([event("visit")]))  # another visit: linked on its own
+    linked = add_report(db, 2, date(2026, 10, 20), result([event("visit")]))
+    recent = add_report(db, 3, date(2026, 10, 20), result([event("talks")]))
+    with db.transaction():
+        link_article(db, linked)
+    db.execute("UPDATE extractions SET extracted_at = now() - interval '2 hours' WHERE article_id <> %s", (recent,))
+    # When the sweep runs, expect only the lost one sent to linking
+    assert sweep_unlinked.run() == 1
+    assert messages(clean_redis, "nlp") == [("silkwire.link_article", [lost])]
+    # and, once linking ran, nothing more; a re-extraction whose linking was lost is found by its stale report
+    with db.transaction():
+        link_article(db, lost)
+    assert sweep_unlinked.run() == 0
+    restore(db, linked, result([event("talks")]))
+    db.execute("UPDATE extractions SET extracted_at = now() - interval '2 hours' WHERE article_id = %s", (linked,))
+    assert sweep_unlinked.run() == 1

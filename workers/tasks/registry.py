@@ -2,7 +2,9 @@
 
 Thin: the article id in, `workers.db.registry.link_article` (which calls the plain functions of
 `workers.registry`) in one transaction, done. Redelivery recomputes the same rows; concurrent linkers wait
-on the registry's advisory lock, so two reports of one visit linked at once make one event.
+on the registry's advisory lock, so two reports of one visit linked at once make one event. A beat tick
+(`sweep_unlinked`) re-sends the articles whose link message was lost between the analysis commit and its
+publish.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from typing import Any
 
 from celery import Task
 
-from workers.db import get_pool
+from workers.db import QUERIES, get_pool
 from workers.db.registry import link_article as link_rows
+from workers.settings import get_settings
 from workers.tasks.app import app
 from workers.tasks.common import INFRA_RETRY
+from workers.tasks.lanes import enqueue_many
 
 log = logging.getLogger(__name__)
 
@@ -25,3 +29,15 @@ def link_article(self: Task, article_id: int) -> dict[str, Any]:
     with get_pool().connection() as conn, conn.transaction():
         written = link_rows(conn, article_id)
     return {"events": written["events"], "agreements": written["agreements"]}
+
+
+@app.task(name="silkwire.sweep_unlinked", **INFRA_RETRY)
+def sweep_unlinked(limit: int = 1000) -> int:
+    """Send to linking the articles whose link message was lost (a beat tick, like the sweeper)."""
+    with get_pool().connection() as conn:
+        rows = conn.execute(QUERIES["registry_unlinked_articles"], {
+            "stuck_s": get_settings().sweeper_stuck_after_s, "limit": limit}).fetchall()
+    enqueue_many((link_article.name, row["id"], row["lane"]) for row in rows)
+    if rows:
+        log.info("re-sent unlinked articles to linking", extra={"count": len(rows)})
+    return len(rows)

@@ -190,3 +190,33 @@ SELECT (SELECT count(*) FROM events e JOIN extractions x ON x.article_id = e.art
 -- registry_lane --
 -- The lane an analysed article travels on: its linking follows it there (re-processing stays on `reprocess`).
 SELECT lane FROM articles WHERE id = %(id)s
+
+-- registry_unlinked_articles --
+-- Articles analysed a while ago whose registry is out of step (a link message lost after the analysis commit):
+-- an in-scope mention no record reports, or a report whose mention is gone or changed its type. The sweep sends them to linking.
+SELECT a.id, a.lane
+FROM articles a
+JOIN extractions x ON x.article_id = a.id
+WHERE x.extracted_at < now() - make_interval(secs => %(stuck_s)s)
+  AND a.id IN (
+      SELECT e.article_id FROM events e JOIN extractions y ON y.article_id = e.article_id AND y.relevant
+      WHERE e.countries && ARRAY['KZ', 'CN'] AND coalesce(e.type, '') <> '' AND NOT EXISTS (
+            SELECT 1 FROM registry_event_reports r WHERE r.article_id = e.article_id AND r.ord = e.ord)
+      UNION
+      SELECT g.article_id FROM agreements g JOIN extractions y ON y.article_id = g.article_id AND y.relevant
+      WHERE g.countries && ARRAY['KZ', 'CN'] AND coalesce(g.kind, '') <> '' AND NOT EXISTS (
+            SELECT 1 FROM registry_agreement_reports r WHERE r.article_id = g.article_id AND r.ord = g.ord)
+      UNION
+      SELECT r.article_id FROM registry_event_reports r
+      JOIN registry_events v ON v.id = r.event_id
+      LEFT JOIN events e ON e.article_id = r.article_id AND e.ord = r.ord AND e.type = v.type
+      LEFT JOIN extractions y ON y.article_id = r.article_id
+      WHERE e.article_id IS NULL OR NOT coalesce(y.relevant, false)
+      UNION
+      SELECT r.article_id FROM registry_agreement_reports r
+      JOIN registry_agreements v ON v.id = r.agreement_id
+      LEFT JOIN agreements g ON g.article_id = r.article_id AND g.ord = r.ord AND g.kind = v.kind
+      LEFT JOIN extractions y ON y.article_id = r.article_id
+      WHERE g.article_id IS NULL OR NOT coalesce(y.relevant, false))
+ORDER BY a.id
+LIMIT %(limit)s
