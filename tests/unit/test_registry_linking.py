@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import sys
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -73,6 +74,10 @@ def test_an_explicit_date_beats_the_publication_day() -> None:
 
 def test_a_reprint_is_one_more_report_whatever_it_says() -> None:
     assert groups([ev(1), ev(2, day=9, location="Астана", dup=1)]) == [[1, 2]]
+    # two meetings in the original and in its reprint stay two events, each with its reprinted report
+    original = [ev(1, "meeting", who=(TOKAYEV,), location="Астана"), replace(ev(1, "meeting", who=(LI,)), ord=1)]
+    reprint = [replace(m, article_id=2, near_dup_of=1, location=None) for m in original]
+    assert [[m.key for m in g] for g in link_events(original + reprint)] == [[(1, 0), (2, 0)], [(1, 1), (2, 1)]]
 
 
 def test_called_off_is_negated_unless_a_report_says_it_happened() -> None:

@@ -3,7 +3,8 @@
 Two mentions report one event when they are the same type (a visit and the talks held during it stay two
 events), their dates fit (below), their locations do not contradict, and they share a named participant,
 or, when either names only states, the same pair of countries. A reprint (SimHash near duplicate) of an
-article is one more report of each event of that type in it, whatever else differs.
+article is one more report of the event at the same place in the list (same type and position), whatever
+else differs; its other events link by the rules above.
 
 Dates (`day`: the event's own date, else the publication date, which is what the extraction gives for most
 reports). Reports of a past event follow it within a day or two and a state visit spans up to three days,
@@ -71,9 +72,9 @@ def events_link(a: EventMention, b: EventMention) -> bool:
         return False
     if a.article_id == b.article_id:
         return False  # one article lists one encounter once (extraction contract)
-    if a.near_dup_of == b.article_id or b.near_dup_of == a.article_id or (
-            a.near_dup_of is not None and a.near_dup_of == b.near_dup_of):
-        return True
+    if a.ord == b.ord and (a.near_dup_of == b.article_id or b.near_dup_of == a.article_id or (
+            a.near_dup_of is not None and a.near_dup_of == b.near_dup_of)):
+        return True  # the same place in a reprint: the same event, however its text was retouched
     if not _dates_fit(a, b):
         return False
     pa, pb = _place(a.location), _place(b.location)
