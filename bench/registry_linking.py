@@ -1,6 +1,6 @@
 """Bench: registry linking quality on its dev set (bench/registry_devset), extraction included.
 
-Usage: .venv/bin/python bench/registry_linking.py [--verbose]
+Usage: .venv/bin/python bench/registry_linking.py [--verbose] [--no-real] [--speed N]
 With ../shared beside the project, three real reports of one 2018 visit join them (read in place).
 Each text is extracted with the workers' code, its mentions are linked by `workers.registry`, and the
 groups are scored against the labels of groups.toml: B-cubed precision/recall/F1 for events and for
@@ -98,10 +98,31 @@ def load(devset: Path = DEVSET, real: bool = True) -> tuple[list[Any], list[Any]
     return events, agreements, gold_ev, gold_ag
 
 
+def speed(n: int) -> None:
+    """Linking time of `n` synthetic visit mentions over a year (the work of one rebuild of that many)."""
+    import random
+    import time
+    from datetime import timedelta
+
+    from workers.registry import EventMention
+
+    rng = random.Random(15)
+    people = [f"Лидер {i}" for i in range(40)]
+    mentions = [EventMention(article_id=i, ord=0, type=rng.choice(("visit", "talks", "meeting", "signing")),
+                             status="occurred", published=date(2026, 1, 1) + timedelta(days=rng.randrange(365)),
+                             location=rng.choice(("Пекин", "Астана", None)), countries=("CN", "KZ"),
+                             participants=tuple(rng.sample(people, 2))) for i in range(n)]
+    started = time.perf_counter()
+    groups = link_events(mentions)
+    took = time.perf_counter() - started
+    print(f"  linking speed: {n} mentions into {len(groups)} events in {took:.2f} s ({took / n * 1000:.2f} ms each)")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--verbose", action="store_true", help="print every predicted group")
     ap.add_argument("--no-real", action="store_true", help="leave out the real-dev reports (../shared)")
+    ap.add_argument("--speed", type=int, default=0, metavar="N", help="also time linking N synthetic mentions")
     args = ap.parse_args()
     events, agreements, gold_ev, gold_ag = load(real=not args.no_real)
     ev_groups = [[m.key for m in g] for g in link_events(events)]
@@ -120,6 +141,8 @@ def main() -> int:
                          ("agreements pairwise", pairwise(ag_groups, gold_ag))):
         p, r, f = scores
         print(f"  {name:20} P={p:.3f} R={r:.3f} F1={f:.3f}")
+    if args.speed:
+        speed(args.speed)
     return 0
 
 

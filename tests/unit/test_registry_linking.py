@@ -143,3 +143,32 @@ def test_bcubed_and_pairwise_scores() -> None:
     p, r, _ = bcubed([[(1, 0), (2, 0), (3, 0)]], gold)
     assert (round(p, 3), r) == (0.556, 1.0)
     assert pairwise([[(1, 0)], [(2, 0)], [(3, 0)]], gold)[:2] == (1.0, 0.0)
+
+
+def _every_pair(mentions: list[EventMention]) -> list[list[tuple[int, int]]]:
+    """Connected components by trying every pair: what the windowed linking must equal."""
+    from workers.registry.events import events_link
+
+    items = sorted(mentions, key=lambda m: m.key)
+    group = {m.key: {m.key} for m in items}
+    for i, a in enumerate(items):
+        for b in items[i + 1:]:
+            if events_link(a, b) and group[a.key] is not group[b.key]:
+                merged = group[a.key] | group[b.key]
+                for k in merged:
+                    group[k] = merged
+    return sorted(sorted(g) for g in {id(g): g for g in group.values()}.values())
+
+
+def test_windowed_linking_equals_trying_every_pair() -> None:
+    rng = random.Random(15)
+    for _ in range(20):
+        mentions = []
+        for article in range(1, 60):
+            for ord_ in range(rng.randrange(1, 3)):
+                m = ev(article, rng.choice(("visit", "talks")), rng.choice(("occurred", "occurred", "planned")),
+                       rng.randrange(-40, 40), who=tuple(rng.sample((TOKAYEV, XI, LI), 1)),
+                       location=rng.choice(("Пекин", "Астана", None)),
+                       dup=rng.choice((None,) * 8 + (max(1, article - 1),)))
+                mentions.append(replace(m, ord=ord_))
+        assert sorted(sorted(m.key for m in g) for g in link_events(mentions)) == _every_pair(mentions)

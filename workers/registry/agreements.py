@@ -41,9 +41,9 @@ def agreements_link(a: AgreementMention, b: AgreementMention) -> bool:
     """Do `a` and `b` name one agreement? Symmetric."""
     if a.kind != b.kind or a.article_id == b.article_id:
         return False
-    if a.near_dup_of == b.article_id or b.near_dup_of == a.article_id or (
-            a.near_dup_of is not None and a.near_dup_of == b.near_dup_of):
-        return a.ord == b.ord or _similarity(a, b) == 1.0
+    if a.ord == b.ord and (a.near_dup_of == b.article_id or b.near_dup_of == a.article_id or (
+            a.near_dup_of is not None and a.near_dup_of == b.near_dup_of)):
+        return True  # the same place in a reprint
     if abs((a.day - b.day).days) > MAX_GAP_DAYS:
         return False
     if a.countries and b.countries and set(a.countries) != set(b.countries):
@@ -64,7 +64,7 @@ def _same_party(a: str, b: str) -> bool:
 
 
 def link_agreements(mentions: Sequence[AgreementMention]) -> list[list[AgreementMention]]:
-    return components(mentions, agreements_link)
+    return components(mentions, agreements_link, block=lambda m: m.kind, max_gap_days=MAX_GAP_DAYS)
 
 
 def _rank(status: str) -> int:

@@ -88,7 +88,7 @@ def events_link(a: EventMention, b: EventMention) -> bool:
 
 
 def link_events(mentions: Sequence[EventMention]) -> list[list[EventMention]]:
-    return components(mentions, events_link)
+    return components(mentions, events_link, block=lambda m: m.type, max_gap_days=MAX_GAP_DAYS)
 
 
 def _order(m: EventMention) -> tuple[object, ...]:
