@@ -156,3 +156,17 @@ def test_called_off_visit_is_negated(db: Any) -> None:
     _link(db, a, b)
     [visit] = _events(db, "visit")
     assert visit["status"] == "negated" and visit["report_count"] == 2
+
+
+def test_a_late_reprint_joins_its_original_whatever_the_dates(db: Any) -> None:
+    original = add_report(db, 1, date(2026, 10, 20), result([event("visit")]))
+    _link(db, original)
+    # a reprint six weeks later (SimHash linked it to the original), linked on its own
+    reprint = add_report(db, 2, date(2026, 12, 1), result([event("visit", location=None)]), near_dup_of=original)
+    _link(db, reprint)
+    [visit] = _events(db, "visit")
+    assert {a for a, _ in visit["reports"]} == {original, reprint}
+    before = snapshot(db)
+    with db.transaction():
+        rebuild(db)
+    assert snapshot(db) == before

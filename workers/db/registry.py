@@ -138,8 +138,12 @@ def _groups_touching(conn: Connection[Any], kind: _Kind, article_id: int, cache:
         near = {r["article_id"] for r in _rows(conn, kind.between, {
             "since": min(m.day for m in members) - span, "until": max(m.day for m in members) + span,
             "types": sorted({kind.type_of(m) for m in members})})}
-        earlier = _report_articles(conn, kind, _old_ids(conn, kind, {m.article_id for m in members}).values())
-        pending = (near | earlier) - loaded
+        articles = {m.article_id for m in members}
+        earlier = _report_articles(conn, kind, _old_ids(conn, kind, articles).values())
+        # reprints link whatever their dates: the originals and the reprints of every member's article
+        reprints = {m.near_dup_of for m in members if m.near_dup_of is not None} | {
+            r["article_id"] for r in _rows(conn, "registry_reprints_of", {"ids": sorted(articles)})}
+        pending = (near | earlier | reprints) - loaded
     return groups
 
 

@@ -220,3 +220,7 @@ WHERE x.extracted_at < now() - make_interval(secs => %(stuck_s)s)
       WHERE g.article_id IS NULL OR NOT coalesce(y.relevant, false))
 ORDER BY a.id
 LIMIT %(limit)s
+
+-- registry_reprints_of --
+-- The articles SimHash found to reprint these (their mentions link to these whatever their dates).
+SELECT article_id FROM documents WHERE near_dup_of = ANY(%(ids)s::bigint[])
