@@ -166,7 +166,7 @@ def find_events(a: nlp.Analysis, ents: Entities, gaz: Gazetteer, published: date
                                                     if x.kind in ("person", "role") and x.first < i), None)),
                                         actors, toks):
                 events.append(ev)
-    events = tours.split(events)
+    events = tours.split(events, gaz.country_names)
     _fill_from_context(events)
     pair = doc_pair(ents)
     for e in events:

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 SPLIT = frozenset({"visit", "invitation"})
 
 
-def split(events: list[Event]) -> list[Event]:
+def split(events: list[Event], country_names: dict[str, str]) -> list[Event]:
     """Each visit or invitation naming three or more countries becomes one per host: the guest is the country
     of whoever the sentence has travel or be invited before the trigger, else the guest of the trip reported
     before ("визит состоится по приглашению ..." after "Ван И посетит ...")."""
@@ -35,7 +35,8 @@ def split(events: list[Event]) -> list[Event]:
         for host in hosts:
             parts = [p for p in e.participants if p["country"] in (guest, host)]
             if not any(p["country"] == guest for p in parts):
-                parts.append({"name": guest, "country": guest, "role": "visitor" if e.type == "visit" else "invitee"})
+                parts.append({"name": country_names.get(guest, guest), "country": guest,
+                              "role": "visitor" if e.type == "visit" else "invitee"})
             # the traveller identifies the trip: the hosts differ from one stop to the next
             travellers = {str(p["name"]) for p in parts if p["country"] == guest} & e.persons
             out.append(replace(e, participants=parts, persons=travellers))
