@@ -311,6 +311,10 @@ def serve_forever(root: Path, port: int = 0) -> None:
     print(f"replay corpus {root} at {server.base_url}", flush=True)
     for url in server.feed_urls():
         print(f"  feed {url}", flush=True)
+    _serve_until_interrupted(server)
+
+
+def _serve_until_interrupted(server: ReplayServer) -> None:
     try:
         server._httpd.serve_forever()
     except KeyboardInterrupt:
@@ -356,12 +360,7 @@ def main(argv: list[str] | None = None) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     print(f"replay corpus at {server.base_url} ({len(server.feed_urls())} feeds)", flush=True)
-    try:
-        server._httpd.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server._httpd.server_close()
+    _serve_until_interrupted(server)
 
 
 if __name__ == "__main__":
