@@ -56,6 +56,17 @@ def _steps_text(steps: Sequence[dict[str, Any]] | None) -> str:
     return "; ".join(f"{s['step']} {s['date']} ({s['reports']})" for s in steps or [])
 
 
+def _rendered_as_lines(rows: Sequence[dict[str, Any]], columns: list[str], output: Output) -> bool:
+    """JSON Lines or CSV of canonical records (CSV with lists as text); False when a table is wanted."""
+    if output is Output.json:
+        render(rows, columns, output)
+    elif output is Output.csv:
+        render(_flat(rows), columns, output)
+    else:
+        return False
+    return True
+
+
 def _flat(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """For CSV: lists become text."""
     out = []
@@ -125,11 +136,7 @@ def events(
         return
     _check_limit(limit)
     rows = _event_rows(since, until, countries, type_, party, limit)
-    if output is Output.json:
-        render(rows, EVENT_COLUMNS, output)
-    elif output is Output.csv:
-        render(_flat(rows), EVENT_COLUMNS, output)
-    else:
+    if not _rendered_as_lines(rows, EVENT_COLUMNS, output):
         _print_table(f"Canonical events ({len(rows)})", [
             ("id", {"justify": "right", "no_wrap": True}), ("date", {"no_wrap": True}), ("event", {}),
             ("participants", {"ratio": 2}), ("reports", {"ratio": 2}), ("first report", {"ratio": 3})],
@@ -197,11 +204,7 @@ def agreements(
         return
     _check_limit(limit)
     rows = _agreement_rows(since, until, countries, type_, party, limit)
-    if output is Output.json:
-        render(rows, AGREEMENT_COLUMNS, output)
-    elif output is Output.csv:
-        render(_flat(rows), AGREEMENT_COLUMNS, output)
-    else:
+    if not _rendered_as_lines(rows, AGREEMENT_COLUMNS, output):
         _print_table(f"Canonical agreements ({len(rows)})", [
             ("id", {"justify": "right", "no_wrap": True}), ("agreement", {"ratio": 2}), ("parties", {"ratio": 2}),
             ("steps", {"ratio": 2}), ("first report", {"ratio": 3})],
