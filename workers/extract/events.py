@@ -300,7 +300,6 @@ def _countries(e: Event, located: bool = True) -> set[str]:
 
 
 COLLECTIVE = frozenset({"сторона", "собеседник", "глава", "лидер", "президент", "руководитель", "делегация"})
-_CONGRATULATE = frozenset({"поздравить", "поздравление", "поздравлять"})
 _SENT_WORDS = frozenset({"телеграмма", "письмо", "послание", "направить", "передать", "адресовать", "поздравительный"})
 
 
@@ -320,7 +319,7 @@ def _said_in_encounter(events: list[Event], si: int, toks: tuple[nlp.Token, ...]
     """Congratulations with no telegram, letter or sending verb, right after a call, talks or a meeting of
     the same sentence or the one before: said during that encounter, not sent."""
     lemmas = {toks[k].lemma for k in range(lo, hi)}
-    if not lemmas & _CONGRATULATE or lemmas & _SENT_WORDS:
+    if not lemmas & speech.CONGRATULATE or lemmas & _SENT_WORDS:
         return False
     return any(e.type in ("phone_call", "talks", "meeting") and e.status == "occurred" and si - 1 <= e.sent <= si
                for e in events)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from workers.extract import nlp
 
+CONGRATULATE = frozenset({"поздравить", "поздравление", "поздравлять"})
 _OPEN = {"«": "»", "“": "”", "„": "“"}
 # a quotation this long is speech; a short one is a name ("«Казахстан – Китай»")
 _SPEECH_WORDS = 4
@@ -37,7 +38,7 @@ def spoken(a: nlp.Analysis, toks: tuple[nlp.Token, ...], i: int, lo: int) -> boo
     """A greeting said rather than sent: inside quoted speech, wished ("хотел бы поздравить"), or in the
     speaker's own present ("поздравляю")."""
     t = toks[i]
-    if t.lemma not in ("поздравить", "поздравление", "поздравлять"):
+    if t.lemma not in CONGRATULATE:
         return False  # a telegram or a letter recalled in a quote was still sent
     if in_quote(a.text, t.start):
         return True
