@@ -18,10 +18,12 @@ from workers.observability.logging import bind_celery_logging
 from workers.observability.sentry import init_sentry
 from workers.settings import Settings, get_settings
 from workers.tasks.transport import install as install_transport
+from workers.taskspec import FEEDS_QUEUE, QUEUES, ROUTES
+
+__all__ = ["QUEUES", "app", "make_app", "max_countdown_s"]  # QUEUES: kept importable from here
 
 log = logging.getLogger(__name__)
 
-QUEUES = ("feeds", "fetch", "nlp", "reprocess")
 # Shortest countdown cap that still lets retries back off meaningfully.
 MIN_COUNTDOWN_CAP_S = 5
 
@@ -90,19 +92,8 @@ def make_app(settings: Settings | None = None) -> Celery:
         task_soft_time_limit=s.task_soft_limit_s,
         task_time_limit=s.task_hard_limit_s,
         task_queues=[Queue(q) for q in QUEUES],
-        task_default_queue="feeds",
-        task_routes={
-            "silkwire.poll_due_feeds": {"queue": "feeds"},
-            "silkwire.poll_feed": {"queue": "feeds"},
-            "silkwire.sweep_stuck": {"queue": "feeds"},
-            "silkwire.fetch_article": {"queue": "fetch"},
-            "silkwire.analyse_article": {"queue": "nlp"},
-            "silkwire.fetch_articles": {"queue": "fetch"},
-            "silkwire.analyse_articles": {"queue": "nlp"},
-            "silkwire.extract_article": {"queue": "nlp"},
-            "silkwire.link_article": {"queue": "nlp"},
-            "silkwire.sweep_unlinked": {"queue": "feeds"},
-        },
+        task_default_queue=FEEDS_QUEUE,
+        task_routes={name: {"queue": queue} for name, queue in ROUTES.items()},
         # Flower's task list is built from the workers' events (received, started, succeeded...). A
         # `task-sent` event as well would cost every publish a second Redis message and its JSON
         # (~0.6 ms of I/O-worker CPU per article, bench/README.md hot spot 13) for one column in Flower;

@@ -36,6 +36,7 @@ from workers.tasks.gates import host_gate, host_key
 from workers.tasks.lanes import enqueue, requeue_here
 from workers.tasks.registry import link_article
 from workers.tasks.robots import robots_allows
+from workers.taskspec import ANALYSE_ARTICLE, EXTRACT_ARTICLE, FETCH_ARTICLE
 from workers.versions import FETCH_VERSION
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def _too_many(article_id: int, stage: str, attempts: int) -> dict[str, Any] | No
     return None
 
 
-@app.task(name="silkwire.fetch_article", bind=True, **INFRA_RETRY)
+@app.task(name=FETCH_ARTICLE, bind=True, **INFRA_RETRY)
 def fetch_article(self: Task, article_id: int) -> dict[str, Any]:
     def retry_later(countdown: float, exc: StageError, lane: str) -> dict[str, Any]:
         raise self.retry(countdown=countdown, exc=exc, max_retries=None)
@@ -189,7 +190,7 @@ def _link(article_id: int) -> None:
     enqueue(link_article.name, article_id, row["lane"] if row else "live")
 
 
-@app.task(name="silkwire.analyse_article", bind=True, **INFRA_RETRY)
+@app.task(name=ANALYSE_ARTICLE, bind=True, **INFRA_RETRY)
 def analyse_article(self: Task, article_id: int) -> dict[str, Any]:
     return analyse_one(article_id)
 
@@ -228,7 +229,7 @@ def analyse_one(article_id: int, *, own_time_limit: bool = True) -> dict[str, An
             "seconds": round(time.monotonic() - started, 3)}
 
 
-@app.task(name="silkwire.extract_article", bind=True, **INFRA_RETRY)
+@app.task(name=EXTRACT_ARTICLE, bind=True, **INFRA_RETRY)
 def extract_article(self: Task, article_id: int) -> dict[str, Any]:
     """Re-extract from the stored cleaned text (no fetch, no clean): what `reprocess --stage extract` runs."""
     stop, d = _claim(article_id, "begin_extraction")

@@ -29,15 +29,16 @@ from workers.tasks.app import app
 from workers.tasks.articles import analyse_one, fetch_article, fetch_one
 from workers.tasks.common import INFRA_RETRY
 from workers.tasks.lanes import chunks, enqueue, enqueue_many, requeue_here
+from workers.taskspec import ANALYSE_ARTICLES, FETCH_ARTICLE, FETCH_ARTICLES
 
 
 def fetch_sends(ids: list[int], lane: str) -> Iterator[tuple[str, int | list[int], str]]:
     """What a poll sends for its new articles: batches of `batch_size`, or one task each when it is 1."""
     size = get_settings().batch_size
     if size <= 1:
-        yield from (("silkwire.fetch_article", article_id, lane) for article_id in ids)
+        yield from ((FETCH_ARTICLE, article_id, lane) for article_id in ids)
         return
-    yield from (("silkwire.fetch_articles", batch, lane) for batch in chunks(ids, size))
+    yield from ((FETCH_ARTICLES, batch, lane) for batch in chunks(ids, size))
 
 
 @contextmanager
@@ -49,7 +50,7 @@ def _send_stored(lane_of: dict[int, str]) -> Iterator[None]:
         by_lane: dict[str, list[int]] = defaultdict(list)
         for article_id, lane in lane_of.items():
             by_lane[lane].append(article_id)
-        enqueue_many(("silkwire.analyse_articles", ids, lane) for lane, ids in by_lane.items())
+        enqueue_many((ANALYSE_ARTICLES, ids, lane) for lane, ids in by_lane.items())
 
 
 def _send_rest_back(task: Task, rest: list[int], countdown: float) -> list[int]:
@@ -67,7 +68,7 @@ def _outcome(out: dict[str, Any]) -> str:
     return next(iter(out), "done")
 
 
-@app.task(name="silkwire.fetch_articles", bind=True, **INFRA_RETRY)
+@app.task(name=FETCH_ARTICLES, bind=True, **INFRA_RETRY)
 def fetch_articles(self: Task, article_ids: list[int]) -> dict[str, Any]:
     """Fetch a batch in order; the stored pages go to analysis as one `analyse_articles` message.
 
@@ -99,7 +100,7 @@ def fetch_articles(self: Task, article_ids: list[int]) -> dict[str, Any]:
     return dict(outcomes)
 
 
-@app.task(name="silkwire.analyse_articles", bind=True, **INFRA_RETRY)
+@app.task(name=ANALYSE_ARTICLES, bind=True, **INFRA_RETRY)
 def analyse_articles(self: Task, article_ids: list[int]) -> dict[str, Any]:
     """Analyse a batch in order, each article claimed and stored on its own."""
     outcomes: dict[str, list[int]] = defaultdict(list)

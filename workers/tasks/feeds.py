@@ -27,6 +27,7 @@ from workers.tasks.common import DATA_LIMIT_ERRORS, INFRA_ERRORS, INFRA_RETRY
 from workers.tasks.gates import host_gate, host_key
 from workers.tasks.intervals import next_poll_interval
 from workers.tasks.lanes import enqueue_many, requeue_here
+from workers.taskspec import POLL_DUE_FEEDS, POLL_FEED
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ MOVE_AFTER_REDIRECTS = 3
 MAX_VALIDATOR_CHARS = 1000
 
 
-@app.task(name="silkwire.poll_due_feeds", **INFRA_RETRY)
+@app.task(name=POLL_DUE_FEEDS, **INFRA_RETRY)
 def poll_due_feeds(limit: int = 200) -> int:
     with get_pool().connection() as conn:
         ids = [r["id"] for r in conn.execute(QUERIES["claim_due_feeds"], {"limit": limit, "lease_s": LEASE_S})]
@@ -48,7 +49,7 @@ def poll_due_feeds(limit: int = 200) -> int:
     return len(ids)
 
 
-@app.task(name="silkwire.poll_feed", bind=True, **INFRA_RETRY)
+@app.task(name=POLL_FEED, bind=True, **INFRA_RETRY)
 def poll_feed(self: Task, feed_id: int) -> dict[str, Any]:
     s = get_settings()
     with get_pool().connection() as conn:

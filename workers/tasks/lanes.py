@@ -8,8 +8,7 @@ from typing import Any
 from celery import Task
 
 from workers.tasks.app import app
-
-REPROCESS_QUEUE = "reprocess"
+from workers.taskspec import REPROCESS_QUEUE
 
 
 def _queue(lane: str) -> str | None:

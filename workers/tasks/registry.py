@@ -20,18 +20,19 @@ from workers.settings import get_settings
 from workers.tasks.app import app
 from workers.tasks.common import INFRA_RETRY
 from workers.tasks.lanes import enqueue_many
+from workers.taskspec import LINK_ARTICLE, SWEEP_UNLINKED
 
 log = logging.getLogger(__name__)
 
 
-@app.task(name="silkwire.link_article", bind=True, **INFRA_RETRY)
+@app.task(name=LINK_ARTICLE, bind=True, **INFRA_RETRY)
 def link_article(self: Task, article_id: int) -> dict[str, Any]:
     with get_pool().connection() as conn, conn.transaction():
         written = link_rows(conn, article_id)
     return {"events": written["events"], "agreements": written["agreements"]}
 
 
-@app.task(name="silkwire.sweep_unlinked", **INFRA_RETRY)
+@app.task(name=SWEEP_UNLINKED, **INFRA_RETRY)
 def sweep_unlinked(limit: int = 1000) -> int:
     """Send to linking the articles whose link message was lost (a beat tick, like the sweeper)."""
     with get_pool().connection() as conn:

@@ -13,16 +13,17 @@ from workers.settings import get_settings
 from workers.tasks.app import app
 from workers.tasks.common import INFRA_RETRY
 from workers.tasks.lanes import enqueue_many
+from workers.taskspec import FETCH_ARTICLE, SWEEP_STUCK
 
 log = logging.getLogger(__name__)
 
 
-@app.task(name="silkwire.sweep_stuck", **INFRA_RETRY)
+@app.task(name=SWEEP_STUCK, **INFRA_RETRY)
 def sweep_stuck(limit: int = 1000) -> int:
     s = get_settings()
     with get_pool().connection() as conn:
         rows = conn.execute(QUERIES["sweep_stuck"], {"stuck_s": s.sweeper_stuck_after_s, "limit": limit}).fetchall()
-    enqueue_many((row["next_task"] or "silkwire.fetch_article", row["id"], row["lane"]) for row in rows)
+    enqueue_many((row["next_task"] or FETCH_ARTICLE, row["id"], row["lane"]) for row in rows)
     if rows:
         log.info("re-enqueued stuck articles", extra={"count": len(rows)})
     return len(rows)
