@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from workers.db.queries import load_queries, parse_queries
+from workers.db.named import load_queries, parse_queries
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -77,7 +77,7 @@ def test_the_installed_layout_finds_its_seeds_and_queries(wheel: Path, tmp_path:
     probe = (
         "import sys; sys.path[:0] = [sys.argv[1]]\n"
         "from workers.settings import Settings\n"
-        "from workers.db.queries import QUERIES_DIR\n"
+        "from workers.db.named import QUERIES_DIR\n"
         "import workers, pathlib\n"
         "s = Settings()\n"
         "assert pathlib.Path(workers.__file__).is_relative_to(sys.argv[1]), workers.__file__\n"

@@ -28,7 +28,7 @@ from rich.text import Text
 
 from workers.db.feeds import upsert_feed
 from workers.db.migrate import migrate
-from workers.db.queries import QUERIES
+from workers.db.named import QUERIES
 from workers.settings import Settings, get_settings
 
 console = Console()

@@ -7,7 +7,7 @@ from typing import Any
 from psycopg import Connection
 from psycopg.types.json import Jsonb
 
-from workers.db.queries import QUERIES
+from workers.db.named import QUERIES
 from workers.models import CleanDoc
 from workers.versions import CLEAN_VERSION
 

@@ -1,4 +1,4 @@
-"""Named SQL queries, parsed once from `queries/*.sql`.
+"""Named SQL queries, parsed once from `queries/*.sql` (this module sits beside that directory as `named`).
 
 Each block is headed `-- name --`, then one comment line saying what it does, then SQL with
 `%(param)s` placeholders. Call sites read `QUERIES["name"]`; a test checks every query is used.
