@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from workers.cli.reprocess_cmd import Stage, requeue
+from workers.tasks.reprocess import Stage, requeue
 
 pytestmark = pytest.mark.integration
 

@@ -16,6 +16,7 @@ from workers.clean import clean_text
 from workers.db import QUERIES
 from workers.db.feeds import upsert_feed
 from workers.db.results import store_document, store_extraction
+from workers.settings import get_settings
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -61,7 +62,7 @@ def add_page(db: Any, article_id: int, url: str, html: str, *, version: str = "f
 
 
 def add_document(db: Any, article_id: int, text: str, *, published: date | None = None) -> None:
-    doc = clean_text(text)
+    doc = clean_text(text, settings=get_settings())
     if published is not None:
         from dataclasses import replace
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import psycopg
@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from workers.cli import params
 from workers.cli.output import Output, cell, render
 from workers.db import QUERIES, connect
 from workers.extract.vocabulary import AGREEMENT_KINDS, EVENT_TYPES
@@ -41,6 +42,12 @@ def parse_countries(value: str | None) -> list[str] | None:
     if bad or not codes:
         raise typer.BadParameter(f"{value!r}: expected two-letter country codes such as KZ,CN",
                                  param_hint="--countries")
+    known = params.known_countries()
+    unknown = [c for c in codes if known and c not in known]
+    if unknown:
+        # the extractor writes only the gazetteer's codes: any other one would silently match nothing
+        raise typer.BadParameter(f"{', '.join(unknown)}: not a country the extractor knows; known: "
+                                 f"{', '.join(sorted(known))}", param_hint="--countries")
     return codes
 
 
@@ -64,11 +71,7 @@ def prefix_tsquery(text: str) -> str:
     return " & ".join(f"{w}:*" for w in _WORD.findall(text))
 
 
-def _day(value: datetime | None) -> date | None:
-    return value.date() if value else None
-
-
-def _check_range(since: datetime | None, until: datetime | None) -> None:
+def _check_range(since: date | None, until: date | None) -> None:
     if since and until and since > until:
         raise typer.BadParameter(f"--since {since:%Y-%m-%d} is after --until {until:%Y-%m-%d}", param_hint="--since")
 
@@ -135,13 +138,13 @@ def _fetch(name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def events(
-    since: datetime = typer.Option(None, "--since", formats=["%Y-%m-%d"], help=SINCE_HELP),
-    until: datetime = typer.Option(None, "--until", formats=["%Y-%m-%d"], help=UNTIL_HELP),
+    since: date = typer.Option(None, "--since", parser=params.day, help=SINCE_HELP),
+    until: date = typer.Option(None, "--until", parser=params.day, help=UNTIL_HELP),
     countries: str = typer.Option(None, "--countries", help="Events involving all of these, e.g. KZ,CN."),
     type_: str = typer.Option(None, "--type", help=f"Event types, comma separated: {', '.join(EVENT_TYPES)}."),
     party: str = typer.Option(None, "--party", help="A participant's name contains this (any case)."),
     relevant_only: bool = typer.Option(False, "--relevant-only", help="Only documents about Kazakhstan–China."),
-    limit: int = typer.Option(50, "--limit", min=1, help="At most N rows, newest first."),
+    limit: int = typer.Option(50, "--limit", parser=params.count, help="At most N rows, newest first."),
     output: Output = typer.Option(Output.table, "--output", "-o", help="table, json (JSON Lines) or csv"),
 ) -> None:
     """List extracted events, newest first; the date is the event's own, else the article's.
@@ -151,7 +154,7 @@ def events(
     _check_range(since, until)
     _check_limit(limit)
     rows = _fetch("list_events", {
-        "since": _day(since), "until": _day(until), "countries": parse_countries(countries),
+        "since": since, "until": until, "countries": parse_countries(countries),
         "types": parse_types(type_, EVENT_TYPES, "--type"), "party": party or None,
         "relevant_only": relevant_only, "limit": limit,
     })
@@ -170,13 +173,13 @@ def events(
 
 
 def agreements(
-    since: datetime = typer.Option(None, "--since", formats=["%Y-%m-%d"], help=SINCE_HELP + " Publication day."),
-    until: datetime = typer.Option(None, "--until", formats=["%Y-%m-%d"], help=UNTIL_HELP + " Publication day."),
+    since: date = typer.Option(None, "--since", parser=params.day, help=SINCE_HELP + " Publication day."),
+    until: date = typer.Option(None, "--until", parser=params.day, help=UNTIL_HELP + " Publication day."),
     countries: str = typer.Option(None, "--countries", help="Agreements whose parties include all of these."),
     type_: str = typer.Option(None, "--type", help=f"Agreement kinds, comma separated: {', '.join(AGREEMENT_KINDS)}."),
     party: str = typer.Option(None, "--party", help="A party's name contains this (any case)."),
     relevant_only: bool = typer.Option(False, "--relevant-only", help="Only documents about Kazakhstan–China."),
-    limit: int = typer.Option(50, "--limit", min=1, help="At most N rows, newest first."),
+    limit: int = typer.Option(50, "--limit", parser=params.count, help="At most N rows, newest first."),
     output: Output = typer.Option(Output.table, "--output", "-o", help="table, json (JSON Lines) or csv"),
 ) -> None:
     """List extracted agreements, newest publication first.
@@ -186,7 +189,7 @@ def agreements(
     _check_range(since, until)
     _check_limit(limit)
     rows = _fetch("list_agreements", {
-        "since": _day(since), "until": _day(until), "countries": parse_countries(countries),
+        "since": since, "until": until, "countries": parse_countries(countries),
         "types": parse_types(type_, AGREEMENT_KINDS, "--type"), "party": party or None,
         "relevant_only": relevant_only, "limit": limit,
     })
@@ -216,15 +219,15 @@ def search(
     words: list[str] = typer.Argument(..., metavar="QUERY...",
                                       help="Words to find; quotes, OR and -word work as in web search."),
     prefix: bool = typer.Option(False, "--prefix", help="Match every word as a stem prefix (налог → налоговый)."),
-    since: datetime = typer.Option(None, "--since", formats=["%Y-%m-%d"], help=SINCE_HELP + " Publication day."),
-    until: datetime = typer.Option(None, "--until", formats=["%Y-%m-%d"], help=UNTIL_HELP + " Publication day."),
+    since: date = typer.Option(None, "--since", parser=params.day, help=SINCE_HELP + " Publication day."),
+    until: date = typer.Option(None, "--until", parser=params.day, help=UNTIL_HELP + " Publication day."),
     countries: str = typer.Option(None, "--countries",
                                   help="Only articles with an event or agreement involving all of these."),
     type_: str = typer.Option(None, "--type",
                               help="Only articles with an event of this type or an agreement of this kind."),
     party: str = typer.Option(None, "--party", help="Only articles naming a person or body containing this."),
     relevant_only: bool = typer.Option(False, "--relevant-only", help="Only documents about Kazakhstan–China."),
-    limit: int = typer.Option(20, "--limit", min=1, help="At most N documents, best first."),
+    limit: int = typer.Option(20, "--limit", parser=params.count, help="At most N documents, best first."),
     output: Output = typer.Option(Output.table, "--output", "-o", help="table, json (JSON Lines) or csv"),
 ) -> None:
     """Russian full-text search over stored documents, ranked, with a snippet around the matches.
@@ -245,7 +248,7 @@ def search(
     if not text:
         raise typer.BadParameter("the query has no words to search for", param_hint="QUERY")
     rows = _fetch("search_documents", {
-        "query": text, "prefix": prefix, "since": _day(since), "until": _day(until),
+        "query": text, "prefix": prefix, "since": since, "until": until,
         "relevant_only": relevant_only, "limit": limit, "countries": parse_countries(countries),
         "types": parse_types(type_, EVENT_TYPES + AGREEMENT_KINDS, "--type"), "party": party or None,
     })

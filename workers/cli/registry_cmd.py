@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
 import typer
 from rich.console import Console
 
-from workers.cli import query_cmd
+from workers.cli import params, query_cmd
 from workers.cli.output import Output, _plain, render
 from workers.cli.query_cmd import (
     SINCE_HELP,
@@ -24,7 +24,6 @@ from workers.cli.query_cmd import (
     _article,
     _check_limit,
     _check_range,
-    _day,
     _fetch,
     _print_table,
     _short,
@@ -85,19 +84,19 @@ def _flat(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _event_rows(since: datetime | None, until: datetime | None, countries: str | None, type_: str | None,
+def _event_rows(since: date | None, until: date | None, countries: str | None, type_: str | None,
                 party: str | None, limit: int | None, event_id: int | None = None) -> list[dict[str, Any]]:
     _check_range(since, until)
     return _fetch("registry_list_events", {
-        "id": event_id, "since": _day(since), "until": _day(until), "countries": parse_countries(countries),
+        "id": event_id, "since": since, "until": until, "countries": parse_countries(countries),
         "types": parse_types(type_, EVENT_TYPES, "--type"), "party": party or None, "limit": limit})
 
 
-def _agreement_rows(since: datetime | None, until: datetime | None, countries: str | None, type_: str | None,
+def _agreement_rows(since: date | None, until: date | None, countries: str | None, type_: str | None,
                     party: str | None, limit: int | None) -> list[dict[str, Any]]:
     _check_range(since, until)
     return _fetch("registry_list_agreements", {
-        "since": _day(since), "until": _day(until), "countries": parse_countries(countries),
+        "since": since, "until": until, "countries": parse_countries(countries),
         "types": parse_types(type_, AGREEMENT_KINDS, "--type"), "party": party or None, "limit": limit})
 
 
@@ -110,8 +109,8 @@ def _with_reports(rows: list[dict[str, Any]], query: str, key: str) -> list[dict
 
 
 def events(
-    since: datetime = typer.Option(None, "--since", formats=["%Y-%m-%d"], help=SINCE_HELP),
-    until: datetime = typer.Option(None, "--until", formats=["%Y-%m-%d"], help=UNTIL_HELP),
+    since: date = typer.Option(None, "--since", parser=params.day, help=SINCE_HELP),
+    until: date = typer.Option(None, "--until", parser=params.day, help=UNTIL_HELP),
     countries: str = typer.Option(None, "--countries", help="Events involving all of these, e.g. KZ,CN."),
     type_: str = typer.Option(None, "--type", help=f"Event types, comma separated: {', '.join(EVENT_TYPES)}."),
     party: str = typer.Option(None, "--party", help="A participant's name contains this (any case)."),
@@ -119,7 +118,7 @@ def events(
     relevant_only: bool = typer.Option(False, "--relevant-only",
                                        help="With --mentions: only documents about Kazakhstan–China (canonical"
                                             " events always are)."),
-    limit: int = typer.Option(50, "--limit", min=1, help="At most N rows, newest first."),
+    limit: int = typer.Option(50, "--limit", parser=params.count, help="At most N rows, newest first."),
     output: Output = typer.Option(Output.table, "--output", "-o", help="table, json (JSON Lines) or csv"),
 ) -> None:
     """List canonical Kazakhstan–China events (each once, with its reports), newest first.
@@ -148,7 +147,8 @@ def events(
 
 
 def event(
-    event_id: int = typer.Argument(..., metavar="ID", help="A canonical event's id (from `silkwire events`)."),
+    event_id: int = typer.Argument(..., metavar="ID", parser=params.ident,
+                                   help="A canonical event's id (from `silkwire events`)."),
     output: Output = typer.Option(Output.table, "--output", "-o", help="table, json or csv (csv: its reports)"),
 ) -> None:
     """Show one canonical event with every report and its evidence.
@@ -184,14 +184,14 @@ def event(
 
 
 def agreements(
-    since: datetime = typer.Option(None, "--since", formats=["%Y-%m-%d"], help=SINCE_HELP + " A report's day."),
-    until: datetime = typer.Option(None, "--until", formats=["%Y-%m-%d"], help=UNTIL_HELP + " A report's day."),
+    since: date = typer.Option(None, "--since", parser=params.day, help=SINCE_HELP + " A report's day."),
+    until: date = typer.Option(None, "--until", parser=params.day, help=UNTIL_HELP + " A report's day."),
     countries: str = typer.Option(None, "--countries", help="Agreements whose parties include all of these."),
     type_: str = typer.Option(None, "--type", help=f"Agreement kinds, comma separated: {', '.join(AGREEMENT_KINDS)}."),
     party: str = typer.Option(None, "--party", help="A party's name contains this (any case)."),
     mentions: bool = typer.Option(False, "--mentions", help=MENTIONS_HELP),
     relevant_only: bool = typer.Option(False, "--relevant-only", help="With --mentions: only KZ–CN documents."),
-    limit: int = typer.Option(50, "--limit", min=1, help="At most N rows, latest report first."),
+    limit: int = typer.Option(50, "--limit", parser=params.count, help="At most N rows, latest report first."),
     output: Output = typer.Option(Output.table, "--output", "-o", help="table, json (JSON Lines) or csv"),
 ) -> None:
     """List canonical agreements, each once with its steps (planned → signed → ratified → in_force).
@@ -218,8 +218,8 @@ def agreements(
 def export(
     kind: Kind = typer.Argument(..., help="events or agreements"),
     format_: Format = typer.Option(Format.jsonl, "--format", help="jsonl (each record with its reports) or csv"),
-    since: datetime = typer.Option(None, "--since", formats=["%Y-%m-%d"], help=SINCE_HELP),
-    until: datetime = typer.Option(None, "--until", formats=["%Y-%m-%d"], help=UNTIL_HELP),
+    since: date = typer.Option(None, "--since", parser=params.day, help=SINCE_HELP),
+    until: date = typer.Option(None, "--until", parser=params.day, help=UNTIL_HELP),
 ) -> None:
     """Write canonical events or agreements to stdout for other tools: JSON Lines or CSV, all of them.
 

@@ -1,7 +1,5 @@
-"""`silkwire reprocess`: select stored articles, put them back in a stage and enqueue them on `reprocess`.
-
-Postgres is changed first, then messages are sent (batch by batch): a crash in between leaves articles
-queued that the sweeper re-enqueues. Results are replaced per article, so a re-run never duplicates.
+"""`silkwire reprocess`: the presentation of the re-processing use case (workers/tasks/reprocess.py):
+options parsed and checked, the confirmation asked, progress drawn, the outcome printed.
 """
 
 from __future__ import annotations
@@ -9,9 +7,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-import time
-from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -19,12 +15,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from workers.db import QUERIES, connect
+from workers.cli import params
+from workers.cli.output import Output, render
+from workers.db import connect
+from workers.tasks import reprocess as use_case
+from workers.tasks.reprocess import BAD, Selection, Stage, requeue
 
-BATCH = 500
-POLL_S = 1.0
-WAITING = ("queued", "pending")
-BAD = ("failed", "quarantined")
+__all__ = ["Stage", "parse_version", "reprocess", "requeue"]
 
 
 class UsageError(typer.BadParameter):
@@ -34,136 +31,66 @@ class UsageError(typer.BadParameter):
         return self.message
 
 
-class Stage(StrEnum):
-    fetch = "fetch"
-    clean = "clean"
-    extract = "extract"
-
-
 class ReprocessOutput(StrEnum):
     table = "table"
     json = "json"
 
 
-# stage → (task, the article stage it waits in); clean re-runs analysis from the stored page.
-TASKS: dict[Stage, tuple[str, str]] = {
-    Stage.fetch: ("silkwire.fetch_article", "fetch"),
-    Stage.clean: ("silkwire.analyse_article", "analyse"),
-    Stage.extract: ("silkwire.extract_article", "analyse"),
-}
 _VERSION = re.compile(r"^(?:(?P<stage>[a-z]+)/)?(?P<n>\d+)$")
 
 
 def parse_version(value: str, stage: Stage) -> int:
     """'extract/3' or '3' → 3; a version of another stage is refused."""
     m = _VERSION.match(value.strip())
+    example = f"give a version like '{stage.value}/3' or '3'"
     if not m:
-        raise typer.BadParameter(f"{value!r} is not a version like '{stage.value}/3' or '3'",
-                                 param_hint="--older-than-version")
+        raise typer.BadParameter(f"{value!r} is not a version: {example}", param_hint="--older-than-version")
     if m["stage"] and m["stage"] != stage.value:
-        raise typer.BadParameter(f"{value!r} is a {m['stage']} version, not a {stage.value} one",
-                                 param_hint="--older-than-version")
+        raise typer.BadParameter(f"{value!r} is a version of the {m['stage']} stage, but --stage is "
+                                 f"{stage.value}: {example}", param_hint="--older-than-version")
     return int(m["n"])
-
-
-def select_articles(conn: Any, stage: Stage, *, since: date | None = None, until: date | None = None,
-                    feeds: Sequence[int] = (), articles: Sequence[int] = (), only_failed: bool = False,
-                    older_than: int | None = None, limit: int | None = None) -> list[int]:
-    rows = conn.execute(QUERIES["reprocess_select"], {
-        "stage": stage.value, "since": since, "until": until, "feeds": list(feeds) or None,
-        "ids": list(articles) or None, "only_failed": only_failed, "older_than": older_than, "limit": limit,
-    }).fetchall()
-    return [r["id"] for r in rows]
-
-
-# At most this many messages wait on `reprocess` at once: Redis memory follows the backlog
-# (~1 KB a message), and articles are reset only when their batch is sent.
-MAX_BACKLOG = 2 * BATCH
-# A backlog that has not moved for this long has no consumer: say so and send the rest anyway.
-STALL_S = 120.0
-
-
-def _reprocess_depth() -> int:
-    from workers.observability.metrics import queue_depths
-    from workers.settings import get_settings
-    from workers.tasks.common import redis_client
-
-    return queue_depths(redis_client(), ["reprocess"], get_settings().key_prefix)["reprocess"]
-
-
-def _wait_for_room(max_backlog: int, stall_s: float) -> None:
-    depth, last_move = _reprocess_depth(), time.monotonic()
-    while depth > max_backlog:
-        if time.monotonic() - last_move > stall_s:
-            Console(stderr=True).print(f"'reprocess' has held {depth} messages for {stall_s:.0f} s: "
-                                       "is a worker consuming it? sending the rest anyway")
-            return
-        time.sleep(POLL_S)
-        now = _reprocess_depth()
-        if now < depth:
-            last_move = time.monotonic()
-        depth = now
-
-
-def requeue(conn: Any, stage: Stage, ids: Sequence[int], *, batch_size: int = BATCH,
-            max_backlog: int = MAX_BACKLOG, stall_s: float = STALL_S) -> int:
-    """Reset each batch in one transaction, then publish its messages on the `reprocess` queue,
-    waiting while the queue already holds `max_backlog` messages."""
-    from workers.tasks.lanes import chunks, enqueue_many
-
-    task, article_stage = TASKS[stage]
-    sent = 0
-    for batch in chunks(ids, batch_size):
-        _wait_for_room(max_backlog, stall_s)
-        with conn.transaction():
-            conn.execute(QUERIES["reprocess_reset"], {"stage": article_stage, "next_task": task, "ids": batch})
-        sent += enqueue_many((task, article_id, "reprocess") for article_id in batch)
-    return sent
-
-
-def progress_counts(conn: Any, ids: Sequence[int]) -> dict[str, int]:
-    return {r["state"]: r["n"] for r in conn.execute(QUERIES["reprocess_progress"], {"ids": list(ids)}).fetchall()}
-
-
-def wait_for(conn: Any, ids: Sequence[int], console: Console) -> dict[str, int]:
-    """Poll Postgres until no selected article is waiting; a progress bar on stderr meanwhile."""
-    columns = (TextColumn("reprocessing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("reprocess", total=len(ids))
-        while True:
-            counts = progress_counts(conn, ids)
-            waiting = sum(counts.get(s, 0) for s in WAITING)
-            bar.update(task, completed=len(ids) - waiting)
-            if waiting == 0:
-                return counts
-            time.sleep(POLL_S)
 
 
 def _articles(n: int) -> str:
     return f"{n} article" if n == 1 else f"{n} articles"
 
 
-def _day(value: datetime | None) -> date | None:
-    return value.date() if value else None
+def _confirm(n: int, stage: Stage, err: Console) -> None:
+    """Ask on a terminal; refuse without one. Declining ends the command with exit status 1."""
+    if not sys.stdin.isatty():
+        raise UsageError(f"refusing to reprocess {_articles(n)} without --yes "
+                         "(stdin is not a terminal to confirm on)")
+    if not typer.confirm(f"Reprocess {_articles(n)} from {stage.value}?", err=True):
+        err.print("declined: nothing done")
+        raise typer.Exit(1)
+
+
+def _wait(conn: Any, ids: list[int], err: Console) -> use_case.Outcome:
+    columns = (TextColumn("reprocessing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("reprocess", total=len(ids))
+        return use_case.wait(conn, ids, lambda done, total: bar.update(task, completed=done))
 
 
 def reprocess(
     # Checked in the body: click's own "missing option" message lists the choices over several lines.
     stage: Stage = typer.Option(None, "--stage", "-s", show_default=False,
                                 help="Where to restart: fetch, clean or extract (required)."),
-    since: datetime = typer.Option(None, "--since", formats=["%Y-%m-%d"],
-                                   help="First seen on or after this day (UTC)."),
-    until: datetime = typer.Option(None, "--until", formats=["%Y-%m-%d"],
-                                   help="First seen on or before this day (UTC)."),
-    feed: list[int] = typer.Option(None, "--feed", help="Only articles listed by this feed id (repeatable)."),
-    article: list[int] = typer.Option(None, "--article", help="Only this article id (repeatable)."),
+    since: date = typer.Option(None, "--since", parser=params.day,
+                               help="First seen on or after this day (UTC, YYYY-MM-DD)."),
+    until: date = typer.Option(None, "--until", parser=params.day,
+                               help="First seen on or before this day (UTC, YYYY-MM-DD)."),
+    feed: list[int] = typer.Option(None, "--feed", parser=params.ident,
+                                   help="Only articles listed by this feed id (repeatable)."),
+    article: list[int] = typer.Option(None, "--article", parser=params.ident,
+                                      help="Only this article id (repeatable)."),
     only_failed: bool = typer.Option(False, "--only-failed", help="Only failed or quarantined articles."),
     older_than_version: str = typer.Option(
         None, "--older-than-version", help="Only outputs of this stage older than V ('extract/3' or '3')."),
-    limit: int = typer.Option(None, "--limit", min=1, help="At most N articles (lowest ids first)."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Count (and list) the selection, change nothing."),
+    limit: int = typer.Option(None, "--limit", parser=params.count, help="At most N articles (lowest ids first)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="List the selection (id, URL, stage), change nothing."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (required when not a TTY)."),
-    wait: bool = typer.Option(False, "--wait", help="Show progress until done; exit 1 if any failed."),
+    wait: bool = typer.Option(False, "--wait", help="Show progress until done; list failures and exit 1 if any."),
     output: ReprocessOutput = typer.Option(ReprocessOutput.table, "--output", "-o", help="table or json"),
 ) -> int:
     """Re-run stored articles from a stage, replacing their results (never duplicating them).
@@ -187,27 +114,28 @@ def reprocess(
     err = Console(stderr=True)
     as_json = output is ReprocessOutput.json
     report: dict[str, Any] = {"stage": stage.value, "dry_run": dry_run}
+    selection = Selection(stage, since=since, until=until, feeds=feed or (), articles=article or (),
+                          only_failed=only_failed, older_than=older, limit=limit)
     with connect() as conn:
-        ids = select_articles(conn, stage, since=_day(since), until=_day(until), feeds=feed or (),
-                              articles=article or (), only_failed=only_failed, older_than=older, limit=limit)
-        conn.commit()
-        conn.autocommit = True  # each batch is its own transaction; progress polls see fresh rows
+        ids = use_case.select(conn, selection)
         report["selected"] = len(ids)
         if dry_run or not ids:
+            planned = use_case.plan(conn, stage, ids) if dry_run else []
             if as_json:
-                print(json.dumps({**report, "ids": ids}))
+                print(json.dumps({**report, "ids": ids, "articles": planned}, ensure_ascii=False, default=str))
             else:
                 print(f"{_articles(len(ids))} selected for re-{stage.value}" + (" (dry run)" if dry_run else ""))
+                if planned:
+                    render(planned, ["id", "url", "stage", "state", "restart_stage", "task"], Output.table,
+                           title=f"Would re-{stage.value}")
             return 0
+        conn.commit()
+        conn.autocommit = True  # each batch is its own transaction; progress polls see fresh rows
         if not as_json:
             print(f"{_articles(len(ids))} selected for re-{stage.value}")
+        use_case.reprocess_depth()  # Redis down: say so (one line) before asking, not after resetting
         if not yes:
-            if not sys.stdin.isatty():
-                raise UsageError(f"refusing to reprocess {_articles(len(ids))} without --yes "
-                                 "(stdin is not a terminal to confirm on)")
-            if not typer.confirm(f"Reprocess {_articles(len(ids))} from {stage.value}?", err=True):
-                err.print("nothing changed")
-                return 1
+            _confirm(len(ids), stage, err)
         report["enqueued"] = requeue(conn, stage, ids)
         if not as_json:
             print(f"{report['enqueued']} queued on 'reprocess'")
@@ -215,11 +143,13 @@ def reprocess(
             if as_json:
                 print(json.dumps(report))
             return 0
-        counts = wait_for(conn, ids, err)
-    report["result"] = counts
-    failed = sum(counts.get(s, 0) for s in BAD)
+        outcome = _wait(conn, ids, err)
+    report["result"] = outcome.counts
     if as_json:
-        print(json.dumps(report))
+        report["failures"] = outcome.failures
+        print(json.dumps(report, ensure_ascii=False, default=str))
     else:
-        print(", ".join(f"{counts.get(s, 0)} {s}" for s in ("done", "failed", "quarantined", "skipped")))
-    return 1 if failed else 0
+        print(", ".join(f"{outcome.counts.get(s, 0)} {s}" for s in ("done", *BAD, "skipped")))
+        for f in outcome.failures:
+            print(f"  article {f['id']} {f['state']} at {f['stage']}: {f['reason']} ({f['url']})")
+    return 1 if outcome.failed else 0
