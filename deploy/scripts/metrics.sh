@@ -1,5 +1,6 @@
 #!/bin/sh
-# Prometheus exporter on /metrics. The container port is fixed (compose publishes and
-# health-checks 9808); change the host side in compose.yaml, not SILKWIRE_METRICS_PORT.
+# Prometheus exporter on /metrics, on every interface of the container so Prometheus (and any service
+# on the compose network) can scrape it; the port is SILKWIRE_METRICS_PORT (default 9808), which the
+# compose healthcheck and the published 127.0.0.1 port follow.
 set -eu
-exec silkwire metrics serve --port 9808
+exec silkwire metrics serve --host 0.0.0.0

@@ -36,7 +36,7 @@ COMPOSE_KEYS = {
     "APP_IMAGE", "APP_EXTRAS", "LOG_LEVEL", "WORKER_IO_CONCURRENCY", "WORKER_NLP_CONCURRENCY",
 }
 # Settings whose example value is the deployment's, not the code default (checked separately).
-DEPLOYMENT_VALUES = {"database_url", "broker_url", "redis_url", "seeds_dir"}
+DEPLOYMENT_VALUES = {"database_url", "broker_url", "redis_url", "seeds_dir", "web_database_url", "web_basic_auth"}
 
 
 def require_tool(name: str, path: str | None) -> str:
@@ -273,8 +273,11 @@ def test_flower_needs_auth_and_listens_on_loopback_only() -> None:
 
 def test_every_published_port_is_loopback_only() -> None:
     published = {name: svc.get("ports", []) for name, svc in services().items()}
-    assert published["metrics"] == ["127.0.0.1:9808:9808"]
+    # The exporter's port is SILKWIRE_METRICS_PORT on both sides, and its healthcheck reads the same variable.
+    assert published["metrics"] == ["127.0.0.1:${SILKWIRE_METRICS_PORT:-9808}:${SILKWIRE_METRICS_PORT:-9808}"]
     assert "/metrics" in healthcheck_text(services()["metrics"])
+    assert "SILKWIRE_METRICS_PORT" in healthcheck_text(services()["metrics"])
+    assert "--host 0.0.0.0" in script_commands(script_of(services()["metrics"]))[-1]
     for name, ports in published.items():
         for port in ports:
             assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} on every interface"
