@@ -1,6 +1,15 @@
-"""Prometheus metrics computed on scrape: queue depths from Redis, article and feed state and the last
-hour of fetches from PostgreSQL. No background threads and no counters kept in memory, so any number
-of exporters (or none) give the same figures.
+"""Prometheus metrics of Silkwire, computed on each scrape (docs/deploy.md, monitoring).
+
+Two kinds, each from where it is true:
+- Counters and histograms (`*_total`, `*_seconds_bucket`): work done, failures by reason, task durations,
+  publication→extraction latency. Worker processes add to them in Redis as tasks finish
+  (workers.observability.task_metrics, counters.py says why Redis); the exporter only reads them, so they
+  only go up, whatever the number of workers and exporters, and survive an exporter restart.
+- Gauges: the current state in PostgreSQL (articles per stage and state, backlogs and their oldest age,
+  feed health, last extraction) and Redis (queue depths, memory used and its limit).
+
+No sliding windows: rates and quantiles over time are Prometheus's job (rate(), histogram_quantile()).
+A source that is down is reported as silkwire_source_up 0, never fatal to the scrape.
 """
 
 from __future__ import annotations
@@ -11,18 +20,36 @@ from typing import Any
 
 import psycopg
 import redis
-from prometheus_client.core import CollectorRegistry, GaugeMetricFamily, Metric
+from prometheus_client.core import (
+    CollectorRegistry,
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
 from psycopg.rows import dict_row
 
 from workers.db import QUERIES
+from workers.observability.counters import read_counter, read_histogram, zero_histogram
+from workers.observability.task_metrics import LATENCY_BUCKETS, STAGES, TASK_DURATION_BUCKETS
 from workers.settings import Settings, get_settings
+from workers.taskspec import QUEUES
 
 log = logging.getLogger(__name__)
 
 # kombu's Redis transport keeps priorities 3, 6 and 9 in sibling lists named `queue\x06\x16N`.
 PRIORITY_SEP = "\x06\x16"
 PRIORITY_STEPS = (0, 3, 6, 9)
+# Every metric family the exporter can emit: the dashboard and alert tests check they only name these.
+FAMILIES = (
+    "silkwire_source_up", "silkwire_queue_depth", "silkwire_redis_memory_used_bytes",
+    "silkwire_redis_memory_max_bytes", "silkwire_stage_items_total", "silkwire_stage_failures_total",
+    "silkwire_task_runs_total", "silkwire_task_duration_seconds", "silkwire_publication_to_extraction_seconds",
+    "silkwire_articles", "silkwire_stage_backlog", "silkwire_stage_backlog_oldest_seconds", "silkwire_feeds",
+    "silkwire_feed_consecutive_errors", "silkwire_feed_last_poll_timestamp_seconds",
+    "silkwire_last_extraction_timestamp_seconds", "silkwire_last_poll_timestamp_seconds",
+)
 
 
 def queue_keys(queue: str, prefix: str = "") -> list[str]:
@@ -42,17 +69,23 @@ def queue_depths(client: redis.Redis, queues: Iterable[str], prefix: str = "") -
     return {q: int(sum(lengths[i * per:(i + 1) * per])) for i, q in enumerate(names)}
 
 
-def _summary(name: str, doc: str, labels: Sequence[str], rows: Iterable[tuple[Sequence[str], int, float,
-                                                                                  float, float]]) -> Metric:
-    # prometheus_client's SummaryMetricFamily takes no quantiles: build the samples by hand.
-    m = Metric(name, doc, "summary")
-    for values, count, total, p50, p95 in rows:
-        lab = dict(zip(labels, values, strict=True))
-        m.add_sample(name, {**lab, "quantile": "0.5"}, p50)
-        m.add_sample(name, {**lab, "quantile": "0.95"}, p95)
-        m.add_sample(f"{name}_count", lab, count)
-        m.add_sample(f"{name}_sum", lab, total)
-    return m
+def _counter(name: str, doc: str, labels: Sequence[str], values: dict[tuple[str, ...], float],
+             always: Iterable[tuple[str, ...]] = ()) -> CounterMetricFamily:
+    # `name` without _total: the family adds it to the sample.
+    c = CounterMetricFamily(name, doc, labels=list(labels))
+    for key in sorted({*values, *always}):
+        if len(key) == len(labels):
+            c.add_metric(list(key), values.get(key, 0.0))
+    return c
+
+
+def _histogram(name: str, doc: str, labels: Sequence[str],
+               values: dict[tuple[str, ...], tuple[list[tuple[str, float]], float]]) -> HistogramMetricFamily:
+    h = HistogramMetricFamily(name, doc, labels=list(labels))
+    for key, (buckets, total) in sorted(values.items()):
+        if len(key) == len(labels):
+            h.add_metric(list(key), buckets, total)
+    return h
 
 
 class SilkwireCollector(Collector):
@@ -60,41 +93,62 @@ class SilkwireCollector(Collector):
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or get_settings()
-        self._redis: redis.Redis | None = None
+        self._clients: dict[str, redis.Redis] = {}
 
     def describe(self) -> list[Metric]:
         # Registration must not touch the database: an empty description skips the probing collect().
         return []
 
-    def _redis_client(self) -> redis.Redis:
-        if self._redis is None:
-            self._redis = redis.Redis.from_url(self.settings.broker_url, socket_timeout=3, socket_connect_timeout=3)
-        return self._redis
+    def _redis(self, url: str) -> redis.Redis:
+        if url not in self._clients:
+            self._clients[url] = redis.Redis.from_url(url, socket_timeout=3, socket_connect_timeout=3)
+        return self._clients[url]
 
     def collect(self) -> Iterator[Metric]:
-        from workers.tasks.app import QUEUES
-
         up = GaugeMetricFamily("silkwire_source_up", "Whether the exporter could read a source on this scrape.",
                                labels=["source"])
-        try:
-            depths = queue_depths(self._redis_client(), QUEUES, self.settings.key_prefix)
-        except redis.exceptions.RedisError as exc:
-            log.warning("metrics: redis unavailable", extra={"error": str(exc)})
-            up.add_metric(["redis"], 0)
-        else:
-            up.add_metric(["redis"], 1)
-            g = GaugeMetricFamily("silkwire_queue_depth", "Messages waiting in a Celery queue.", labels=["queue"])
-            for q, n in depths.items():
-                g.add_metric([q], n)
-            yield g
-        try:
-            yield from self._from_postgres()
-        except psycopg.Error as exc:
-            log.warning("metrics: postgres unavailable", extra={"error": str(exc)})
-            up.add_metric(["postgres"], 0)
-        else:
-            up.add_metric(["postgres"], 1)
+        for source, read in (("redis", self._from_broker), ("counters", self._from_counters),
+                             ("postgres", self._from_postgres)):
+            try:
+                metrics = list(read())
+            except (redis.exceptions.RedisError, psycopg.Error) as exc:
+                log.warning("metrics: source unavailable", extra={"source": source, "error": str(exc)})
+                up.add_metric([source], 0)
+            else:
+                up.add_metric([source], 1)
+                yield from metrics
         yield up
+
+    def _from_broker(self) -> Iterator[Metric]:
+        client = self._redis(self.settings.broker_url)
+        g = GaugeMetricFamily("silkwire_queue_depth", "Messages waiting in a Celery queue.", labels=["queue"])
+        for q, n in queue_depths(client, QUEUES, self.settings.key_prefix).items():
+            g.add_metric([q], n)
+        yield g
+        memory: dict[str, Any] = client.info("memory")
+        yield GaugeMetricFamily("silkwire_redis_memory_used_bytes", "Memory the broker's Redis uses (used_memory).",
+                                value=float(memory.get("used_memory", 0)))
+        yield GaugeMetricFamily("silkwire_redis_memory_max_bytes",
+                                "The broker's Redis maxmemory (0: no limit set).",
+                                value=float(memory.get("maxmemory", 0)))
+
+    def _from_counters(self) -> Iterator[Metric]:
+        client, prefix = self._redis(self.settings.redis_url), self.settings.key_prefix
+        yield _counter("silkwire_stage_items", "Items a stage finished, by outcome (done, failed, retry, …).",
+                       ["stage", "outcome"], read_counter(client, "stage_items", prefix),
+                       always=[(s, "done") for s in STAGES])
+        yield _counter("silkwire_stage_failures", "Items that failed for good, by stage and reason.",
+                       ["stage", "reason"], read_counter(client, "stage_failures", prefix))
+        yield _counter("silkwire_task_runs", "Celery task runs by task and final state.",
+                       ["stage", "task", "state"], read_counter(client, "task_runs", prefix))
+        yield _histogram("silkwire_task_duration_seconds", "Wall time of one task run (a batch counts once).",
+                         ["stage", "task"],
+                         read_histogram(client, "task_duration_seconds", TASK_DURATION_BUCKETS, prefix))
+        latency = read_histogram(client, "publication_to_extraction_seconds", LATENCY_BUCKETS, prefix)
+        if not latency:  # a histogram with no observation yet still exists, so dashboards draw a zero
+            latency = {(): zero_histogram(LATENCY_BUCKETS)}
+        yield _histogram("silkwire_publication_to_extraction_seconds",
+                         "From the feed's publication time to the stored extraction (live articles).", [], latency)
 
     def _from_postgres(self) -> Iterator[Metric]:
         # One short connection per scrape: scrapes are rare (15–60 s) and a pool would outlive a dead server.
@@ -102,34 +156,58 @@ class SilkwireCollector(Collector):
                              autocommit=True) as conn:
             rows: dict[str, list[dict[str, Any]]] = {
                 name: conn.execute(QUERIES[name]).fetchall()
-                for name in ("articles_by_stage_state", "feed_errors", "feed_counts", "fetch_durations",
-                             "fetch_statuses")
+                for name in ("articles_by_stage_state", "metrics_backlog", "metrics_feeds", "metrics_progress")
             }
         articles = GaugeMetricFamily("silkwire_articles", "Articles per pipeline stage and state.",
                                      labels=["stage", "state"])
         for r in rows["articles_by_stage_state"]:
             articles.add_metric([r["stage"], r["state"]], r["n"])
-        feed_errors = GaugeMetricFamily("silkwire_feed_errors", "Consecutive failed polls of an enabled feed.",
-                                        labels=["feed"])
-        for r in rows["feed_errors"]:
-            feed_errors.add_metric([r["name"]], r["consecutive_errors"])
-        counts = rows["feed_counts"][0]
-        due = GaugeMetricFamily("silkwire_feeds_due", "Enabled, unmuted feeds whose next poll time has passed.",
-                                value=counts["due"])
-        muted = GaugeMetricFamily("silkwire_feeds_muted", "Feeds muted with a reason.", value=counts["muted"])
-        durations = _summary(
-            "silkwire_fetch_duration_seconds",
-            "Duration of feed polls (kind=feed) and page fetches (kind=page) in the last hour, per host.",
-            ["kind", "host"],
-            (((r["kind"], r["host"]), r["n"], float(r["sum_s"]), float(r["p50_s"]), float(r["p95_s"]))
-             for r in rows["fetch_durations"]))
-        # A count over a sliding hour goes up and down: exposed as a gauge despite its _total name.
-        statuses = GaugeMetricFamily("silkwire_fetch_status_total",
-                                     "Feed polls in the last hour per host and HTTP status ('error': no response).",
-                                     labels=["host", "status"])
-        for r in rows["fetch_statuses"]:
-            statuses.add_metric([r["host"], r["status"]], r["n"])
-        yield from (articles, feed_errors, due, muted, durations, statuses)
+        yield articles
+        backlog = GaugeMetricFamily("silkwire_stage_backlog", "Articles waiting for a stage (pending or queued).",
+                                    labels=["stage"])
+        oldest = GaugeMetricFamily("silkwire_stage_backlog_oldest_seconds",
+                                   "How long the oldest article waiting for a stage has waited (0: none).",
+                                   labels=["stage"])
+        for r in rows["metrics_backlog"]:
+            backlog.add_metric([r["stage"]], r["n"])
+            oldest.add_metric([r["stage"]], r["oldest_s"])
+        yield from (backlog, oldest)
+        yield from self._feeds(rows["metrics_feeds"])
+        progress = rows["metrics_progress"][0]
+        for name, key, doc in (
+                ("silkwire_last_extraction_timestamp_seconds", "last_extraction_s", "When the last extraction "
+                 "was stored (Unix time; absent before the first)."),
+                ("silkwire_last_poll_timestamp_seconds", "last_poll_s", "When a feed was last polled (Unix time).")):
+            g = GaugeMetricFamily(name, doc)
+            if progress[key] is not None:
+                g.add_metric([], progress[key])
+            yield g
+
+    @staticmethod
+    def _feeds(rows: list[dict[str, Any]]) -> Iterator[Metric]:
+        states = {"enabled": 0, "failing": 0, "muted": 0, "disabled": 0}
+        errors = GaugeMetricFamily("silkwire_feed_consecutive_errors",
+                                   "Failed polls in a row of an enabled, unmuted feed (0 included so alerts clear).",
+                                   labels=["feed"])
+        polled = GaugeMetricFamily("silkwire_feed_last_poll_timestamp_seconds",
+                                   "When an enabled feed was last polled (Unix time).", labels=["feed"])
+        for r in rows:
+            if not r["enabled"]:
+                states["disabled"] += 1
+                continue
+            states["enabled"] += 1
+            if r["muted"]:
+                states["muted"] += 1
+                continue
+            states["failing"] += r["consecutive_errors"] > 0
+            errors.add_metric([r["name"]], r["consecutive_errors"])
+            if r["last_polled_s"] is not None:
+                polled.add_metric([r["name"]], r["last_polled_s"])
+        feeds = GaugeMetricFamily("silkwire_feeds", "Feeds by health: enabled, failing (enabled, unmuted, last "
+                                  "poll failed), muted (enabled but muted), disabled.", labels=["state"])
+        for state, n in states.items():
+            feeds.add_metric([state], n)
+        yield from (feeds, errors, polled)
 
 
 def make_registry(settings: Settings | None = None) -> CollectorRegistry:

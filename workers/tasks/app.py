@@ -16,6 +16,7 @@ from kombu import Queue
 from schedules.beat import BEAT_SCHEDULE
 from workers.observability.logging import bind_celery_logging
 from workers.observability.sentry import init_sentry
+from workers.observability.task_metrics import install as install_task_metrics
 from workers.settings import Settings, get_settings
 from workers.tasks.transport import install as install_transport
 from workers.taskspec import FEEDS_QUEUE, QUEUES, ROUTES
@@ -116,6 +117,8 @@ def make_app(settings: Settings | None = None) -> Celery:
 app = make_app()
 # Our JSON logs (task id, task name, feed or article id) instead of Celery's handlers, in workers and beat.
 bind_celery_logging()
+# Counters of work done and failures per stage, kept in Redis for the exporter (docs/deploy.md, monitoring).
+install_task_metrics()
 
 
 @signals.celeryd_init.connect

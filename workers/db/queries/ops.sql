@@ -57,33 +57,6 @@ SELECT id, name, consecutive_errors, last_status, left(last_error, 60) AS last_e
 FROM feeds WHERE consecutive_errors > 0 OR muted_reason IS NOT NULL
 ORDER BY consecutive_errors DESC, name
 
--- feed_errors --
--- Errors in a row of every enabled feed (0 included, so an alert can clear).
-SELECT name, consecutive_errors FROM feeds WHERE enabled ORDER BY name
-
--- fetch_durations --
--- Feed polls and page fetches of the last hour per host: count, sum, median and p95 in seconds.
-WITH f AS (
-    SELECT 'feed' AS kind, substring(fd.url FROM '^[a-z]+://([^/:?#]+)') AS host, ff.duration_ms
-    FROM feed_fetches ff JOIN feeds fd ON fd.id = ff.feed_id
-    WHERE ff.started_at > now() - interval '1 hour' AND ff.duration_ms IS NOT NULL
-    UNION ALL
-    SELECT 'page', substring(rp.final_url FROM '^[a-z]+://([^/:?#]+)'), rp.elapsed_ms
-    FROM raw_pages rp WHERE rp.fetched_at > now() - interval '1 hour' AND rp.elapsed_ms IS NOT NULL
-)
-SELECT kind, COALESCE(host, '') AS host, count(*) AS n, sum(duration_ms) / 1000.0 AS sum_s,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) / 1000.0 AS p50_s,
-       percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) / 1000.0 AS p95_s
-FROM f GROUP BY kind, host ORDER BY kind, host
-
--- fetch_statuses --
--- Feed poll outcomes of the last hour per host and HTTP status ('error' when no response came back).
-SELECT COALESCE(substring(fd.url FROM '^[a-z]+://([^/:?#]+)'), '') AS host,
-       COALESCE(ff.http_status::text, 'error') AS status, count(*) AS n
-FROM feed_fetches ff JOIN feeds fd ON fd.id = ff.feed_id
-WHERE ff.started_at > now() - interval '1 hour'
-GROUP BY 1, 2 ORDER BY 1, 2
-
 -- list_events --
 -- Stored events with their article, filtered; the date is the event's, else the document's.
 SELECT e.article_id, e.ord, COALESCE(e.event_date, d.published) AS date, e.type, e.status, e.location, e.cameo,

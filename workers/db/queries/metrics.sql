@@ -1,0 +1,20 @@
+-- Read by the Prometheus exporter (workers/observability/metrics.py) on every scrape: current state only.
+
+-- metrics_backlog --
+-- Articles waiting per stage (pending or queued) and the age in seconds of the oldest waiting one (0 when none).
+SELECT s.stage, count(a.id) AS n,
+       COALESCE(extract(epoch FROM now() - min(COALESCE(a.queued_at, a.updated_at))), 0)::float8 AS oldest_s
+FROM (VALUES ('fetch'), ('analyse')) AS s(stage)
+LEFT JOIN articles a ON a.stage = s.stage AND a.state IN ('pending', 'queued')
+GROUP BY s.stage ORDER BY s.stage
+
+-- metrics_feeds --
+-- Every feed with its errors in a row, last poll time and whether it is enabled and muted.
+SELECT name, enabled, muted_reason IS NOT NULL AS muted, consecutive_errors,
+       extract(epoch FROM last_polled_at)::float8 AS last_polled_s
+FROM feeds ORDER BY name
+
+-- metrics_progress --
+-- When the last extraction was stored and the last feed poll ran (Unix seconds; NULL when never).
+SELECT (SELECT extract(epoch FROM max(extracted_at))::float8 FROM extractions) AS last_extraction_s,
+       (SELECT extract(epoch FROM max(last_polled_at))::float8 FROM feeds) AS last_poll_s
