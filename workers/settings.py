@@ -94,6 +94,16 @@ class Settings(BaseSettings):
     query_max_rows: int = Field(default=10_000, ge=1)
     query_max_terms: int = Field(default=64, ge=1)
 
+    # `silkwire web` (workers/web): the analysts' read-only pages. Empty web_database_url means database_url;
+    # every connection is read-only either way, and compose gives it the silkwire_reader role's DSN.
+    web_database_url: str = ""
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=1, le=65535)
+    # user:password for HTTP basic auth on every page; empty means none (fine on loopback, refused in compose).
+    web_basic_auth: str = ""
+    # Rows of one list page (the exports take every row, bounded by query_max_rows).
+    web_page_rows: int = Field(default=200, ge=1, le=10_000)
+
     log_json: bool = True
     metrics_port: int = 9808
     sentry_dsn: str | None = None

@@ -22,6 +22,7 @@ from workers.cli import (
     registry_cmd,
     reprocess_cmd,
     status_cmd,
+    web_cmd,
 )
 from workers.cli.errors import SERVICE_MISSING, explain
 
@@ -74,6 +75,7 @@ app.add_typer(registry_cmd.registry_app, name="registry")
 app.command("search")(query_cmd.search)
 app.add_typer(metrics_cmd.app, name="metrics")
 app.command("demo")(demo_cmd.demo)
+app.command("web")(web_cmd.web)
 
 
 # typer ≥ 0.20 vendors its own click: catch both its exceptions and click's.

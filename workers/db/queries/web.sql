@@ -1,0 +1,140 @@
+-- web_events --
+-- Canonical events for the timeline, filtered; the columns of registry_list_events (so exports match `silkwire export`).
+WITH hits AS MATERIALIZED (
+    -- the events whose reports' documents match the text (GIN on documents.tsv, then reports by article)
+    SELECT DISTINCT r.event_id FROM documents d JOIN registry_event_reports r ON r.article_id = d.article_id
+    WHERE %(text)s::text IS NOT NULL AND d.tsv @@ websearch_to_tsquery('russian', %(text)s::text)
+)
+SELECT e.id, e.event_date AS date, e.type, e.status, e.location, e.countries, e.participants, e.report_count,
+       e.first_report_at, e.last_report_at, e.totals, e.registry_version,
+       (SELECT array_agg(DISTINCT r.outlet) FROM registry_event_reports r WHERE r.event_id = e.id) AS outlets,
+       d.title AS first_title, a.url AS first_url
+FROM registry_events e
+LEFT JOIN articles a ON a.id = e.first_article_id
+LEFT JOIN documents d ON d.article_id = e.first_article_id
+WHERE e.countries && ARRAY['KZ', 'CN']
+  AND (%(since)s::date IS NULL OR e.event_date >= %(since)s::date)
+  AND (%(until)s::date IS NULL OR e.event_date <= %(until)s::date)
+  AND (%(types)s::text[] IS NULL OR e.type = ANY(%(types)s::text[]))
+  AND (%(statuses)s::text[] IS NULL OR e.status = ANY(%(statuses)s::text[]))
+  AND (%(text)s::text IS NULL OR e.id IN (SELECT event_id FROM hits)
+       OR strpos(lower(e.participants::text), lower(%(text)s::text)) > 0
+       OR strpos(lower(coalesce(e.location, '')), lower(%(text)s::text)) > 0)
+  AND (%(level_re)s::text IS NULL OR EXISTS (
+           SELECT 1 FROM registry_event_reports r
+           JOIN entities n ON n.article_id = r.article_id AND n.kind = 'person'
+           WHERE r.event_id = e.id AND e.participants ? n.name AND n.position ~* %(level_re)s::text))
+ORDER BY e.event_date DESC, e.id DESC
+LIMIT %(limit)s
+
+-- web_event_months --
+-- The same filter counted by month and type: the timeline's chart (every matching event, not one page).
+WITH hits AS MATERIALIZED (
+    SELECT DISTINCT r.event_id FROM documents d JOIN registry_event_reports r ON r.article_id = d.article_id
+    WHERE %(text)s::text IS NOT NULL AND d.tsv @@ websearch_to_tsquery('russian', %(text)s::text)
+)
+SELECT date_trunc('month', e.event_date)::date AS month, e.type, count(*) AS n
+FROM registry_events e
+WHERE e.countries && ARRAY['KZ', 'CN']
+  AND (%(since)s::date IS NULL OR e.event_date >= %(since)s::date)
+  AND (%(until)s::date IS NULL OR e.event_date <= %(until)s::date)
+  AND (%(types)s::text[] IS NULL OR e.type = ANY(%(types)s::text[]))
+  AND (%(statuses)s::text[] IS NULL OR e.status = ANY(%(statuses)s::text[]))
+  AND (%(text)s::text IS NULL OR e.id IN (SELECT event_id FROM hits)
+       OR strpos(lower(e.participants::text), lower(%(text)s::text)) > 0
+       OR strpos(lower(coalesce(e.location, '')), lower(%(text)s::text)) > 0)
+  AND (%(level_re)s::text IS NULL OR EXISTS (
+           SELECT 1 FROM registry_event_reports r
+           JOIN entities n ON n.article_id = r.article_id AND n.kind = 'person'
+           WHERE r.event_id = e.id AND e.participants ? n.name AND n.position ~* %(level_re)s::text))
+GROUP BY 1, 2
+ORDER BY 1, 2
+
+-- web_event_people --
+-- Each participant of one canonical event as its reports' extractions name it: country and position.
+SELECT DISTINCT ON (p.name) p.name, n.country, n.position
+FROM jsonb_array_elements_text((SELECT participants FROM registry_events WHERE id = %(id)s)) WITH ORDINALITY AS p(name, i)
+LEFT JOIN LATERAL (
+    SELECT n.country, n.position FROM registry_event_reports r
+    JOIN entities n ON n.article_id = r.article_id AND n.name = p.name
+    WHERE r.event_id = %(id)s
+    ORDER BY (n.position IS NULL), n.mentions DESC, r.published
+    LIMIT 1) n ON true
+ORDER BY p.name, p.i
+
+-- web_event_participant_countries --
+-- The countries of a canonical event's participants from the per-article rows, for names the entities lack.
+SELECT DISTINCT p->>'name' AS name, p->>'country' AS country
+FROM registry_event_reports r
+JOIN events ev ON ev.article_id = r.article_id AND ev.ord = r.ord
+CROSS JOIN jsonb_array_elements(ev.participants) p
+WHERE r.event_id = %(id)s AND jsonb_typeof(p) = 'object'
+
+-- web_report --
+-- One report of a canonical event with the cleaned text its evidence offsets point into.
+SELECT r.event_id, r.article_id, r.ord, r.status, r.published, r.outlet, r.evidence->>'text' AS evidence,
+       (r.evidence->>'start')::int AS evidence_start, (r.evidence->>'end')::int AS evidence_end,
+       d.title, d.text, a.url
+FROM registry_event_reports r
+JOIN articles a ON a.id = r.article_id
+LEFT JOIN documents d ON d.article_id = r.article_id
+WHERE r.event_id = %(event_id)s AND r.article_id = %(article_id)s AND r.ord = %(ord)s
+
+-- web_report_windows --
+-- The cleaned text around each report's evidence of one event (a window, not the whole article).
+SELECT r.article_id, r.ord,
+       substr(d.text, greatest(1, (r.evidence->>'start')::int + 1 - %(chars)s),
+              least((r.evidence->>'start')::int, %(chars)s)) AS before,
+       substr(d.text, (r.evidence->>'start')::int + 1,
+              (r.evidence->>'end')::int - (r.evidence->>'start')::int) AS marked,
+       substr(d.text, (r.evidence->>'end')::int + 1, %(chars)s) AS after
+FROM registry_event_reports r
+JOIN documents d ON d.article_id = r.article_id
+WHERE r.event_id = %(id)s AND r.evidence ? 'start' AND r.evidence ? 'end'
+
+-- web_agreements --
+-- Canonical agreements for the tracker, filtered by sector, party and status; the columns of registry_list_agreements.
+SELECT g.id, g.kind, g.status, g.level, g.subject, g.title AS agreement, g.countries, g.parties, g.report_count,
+       g.first_report_at, g.last_report_at, g.registry_version,
+       (SELECT jsonb_agg(jsonb_build_object('step', s.step, 'date', s.step_date, 'reports', s.report_count)
+                         ORDER BY array_position(ARRAY['planned', 'signed', 'ratified', 'in_force'], s.step))
+        FROM registry_agreement_steps s WHERE s.agreement_id = g.id) AS steps,
+       (SELECT array_agg(DISTINCT r.outlet) FROM registry_agreement_reports r WHERE r.agreement_id = g.id) AS outlets,
+       d.title AS first_title, a.url AS first_url
+FROM registry_agreements g
+LEFT JOIN articles a ON a.id = g.first_article_id
+LEFT JOIN documents d ON d.article_id = g.first_article_id
+WHERE (%(statuses)s::text[] IS NULL OR g.status = ANY(%(statuses)s::text[]))
+  AND (%(since)s::date IS NULL OR g.last_report_at >= %(since)s::date)
+  AND (%(until)s::date IS NULL OR g.first_report_at <= %(until)s::date)
+  AND (%(party)s::text IS NULL OR EXISTS (
+           SELECT 1 FROM jsonb_array_elements_text(g.parties) p WHERE strpos(lower(p), lower(%(party)s::text)) > 0))
+  AND (%(sector)s::text IS NULL OR EXISTS (
+           SELECT 1 FROM registry_agreement_reports r
+           JOIN article_sectors s ON s.article_id = r.article_id AND s.sector = %(sector)s::text
+           WHERE r.agreement_id = g.id))
+ORDER BY g.last_report_at DESC, g.id DESC
+LIMIT %(limit)s
+
+-- web_search --
+-- `silkwire search` (search_documents) for the page: same tsquery and rank; private-use marks around matches,
+-- so the page escapes the snippet and then marks exactly what ts_headline marked (press text has «» of its own).
+WITH q AS (
+    SELECT CASE WHEN %(prefix)s THEN to_tsquery('russian', %(query)s)
+                ELSE websearch_to_tsquery('russian', %(query)s) END AS tsq
+), hits AS (
+    SELECT d.article_id, d.title, d.published, d.text, a.url, x.relevant, ts_rank(d.tsv, q.tsq) AS rank, q.tsq
+    FROM documents d CROSS JOIN q
+    JOIN articles a ON a.id = d.article_id
+    LEFT JOIN extractions x ON x.article_id = d.article_id
+    WHERE d.tsv @@ q.tsq
+      AND (%(since)s::date IS NULL OR d.published >= %(since)s::date)
+      AND (%(until)s::date IS NULL OR d.published <= %(until)s::date)
+      AND (NOT %(relevant_only)s OR x.relevant)
+    ORDER BY rank DESC, d.published DESC NULLS LAST, d.article_id DESC
+    LIMIT %(limit)s
+)
+SELECT article_id, title, published AS date, url, relevant, round(rank::numeric, 4)::float AS rank,
+       ts_headline('russian', text, tsq, 'StartSel=' || chr(57344) || ', StopSel=' || chr(57345)
+                   || ', MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "') AS snippet
+FROM hits ORDER BY rank DESC, published DESC NULLS LAST, article_id DESC

@@ -1,0 +1,123 @@
+"""What the analysts' pages read (workers/web): named queries of queries/web.sql and the registry's, on a
+read-only pool of their own. Plain functions from a connection and checked parameters to rows (dicts).
+
+Every connection of the pool sets `default_transaction_read_only = on` before it is handed out, whatever
+role the DSN names (compose gives the web service the silkwire_reader role, which can only SELECT).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from psycopg import Connection
+from psycopg.rows import DictRow, dict_row
+from psycopg_pool import ConnectionPool
+
+from workers.db import QUERIES
+
+Row = dict[str, Any]
+# Characters of cleaned text shown on each side of a report's evidence on the event page.
+WINDOW_CHARS = 240
+# Participant levels for the timeline filter: a participant's position (entities.position) matches the pattern.
+LEVELS: dict[str, tuple[str, str]] = {
+    "state": ("главы государств", r"президент|председател[ья]? (кнр|китайской народной)|глава государства|"
+                                  r"генеральный секретарь|король|эмир"),
+    "government": ("главы правительств", r"премьер|председател[ья]? правительства|вице-премьер"),
+    "minister": ("министры", r"министр"),
+    "parliament": ("парламент", r"мажилис|сенат|депутат|парламент|всекитайского собрания"),
+    "regional": ("регионы", r"аким|губернатор|провинци|област"),
+}
+
+
+def _configure(conn: Connection[DictRow]) -> None:
+    # Before any statement: the pages can never write, even through a role that could.
+    conn.execute("SET default_transaction_read_only = on")
+
+
+def open_pool(dsn: str, max_size: int = 4) -> ConnectionPool[Connection[DictRow]]:
+    return ConnectionPool(
+        dsn, connection_class=Connection[DictRow], min_size=1, max_size=max_size,
+        kwargs={"row_factory": dict_row, "autocommit": True}, configure=_configure, open=True,
+        name="silkwire-web", timeout=10.0)
+
+
+def _rows(conn: Connection[Any], name: str, params: dict[str, Any]) -> list[Row]:
+    return [dict(r) for r in conn.execute(QUERIES[name], params).fetchall()]
+
+
+def events(conn: Connection[Any], *, since: date | None = None, until: date | None = None,
+           types: Sequence[str] | None = None, statuses: Sequence[str] | None = None, level: str | None = None,
+           text: str | None = None, limit: int | None = None) -> list[Row]:
+    return _rows(conn, "web_events", _event_params(since, until, types, statuses, level, text) | {"limit": limit})
+
+
+def event_months(conn: Connection[Any], *, since: date | None = None, until: date | None = None,
+                 types: Sequence[str] | None = None, statuses: Sequence[str] | None = None,
+                 level: str | None = None, text: str | None = None) -> list[Row]:
+    return _rows(conn, "web_event_months", _event_params(since, until, types, statuses, level, text))
+
+
+def _event_params(since: date | None, until: date | None, types: Sequence[str] | None,
+                  statuses: Sequence[str] | None, level: str | None, text: str | None) -> dict[str, Any]:
+    return {"since": since, "until": until, "types": list(types) if types else None,
+            "statuses": list(statuses) if statuses else None, "level_re": LEVELS[level][1] if level else None,
+            "text": text or None}
+
+
+def event(conn: Connection[Any], event_id: int) -> Row | None:
+    """One canonical event with its reports (each with its evidence window) and its participants."""
+    rows = _rows(conn, "registry_list_events", {"id": event_id, "since": None, "until": None, "countries": None,
+                                                "types": None, "party": None, "article": None, "feed": None,
+                                                "limit": 1})
+    if not rows:
+        return None
+    record = rows[0]
+    windows = {(w["article_id"], w["ord"]): w for w in _rows(conn, "web_report_windows",
+                                                            {"id": event_id, "chars": WINDOW_CHARS})}
+    reports = _rows(conn, "registry_event_reports_of", {"ids": [event_id]})
+    for r in reports:
+        r["window"] = windows.get((r["article_id"], r["ord"]))
+    countries = {r["name"]: r["country"] for r in _rows(conn, "web_event_participant_countries", {"id": event_id})}
+    people = _rows(conn, "web_event_people", {"id": event_id})
+    order = {name: i for i, name in enumerate(record["participants"] or [])}
+    for p in people:
+        p["country"] = p["country"] or countries.get(p["name"])
+    people.sort(key=lambda p: order.get(p["name"], len(order)))
+    return {**record, "reports": reports, "people": people}
+
+
+def report(conn: Connection[Any], event_id: int, article_id: int, ord_: int) -> Row | None:
+    found = _rows(conn, "web_report", {"event_id": event_id, "article_id": article_id, "ord": ord_})
+    return found[0] if found else None
+
+
+def agreements(conn: Connection[Any], *, statuses: Sequence[str] | None = None, party: str | None = None,
+               sector: str | None = None, since: date | None = None, until: date | None = None,
+               limit: int | None = None) -> list[Row]:
+    return _rows(conn, "web_agreements", {
+        "statuses": list(statuses) if statuses else None, "party": party or None, "sector": sector or None,
+        "since": since, "until": until, "limit": limit})
+
+
+def with_reports(conn: Connection[Any], rows: list[Row], kind: str) -> list[Row]:
+    """Each record with its reports, as `silkwire export --format jsonl` writes them (kind: event or agreement)."""
+    query, key = f"registry_{kind}_reports_of", f"{kind}_id"
+    by_record: dict[int, list[Row]] = defaultdict(list)
+    if rows:
+        for r in _rows(conn, query, {"ids": [row["id"] for row in rows]}):
+            by_record[r.pop(key)].append(r)
+    return [{**row, "reports": by_record.get(row["id"], [])} for row in rows]
+
+
+def search(conn: Connection[Any], *, query: str, prefix: bool, since: date | None, until: date | None,
+           relevant_only: bool, limit: int) -> list[Row]:
+    return _rows(conn, "web_search", {"query": query, "prefix": prefix, "since": since, "until": until,
+                                      "relevant_only": relevant_only, "limit": limit})
+
+
+def feeds(conn: Connection[Any]) -> list[Row]:
+    """Every feed's health: the very rows of `silkwire feeds health`."""
+    return _rows(conn, "list_feeds", {})

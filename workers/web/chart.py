@@ -1,0 +1,77 @@
+"""The timeline's chart: events per month stacked by type, as plain numbers for an SVG drawn by the template."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from workers.extract.vocabulary import EVENT_TYPES
+
+# One colour per event type, distinguishable in print and for the common colour blindnesses (Okabe–Ito + greys).
+COLOURS = dict(zip(EVENT_TYPES, ("#0072B2", "#E69F00", "#009E73", "#56B4E9", "#CC79A7", "#D55E00", "#F0E442",
+                                 "#000000", "#999999"), strict=True))
+BAR_W, GAP, HEIGHT, TOP, BOTTOM, LEFT = 18, 4, 160, 12, 36, 32
+MONTHS_RU = ("янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек")
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: int
+    y: float
+    height: float
+    colour: str
+    title: str
+    month: str  # YYYY-MM, the link that narrows the timeline to that month
+
+
+@dataclass(frozen=True)
+class Chart:
+    width: int
+    height: int
+    bars: list[Bar]
+    labels: list[tuple[int, str]]  # x, text under the axis
+    ticks: list[tuple[float, int]]  # y, count on the left axis
+    top: int
+    bottom: float
+    total: int
+
+
+def _months(first: date, last: date) -> list[date]:
+    out, y, m = [], first.year, first.month
+    while (y, m) <= (last.year, last.month):
+        out.append(date(y, m, 1))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def build(rows: Sequence[dict[str, Any]], type_names: dict[str, str]) -> Chart | None:
+    """rows: (month, type, n) from web_event_months. None when there is nothing to draw."""
+    if not rows:
+        return None
+    counts: dict[date, dict[str, int]] = defaultdict(dict)
+    for r in rows:
+        counts[r["month"]][r["type"]] = int(r["n"])
+    months = _months(min(counts), max(counts))
+    peak = max(sum(c.values()) for c in counts.values())
+    scale = (HEIGHT - TOP - BOTTOM) / peak
+    base = HEIGHT - BOTTOM
+    bars, labels = [], []
+    for i, month in enumerate(months):
+        x = LEFT + i * (BAR_W + GAP)
+        y = float(base)
+        for type_ in EVENT_TYPES:
+            n = counts.get(month, {}).get(type_, 0)
+            if n:
+                h = n * scale
+                y -= h
+                bars.append(Bar(x, round(y, 1), round(h, 1), COLOURS[type_],
+                                f"{month:%Y-%m}: {type_names.get(type_, type_)} — {n}", f"{month:%Y-%m}"))
+        if month.month == 1 or i == 0 or len(months) <= 12:
+            labels.append((x, f"{MONTHS_RU[month.month - 1]} {month:%y}"))
+    step = max(1, round(peak / 4))
+    ticks = [(round(base - v * scale, 1), v) for v in range(0, peak + 1, step)]
+    return Chart(width=LEFT + len(months) * (BAR_W + GAP) + GAP, height=HEIGHT, bars=bars, labels=labels,
+                 ticks=ticks, top=TOP, bottom=base, total=sum(sum(c.values()) for c in counts.values()))
