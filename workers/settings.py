@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     # Prefixes every broker key and politeness key: lets a demo or a test run share a Redis safely.
     key_prefix: str = ""
     db_pool_max: int = 4
+    # Read by `silkwire db roles` (the migrate service) only: the DML-only login role to create or update,
+    # with this URL's user and password (compose: silkwire_app, the role every other service uses).
+    # Empty: no role is made. The read-only role comes from web_database_url the same way.
+    app_database_url: str = ""
 
     user_agent: str = "SilkwireBot/0.1 (+https://github.com/silkwire/silkwire; news monitoring)"
     contact_url: str = "https://github.com/silkwire/silkwire"

@@ -5,12 +5,14 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
+from workers.cli import roles_cmd
 from workers.db import connect
 from workers.db.migrate import DatabaseEncodingError, ensure_database
 from workers.db.migrate import migrate as apply_migrations
 from workers.settings import get_settings
 
 app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.command("roles")(roles_cmd.roles)
 console = Console(stderr=True)
 
 
