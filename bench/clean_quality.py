@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from workers.clean import html as clean_html_module  # noqa: E402
 from workers.errors import PermanentError  # noqa: E402
+from workers.settings import get_settings  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "article-extraction-benchmark"
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -77,7 +78,7 @@ def hostile() -> int:
     for name, page in cases.items():
         started = time.perf_counter()
         try:
-            doc = clean_html_module.clean_html(page, url="https://example.kz/x")
+            doc = clean_html_module.clean_html(page, settings=get_settings(), url="https://example.kz/x")
             outcome = f"cleaned, {len(doc.text)} chars"
         except PermanentError as exc:
             outcome = f"{type(exc).__name__}: {str(exc)[:70]}"
@@ -122,7 +123,7 @@ def main() -> int:
                     or ""
                 )
             else:
-                pred = clean_html_module.clean_html(pages[key], url=url).text
+                pred = clean_html_module.clean_html(pages[key], settings=get_settings(), url=url).text
         except PermanentError as exc:
             failures[f"{type(exc).__name__}: {str(exc)[:60]}"] += 1
             pred = ""

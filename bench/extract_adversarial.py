@@ -46,8 +46,9 @@ def main() -> int:
     from workers.models import CleanDoc
     from workers.settings import get_settings
 
-    warm_up()
-    cap = get_settings().max_text_chars
+    settings = get_settings()
+    warm_up(settings)
+    cap = settings.max_text_chars
     print(f"{'chars':>8} {'repair s':>9} {'extract s':>10}")
     for size in (int(x) for x in args.sizes.split(",")):
         text = adversarial(size)
@@ -57,7 +58,7 @@ def main() -> int:
         t_full = ""
         if args.full:
             t0 = time.perf_counter()
-            extract_document(CleanDoc(text=text))
+            extract_document(CleanDoc(text=text), settings=settings)
             t_full = f"{time.perf_counter() - t0:10.2f}"
         note = "  (past max_text_chars: truncated)" if len(text) > cap else ""
         print(f"{len(text):>8} {t_repair:9.3f} {t_full}{note}")

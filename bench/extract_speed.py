@@ -42,24 +42,26 @@ def main() -> int:
     args = ap.parse_args()
     from workers.extract import extract_document, warm_up
     from workers.models import CleanDoc
+    from workers.settings import get_settings
 
+    settings = get_settings()
     texts = sample_texts(args.file)
     if not texts:
         print("no sample text")
         return 1
     t0 = time.perf_counter()
-    warm_up()
+    warm_up(settings)
     print(f"warm-up {time.perf_counter() - t0:.2f} s")
     docs = [CleanDoc(text=t) for t in texts]
     for d in docs:  # first pass fills the morphology caches, as a long-running worker has them
-        extract_document(d)
+        extract_document(d, settings=settings)
     sizes = [len(d.text.encode("utf-8")) for d in docs]
     from workers.extract import nlp
 
     n = 0
     t0, c0 = time.perf_counter(), time.process_time()
     while time.perf_counter() - t0 < args.seconds:
-        extract_document(docs[n % len(docs)])
+        extract_document(docs[n % len(docs)], settings=settings)
         n += 1
     dt, cpu = time.perf_counter() - t0, time.process_time() - c0
     # natasha alone on the same texts: what part of the time is ours (the machine may be shared)

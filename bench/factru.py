@@ -52,9 +52,10 @@ def main() -> int:
         print(f"factRuEval testset not found at {directory}")
         return 1
     from workers.extract import entities, gazetteer, nlp
+    from workers.settings import get_settings
 
     nlp.warm_up()
-    gaz = gazetteer.default()
+    gaz = gazetteer.default(get_settings().seeds_dir)
     files = sorted(p for p in directory.glob("*.txt") if p.with_suffix(".objects").exists())
     if args.limit:
         files = files[: args.limit]

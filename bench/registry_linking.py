@@ -60,8 +60,10 @@ def _label(d: dict[str, Any], article_id: int, text: str, events: list[Any], agr
     """Extract one labelled document and add its mentions and their gold labels."""
     from workers.clean import clean_text
     from workers.extract import extract_document
+    from workers.settings import get_settings
 
-    result = extract_document(clean_text(text))
+    settings = get_settings()
+    result = extract_document(clean_text(text, settings=settings), settings=settings)
     ev, ag = article_mentions(article_id, result, published=date.fromisoformat(d["published"]),
                               outlet=d["outlet"], near_dup_of=near_dup_of)
     labels = d.get("events", {})

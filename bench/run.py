@@ -68,21 +68,23 @@ def measure_limit(corpus: Corpus, pages: int, warm: int = 5) -> dict[str, Any]:
     """analyse_html over `pages` corpus pages in this process: no queue, no database."""
     from workers.extract import warm_up
     from workers.pipeline import analyse_html
+    from workers.settings import get_settings
 
+    settings = get_settings()
     t = time.perf_counter()
-    warm_up()
+    warm_up(settings)
     warm_s = time.perf_counter() - t
     # The pipeline's own documents: over a sample, the ratio would compare two different workloads
     # (page cost varies several-fold with the chrome; the first 300 of the default corpus ran ~1 % cheaper
     # than all 2,000). The warm-up pages are measured again with the rest.
     docs = [(corpus.page(a), f"http://127.0.0.1{a.path}") for a in map(corpus.article, range(pages))]
     for body, url in docs[:warm]:
-        analyse_html(body, url=url)
+        analyse_html(body, settings=settings, url=url)
     load0 = loadavg()
     w0, c0 = time.perf_counter(), time.process_time()
     relevant = 0
     for body, url in docs:
-        relevant += bool(analyse_html(body, url=url).result["kz_cn"]["relevant"])
+        relevant += bool(analyse_html(body, settings=settings, url=url).result["kz_cn"]["relevant"])
     wall, cpu = time.perf_counter() - w0, time.process_time() - c0
     # Per core: a process whose BLAS threads ran on two cores finished sooner than its CPU time,
     # so the larger of wall and CPU seconds is what one core would have taken.
@@ -486,16 +488,18 @@ def profile_limit(corpus: Corpus, pages: int) -> dict[str, Any]:
 
     from workers.extract import warm_up
     from workers.pipeline import analyse_html
+    from workers.settings import get_settings
 
-    warm_up()
+    settings = get_settings()
+    warm_up(settings)
     docs = [(corpus.page(a), f"http://127.0.0.1{a.path}") for a in map(corpus.article, range(pages + 5))]
     for body, url in docs[:5]:
-        analyse_html(body, url=url)
+        analyse_html(body, settings=settings, url=url)
     docs = docs[5:]
     prof = cProfile.Profile()
     prof.enable()
     for body, url in docs:
-        analyse_html(body, url=url)
+        analyse_html(body, settings=settings, url=url)
     prof.disable()
     st = pstats.Stats(prof)
     total = st.total_tt  # type: ignore[attr-defined]

@@ -10,6 +10,7 @@ from typing import Any
 from workers.clean import clean_html, clean_text
 from workers.extract import extract_document
 from workers.models import CleanDoc
+from workers.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -18,15 +19,15 @@ class Analysis:
     result: dict[str, Any]
 
 
-def analyse_html(body: bytes | str, *, url: str | None = None,
+def analyse_html(body: bytes | str, *, settings: Settings, url: str | None = None,
                  headers: Mapping[str, str] | None = None) -> Analysis:
-    doc = clean_html(body, url=url, headers=headers)
-    return Analysis(doc, extract_document(doc))
+    doc = clean_html(body, settings=settings, url=url, headers=headers)
+    return Analysis(doc, extract_document(doc, settings=settings))
 
 
-def analyse_text(text: str, *, title: str | None = None) -> Analysis:
-    doc = clean_text(text, title=title)
-    return Analysis(doc, extract_document(doc))
+def analyse_text(text: str, *, settings: Settings, title: str | None = None) -> Analysis:
+    doc = clean_text(text, settings=settings, title=title)
+    return Analysis(doc, extract_document(doc, settings=settings))
 
 
 def to_json_line(result: Mapping[str, Any], path: str) -> str:

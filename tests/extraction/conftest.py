@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-FIXTURE = Path(__file__).parent / "gazetteer_fixture"
+from tests.support.extraction import FIXTURE_SETTINGS
+
 Run = Callable[..., dict[str, Any]]
 
 
 @pytest.fixture
-def run() -> Iterator[Run]:
-    from workers.extract import extract_document, gazetteer
+def run() -> Run:
+    from workers.extract import extract_document
     from workers.models import CleanDoc
 
-    gazetteer.use(gazetteer.load(FIXTURE))
-
     def _run(text: str, published: date | None = date(2025, 5, 20)) -> dict[str, Any]:
-        return extract_document(CleanDoc(text=text, published=published))
+        return extract_document(CleanDoc(text=text, published=published), settings=FIXTURE_SETTINGS)
 
-    yield _run
-    gazetteer.use(None)
+    return _run

@@ -20,6 +20,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from tests.support.settings import SETTINGS
+
 ROOT = Path(__file__).resolve().parents[2]
 REAL_DEV = ROOT.parent / "shared" / "data" / "real-dev"
 SCORER = ROOT.parent / "shared" / "tools" / "score_extraction.py"
@@ -91,7 +93,7 @@ def predict(name: str) -> dict[str, Any]:
     """The same call the workers and `silkwire extract FILE.txt` make for a text file."""
     from workers.pipeline import analyse_text
 
-    return analyse_text((REAL_DEV / "docs" / f"{name}.txt").read_text(encoding="utf-8")).result
+    return analyse_text((REAL_DEV / "docs" / f"{name}.txt").read_text(encoding="utf-8"), settings=SETTINGS).result
 
 
 def _unmatched(gold: list[dict[str, Any]], pred: list[dict[str, Any]],
@@ -170,7 +172,7 @@ def main(argv: list[str]) -> int:
         return 2
     from workers.extract import warm_up
 
-    warm_up()
+    warm_up(SETTINGS)
     names = args.docs.split(",") if args.docs else None
     halves = score(names)
     for label, half in halves.items():

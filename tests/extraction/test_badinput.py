@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.settings import SETTINGS
 from workers.extract import detect_language, extract_document
 from workers.models import CleanDoc
 
@@ -38,7 +39,7 @@ def test_language_guess_is_by_script() -> None:
 
 @pytest.mark.parametrize("text", ["", "   \n\t  ", "\x00\x01\x02"])
 def test_empty_text_gives_empty_lists(text: str) -> None:
-    out = extract_document(CleanDoc(text=text))
+    out = extract_document(CleanDoc(text=text), settings=SETTINGS)
     assert set(out) >= KEYS
     assert out["events"] == [] and out["persons"] == [] and out["kz_cn"]["relevant"] is False
 
@@ -46,7 +47,7 @@ def test_empty_text_gives_empty_lists(text: str) -> None:
 @pytest.mark.parametrize("text", ["President Tokayev held talks with Xi Jinping in Astana on trade.",
                                   "国家主席习近平会见哈萨克斯坦总统托卡耶夫。"])
 def test_non_russian_text_is_skipped_with_reason(text: str) -> None:
-    out = extract_document(CleanDoc(text=text, published=date(2025, 1, 2)))
+    out = extract_document(CleanDoc(text=text, published=date(2025, 1, 2)), settings=SETTINGS)
     assert out["skipped"].startswith("language")
     assert out["language"] in ("en", "zh")
     assert out["published"] == "2025-01-02"
@@ -62,19 +63,15 @@ def test_non_russian_text_is_skipped_with_reason(text: str) -> None:
     "$ $ $ млн млрд %% № 12-й 2024 год 17–18 октября " * 50,
 ])
 def test_garbage_does_not_crash(text: str) -> None:
-    out = extract_document(CleanDoc(text=text))
+    out = extract_document(CleanDoc(text=text), settings=SETTINGS)
     check_shape(out, out["text"])
     assert "skipped" not in out or not out["skipped"].startswith("extraction error")
 
 
 @pytest.mark.slow
-def test_huge_text_is_capped_and_marked(monkeypatch: pytest.MonkeyPatch) -> None:
-    import workers.settings as settings_mod
-
-    real = settings_mod.get_settings()
-    monkeypatch.setattr(settings_mod, "get_settings", lambda: real.model_copy(update={"max_text_chars": 1000}))
+def test_huge_text_is_capped_and_marked() -> None:
     text = RU * 50
-    out = extract_document(CleanDoc(text=text))
+    out = extract_document(CleanDoc(text=text), settings=SETTINGS.model_copy(update={"max_text_chars": 1000}))
     assert out["truncated"] is True
     assert len(out["text"]) == 1000 and text.startswith(out["text"])
     check_shape(out, out["text"])
@@ -84,8 +81,8 @@ def test_huge_text_is_capped_and_marked(monkeypatch: pytest.MonkeyPatch) -> None
 @pytest.mark.slow
 def test_output_is_deterministic() -> None:
     doc = CleanDoc(text=RU * 3, title="Заголовок", published=date(2024, 9, 1))
-    first = json.dumps(extract_document(doc), ensure_ascii=False, sort_keys=True)
-    second = json.dumps(extract_document(doc), ensure_ascii=False, sort_keys=True)
+    first = json.dumps(extract_document(doc, settings=SETTINGS), ensure_ascii=False, sort_keys=True)
+    second = json.dumps(extract_document(doc, settings=SETTINGS), ensure_ascii=False, sort_keys=True)
     assert first == second
     assert json.loads(first)["title"] == "Заголовок"
 
@@ -102,7 +99,9 @@ def test_output_is_identical_across_processes_with_different_hash_seeds(tmp_path
     src.write_text(RU * 2 + "Министерство энергетики Казахстана и министерство коммерции КНР подписали "
                    "меморандум о сотрудничестве в области возобновляемой энергетики.", encoding="utf-8")
     code = ("import json,sys; from workers.extract import extract_document; from workers.models import CleanDoc;"
-            "print(json.dumps(extract_document(CleanDoc(text=open(sys.argv[1]).read())), ensure_ascii=False))")
+            "from workers.settings import get_settings;"
+            "print(json.dumps(extract_document(CleanDoc(text=open(sys.argv[1]).read()), settings=get_settings()),"
+            " ensure_ascii=False))")
     outs = []
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
@@ -117,7 +116,7 @@ def test_output_is_identical_across_processes_with_different_hash_seeds(tmp_path
 def test_a_huge_number_costs_nothing_else(number: str) -> None:
     """Security audit #17, finding 9: an overflowing amount replaced the whole extraction with 'skipped'."""
     text = RU + f"Инвестиции составят {number} долларов. Еще 40 млн долларов выделит банк.\n"
-    out = extract_document(CleanDoc(text=text))
+    out = extract_document(CleanDoc(text=text), settings=SETTINGS)
     check_shape(out, text)
     assert "skipped" not in out
     assert {p["name"] for p in out["persons"]} >= {"Касым-Жомарт Токаев", "Си Цзиньпин"}

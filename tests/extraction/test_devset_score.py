@@ -9,6 +9,7 @@ from types import ModuleType
 import pytest
 
 from tests.scoring import load_scorer
+from tests.support.settings import SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 DEVSET = ROOT / "tests" / "extraction" / "devset"
@@ -19,7 +20,7 @@ def _predict(path: Path) -> dict:
     from workers.extract import extract_document
     from workers.models import CleanDoc
 
-    return extract_document(CleanDoc(text=path.read_text(encoding="utf-8")))
+    return extract_document(CleanDoc(text=path.read_text(encoding="utf-8")), settings=SETTINGS)
 
 
 def _score(pairs: list[tuple[dict, dict]], scorer: ModuleType) -> dict[str, list[int]]:

@@ -4,28 +4,26 @@ company names, frame phrases after a signing, nominative of superlatives and tra
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-FIXTURE = Path(__file__).parent / "gazetteer_fixture"
+from tests.support.extraction import FIXTURE_SETTINGS
+from tests.support.settings import SETTINGS
+
 Run = Callable[[str], dict[str, Any]]
 
 
 @pytest.fixture
-def run() -> Iterator[Run]:
-    from workers.extract import extract_document, gazetteer
+def run() -> Run:
+    from workers.extract import extract_document
     from workers.models import CleanDoc
 
-    gazetteer.use(gazetteer.load(FIXTURE))
-
     def _run(text: str) -> dict[str, Any]:
-        return extract_document(CleanDoc(text=text))
+        return extract_document(CleanDoc(text=text), settings=FIXTURE_SETTINGS)
 
-    yield _run
-    gazetteer.use(None)
+    return _run
 
 
 def _countries(items: list[dict[str, Any]]) -> set[str]:
@@ -201,12 +199,12 @@ def test_agreeing_to_meet_is_a_planned_meeting(run: Run) -> None:
 @pytest.mark.slow
 def test_a_place_glued_to_a_name_is_cut_off() -> None:
     """With the project gazetteer, which knows the region 'Жетысу' that natasha glues to the name."""
-    from workers.extract import extract_document, gazetteer
+    from workers.extract import extract_document
     from workers.models import CleanDoc
 
-    gazetteer.use(None)
     out = extract_document(CleanDoc(text="В церемонии открытия пункта пропуска приняли участие аким области Жетысу "
-                                         "Бейбит Исабаев и представители Синьцзян-Уйгурского автономного района."))
+                                         "Бейбит Исабаев и представители Синьцзян-Уйгурского автономного района."),
+                                             settings=SETTINGS)
     assert "Бейбит Исабаев" in {p["name"] for p in out["persons"]}
 
 

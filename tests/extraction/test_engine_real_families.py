@@ -8,16 +8,16 @@ from typing import Any
 
 import pytest
 
+from tests.support.settings import SETTINGS
 from workers.extract import names
 
 
 @pytest.fixture
 def run() -> Iterator[Any]:
-    from workers.extract import extract_document, gazetteer
+    from workers.extract import extract_document
     from workers.models import CleanDoc
 
-    gazetteer.use(None)
-    yield lambda text: extract_document(CleanDoc(text=text))
+    yield lambda text: extract_document(CleanDoc(text=text), settings=SETTINGS)
 
 
 def _events(out: dict[str, Any]) -> list[tuple[str, str, frozenset[str]]]:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.scoring import load_scorer
+from tests.support.settings import SETTINGS
 from workers.extract import vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,7 +27,7 @@ def _predict(path: Path) -> dict:
     from workers.extract import extract_document
     from workers.models import CleanDoc
 
-    return extract_document(CleanDoc(text=path.read_text(encoding="utf-8")))
+    return extract_document(CleanDoc(text=path.read_text(encoding="utf-8")), settings=SETTINGS)
 
 
 @pytest.mark.slow

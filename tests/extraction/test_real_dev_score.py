@@ -20,9 +20,6 @@ from tests.extraction import real_dev
 def halves() -> dict[str, real_dev.HalfScore]:
     require_shared("data", "real-dev", "gold")
     require_shared("tools", "score_extraction.py")
-    from workers.extract import gazetteer
-
-    gazetteer.use(None)  # the project's own seeds, as the workers run
     return real_dev.score()
 
 

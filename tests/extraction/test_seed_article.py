@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.scoring import load_scorer
+from tests.support.settings import SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED_TEXT = ROOT.parent / "shared" / "seeds" / "000_26ebbd2a5ad7ecf1.txt"
@@ -25,7 +26,7 @@ def test_seed_article_scores_perfectly() -> None:
     from workers.models import CleanDoc
 
     # the raw text still has its photo caption and "Еще по теме": they must not produce anything
-    pred = extract_document(CleanDoc(text=SEED_TEXT.read_text(encoding="utf-8")))
+    pred = extract_document(CleanDoc(text=SEED_TEXT.read_text(encoding="utf-8")), settings=SETTINGS)
     scores = scorer.score_document(gold, pred)
     for cat in [*CORE, "relevance"]:
         if cat not in scores:  # the gold file has no totals section

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import gc
 
+from tests.support.settings import SETTINGS
 from workers.extract import warm_up
 from workers.extract.nlp import _models
 
 
 def test_warm_up_freezes_the_loaded_models() -> None:
     gc.unfreeze()
-    warm_up()
+    warm_up(SETTINGS)
     frozen = gc.get_freeze_count()
     # the natasha models and vocabularies alone are tens of thousands of objects
     assert frozen > 10_000

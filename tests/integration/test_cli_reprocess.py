@@ -24,6 +24,7 @@ from tests.integration.test_cli_support import (
     run_cli,
     set_state,
 )
+from tests.support.settings import SETTINGS
 
 pytestmark = pytest.mark.integration
 
@@ -179,7 +180,8 @@ def test_reextract_through_a_worker_replaces_results_and_is_idempotent(
 
         add_extraction(db, article_id, extract_document(CleanDoc(
             text=doc["text"], title=doc["title"], published=doc["published"], language=doc["language"],
-            canonical_url=doc["canonical_url"], content_hash=doc["content_hash"], simhash=doc["simhash"])))
+            canonical_url=doc["canonical_url"], content_hash=doc["content_hash"], simhash=doc["simhash"]),
+                settings=SETTINGS))
         set_state(db, article_id, "done", "done")
         ids.append(article_id)
     expected = _counts(db)

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.integration.test_cli_support import add_article
+from tests.support.settings import SETTINGS
 from workers.db.results import store_extraction
 
 pytestmark = pytest.mark.integration
@@ -121,7 +122,7 @@ def test_rows_of_a_real_extraction(db: Any, store: Any) -> None:
     from workers.clean import clean_text
     from workers.extract import extract_document
 
-    result = extract_document(clean_text(SEED.read_text(encoding="utf-8")))
+    result = extract_document(clean_text(SEED.read_text(encoding="utf-8"), settings=SETTINGS), settings=SETTINGS)
     assert result["events"] and result["persons"]  # the seed article is a Kazakhstan–China visit
     article_id = store(result)
     assert stored_rows(db, article_id) == expected_rows(result)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.settings import SETTINGS
 from workers.clean import clean_text
 from workers.clean.simhash import NEAR_DUPLICATE_BITS
 from workers.db.results import NEAR_DUP_WINDOW_DAYS, store_document
@@ -28,24 +29,24 @@ def _article(db: Any, url: str) -> int:
 
 def test_a_reprint_is_linked_to_the_first_copy_and_unrelated_text_is_not(db: Any) -> None:
     first, reprint, other = (_article(db, f"https://site{i}.kz/a") for i in range(3))
-    original = clean_text(RELEASE)
+    original = clean_text(RELEASE, settings=SETTINGS)
     assert store_document(db, first, original, near_dup_bits=NEAR_DUPLICATE_BITS) is None
-    edited = clean_text(RELEASE.replace("весной", "летом"))  # a reprint that changed one word
+    edited = clean_text(RELEASE.replace("весной", "летом"), settings=SETTINGS)  # a reprint that changed one word
     assert edited.content_hash != original.content_hash
     assert store_document(db, reprint, edited, near_dup_bits=NEAR_DUPLICATE_BITS) == first
     unrelated = clean_text("Акимат Павлодара сообщил о начале отопительного сезона во всех районах города "
-                           "и о проверке готовности котельных к зиме после летнего ремонта сетей.")
+                           "и о проверке готовности котельных к зиме после летнего ремонта сетей.", settings=SETTINGS)
     assert store_document(db, other, unrelated, near_dup_bits=NEAR_DUPLICATE_BITS) is None
 
 
 def test_same_text_is_found_at_any_age_near_text_only_inside_the_window(db: Any) -> None:
     old, same, near = (_article(db, f"https://old{i}.kz/a") for i in range(3))
-    doc = clean_text(RELEASE)
+    doc = clean_text(RELEASE, settings=SETTINGS)
     store_document(db, old, doc, near_dup_bits=NEAR_DUPLICATE_BITS)
     db.execute("UPDATE documents SET cleaned_at = now() - make_interval(days => %s) WHERE article_id = %s",
                (NEAR_DUP_WINDOW_DAYS + 5, old))
     assert store_document(db, same, replace(doc), near_dup_bits=NEAR_DUPLICATE_BITS) == old
-    close = clean_text(RELEASE.replace("весной", "летом"))
+    close = clean_text(RELEASE.replace("весной", "летом"), settings=SETTINGS)
     # the only near copy in the window is `same` (identical text): the old one is past the window
     assert store_document(db, near, close, near_dup_bits=NEAR_DUPLICATE_BITS) == same
 
@@ -69,7 +70,7 @@ def _with_simhash(doc: Any, simhash: int, text: str) -> Any:
 
 
 def test_six_bits_apart_across_six_bands_is_found_seven_is_not(db: Any) -> None:
-    base = clean_text(RELEASE)
+    base = clean_text(RELEASE, settings=SETTINGS)
     h = 0x5A5A_1234_F0F0_0FF1 - 2**63  # negative: the sign bit is in the last band
     six = h ^ sum(1 << (9 * i + 4) for i in range(6))  # one bit flipped in each of bands 0..5
     seven = h ^ sum(1 << (9 * i + 4) for i in range(7))  # ... and in band 6: no band left intact
@@ -93,7 +94,7 @@ def test_lookup_reads_candidates_through_the_band_index(db: Any) -> None:
 def test_more_bits_than_the_index_can_find_is_refused(db: Any) -> None:
     article = _article(db, "https://refused.kz/a")
     with pytest.raises(ValueError, match="band index"):
-        store_document(db, article, clean_text(RELEASE), near_dup_bits=7)
+        store_document(db, article, clean_text(RELEASE, settings=SETTINGS), near_dup_bits=7)
 
 
 def test_the_band_index_keeps_no_pending_list(db: Any) -> None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.conftest import require_shared
+from tests.support.settings import SETTINGS
 
 if TYPE_CHECKING:
     from bench.corpus import Chrome, Corpus
@@ -57,7 +58,7 @@ def test_feeds_list_every_article_once() -> None:
     c = corpus(n=30, m=4)
     base = "http://127.0.0.1:1"
     urls = [e.url for f in range(c.m) for e in parse_feed(c.rss(base, f), url=base + c.feed_path(f),
-                                                            headers={}).entries]
+                                                            headers={}, settings=SETTINGS).entries]
     assert len(urls) == 30
     assert sorted(urls) == sorted(base + p for p in c.paths())
 
@@ -74,7 +75,7 @@ def test_served_pages_clean_to_our_text() -> None:
                 body = resp.read()
                 assert resp.headers["Content-Type"].startswith("text/html")
             assert 20_000 < len(body) < 500_000  # real chrome around a 2–6 KB text
-            doc = clean_html(body, url=server.url(article.path))
+            doc = clean_html(body, url=server.url(article.path), settings=SETTINGS)
             assert article.paragraphs[0] in doc.text
             assert article.paragraphs[-1] in doc.text
 
@@ -97,8 +98,8 @@ def test_live_feed_grows_and_answers_304_when_unchanged() -> None:
         page = server.publish(live, 101)
         with urllib.request.urlopen(req, timeout=10) as resp:
             second = resp.read()
-        entries = parse_feed(second, url=live, headers={}).entries
+        entries = parse_feed(second, url=live, headers={}, settings=SETTINGS).entries
         assert [e.url for e in entries] == [page, server.url(c.article(100).path)]
-        assert len(parse_feed(first, url=live, headers={}).entries) == 1
+        assert len(parse_feed(first, url=live, headers={}, settings=SETTINGS).entries) == 1
         with urllib.request.urlopen(page, timeout=10) as resp:
             assert resp.status == 200

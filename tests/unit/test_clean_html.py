@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from tests.support.settings import SETTINGS
 from workers.clean import clean_html
 from workers.errors import PermanentError, QuarantineError
 
@@ -48,7 +49,7 @@ def test_article_text_title_date_language_canonical() -> None:
     doc = clean_html(
         page().encode("utf-8"),
         url="https://gov.example.kz/ru/news/premier-delegation-4411?utm_source=tg",
-        headers={"Content-Type": "text/html; charset=utf-8"},
+        headers={"Content-Type": "text/html; charset=utf-8"}, settings=SETTINGS
     )
     for p in PARAGRAPHS:
         assert p in doc.text
@@ -63,14 +64,14 @@ def test_article_text_title_date_language_canonical() -> None:
 
 
 def test_str_input_gives_the_same_document() -> None:
-    a = clean_html(page(), url="https://gov.example.kz/ru/news/x")
-    b = clean_html(page().encode(), url="https://gov.example.kz/ru/news/x")
+    a = clean_html(page(), url="https://gov.example.kz/ru/news/x", settings=SETTINGS)
+    b = clean_html(page().encode(), url="https://gov.example.kz/ru/news/x", settings=SETTINGS)
     assert a == b
 
 
 def test_canonical_falls_back_to_the_page_url() -> None:
     html = page().replace("https://gov.example.kz/ru/news/premier-delegation-4411", "https://mirror.example.com/x")
-    doc = clean_html(html, url="https://gov.example.kz/ru/news/x#top")
+    doc = clean_html(html, url="https://gov.example.kz/ru/news/x#top", settings=SETTINGS)
     assert doc.canonical_url == "https://gov.example.kz/ru/news/x"
 
 
@@ -79,7 +80,7 @@ def test_windows_1251_page_through_the_decoder() -> None:
     doc = clean_html(
         html.encode("cp1251"),
         url="https://gov.example.kz/ru/news/x",
-        headers={"content-type": "text/html; charset=windows-1251"},
+        headers={"content-type": "text/html; charset=windows-1251"}, settings=SETTINGS
     )
     assert PARAGRAPHS[0] in doc.text
 
@@ -96,27 +97,25 @@ def test_windows_1251_page_through_the_decoder() -> None:
 )
 def test_not_html_or_empty(body: bytes, headers: dict[str, str], message: str) -> None:
     with pytest.raises(PermanentError, match=message) as info:
-        clean_html(body, url="https://a.example.kz/x", headers=headers)
+        clean_html(body, url="https://a.example.kz/x", headers=headers, settings=SETTINGS)
     assert not isinstance(info.value, QuarantineError)
 
 
 def test_hostile_attribute_flood_is_quarantined() -> None:
     flood = "<p " + " ".join(f"data-a{i}='v'" for i in range(20_000)) + ">x</p>"
     with pytest.raises(QuarantineError, match="attributes"):
-        clean_html(page().replace("<main>", "<main>" + flood), url="https://a.example.kz/x")
+        clean_html(page().replace("<main>", "<main>" + flood), url="https://a.example.kz/x", settings=SETTINGS)
 
 
 def test_deep_nesting_is_quarantined() -> None:
     nest = "<div>" * 5000 + "x" + "</div>" * 5000
     with pytest.raises(QuarantineError, match="nested"):
-        clean_html(page().replace("<main>", "<main>" + nest), url="https://a.example.kz/x")
+        clean_html(page().replace("<main>", "<main>" + nest), url="https://a.example.kz/x", settings=SETTINGS)
 
 
 def test_oversized_raw_input_is_refused_before_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
     from workers.clean import decoding, html
-    from workers.settings import Settings
-
-    monkeypatch.setattr(html, "get_settings", lambda: Settings(max_html_bytes=10_000))
+    small = SETTINGS.model_copy(update={"max_html_bytes": 10_000})
 
     def never(*_a: object, **_k: object) -> str:
         raise AssertionError("an oversized page must not be decoded")
@@ -124,4 +123,4 @@ def test_oversized_raw_input_is_refused_before_decoding(monkeypatch: pytest.Monk
     monkeypatch.setattr(html, "decode_page", never)
     assert decoding.decode_page is not never
     with pytest.raises(QuarantineError, match="too large"):
-        clean_html(b"<html><body>" + b"<p>x</p>" * 5000, url="https://a.example.kz/x")
+        clean_html(b"<html><body>" + b"<p>x</p>" * 5000, url="https://a.example.kz/x", settings=small)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.settings import SETTINGS
 from workers.clean import clean_html
 
 REPLAY = Path(__file__).resolve().parents[2] / "seeds" / "replay"
@@ -34,7 +35,8 @@ pytestmark = pytest.mark.skipif(not PAGES, reason="replay corpus seeds/replay no
 
 @pytest.mark.parametrize("page", PAGES, ids=[p["path"].rsplit("/", 1)[-1][:40] for p in PAGES])
 def test_replay_page(page: dict[str, Any]) -> None:
-    doc = clean_html(body(page), url=BASE + page["path"], headers={"content-type": page["content_type"]})
+    doc = clean_html(body(page), url=BASE + page["path"], headers={"content-type": page["content_type"]},
+        settings=SETTINGS)
     assert doc.title == page["title"]
     assert doc.published == date.fromisoformat(page["published"])
     assert doc.language == "ru"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.settings import SETTINGS
 from workers.clean import clean_text
 from workers.clean.text import is_credit, is_prompt, is_related_header
 
@@ -33,7 +34,7 @@ ARTICLE = """Министр встретился с послом КНР
 
 
 def test_boilerplate_removed_and_recorded() -> None:
-    doc = clean_text(ARTICLE)
+    doc = clean_text(ARTICLE, settings=SETTINGS)
     for gone in (
         "Фото: пресс-служба МИД РК",
         "Читайте также: Новый терминал открыт на границе",
@@ -49,7 +50,7 @@ def test_boilerplate_removed_and_recorded() -> None:
 
 
 def test_paragraphs_and_whitespace() -> None:
-    doc = clean_text(ARTICLE)
+    doc = clean_text(ARTICLE, settings=SETTINGS)
     paragraphs = doc.text.split("\n\n")
     assert paragraphs[:2] == ["Министр встретился с послом КНР", "Стороны обсудили грузовые перевозки"]
     assert "Министр иностранных дел Казахстана провёл встречу с послом Китая в Астане." in paragraphs
@@ -58,33 +59,33 @@ def test_paragraphs_and_whitespace() -> None:
 
 
 def test_title_is_the_first_line_unless_given() -> None:
-    assert clean_text(ARTICLE).title == "Министр встретился с послом КНР"
-    assert clean_text(ARTICLE, title="  Заголовок\nиз ленты ").title == "Заголовок из ленты"
+    assert clean_text(ARTICLE, settings=SETTINGS).title == "Министр встретился с послом КНР"
+    assert clean_text(ARTICLE, title="  Заголовок\nиз ленты ", settings=SETTINGS).title == "Заголовок из ленты"
 
 
 def test_title_kept_in_text() -> None:
-    doc = clean_text(ARTICLE)
+    doc = clean_text(ARTICLE, settings=SETTINGS)
     assert doc.text.startswith(doc.title or "<none>")
 
 
 def test_hash_and_simhash_follow_the_text() -> None:
-    doc = clean_text(ARTICLE)
+    doc = clean_text(ARTICLE, settings=SETTINGS)
     assert doc.content_hash == hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
     # the same text with different boilerplate and spacing is the same document
     noisy = ARTICLE.replace("Поделиться", "Поделиться\n\n\nФото из открытых источников").replace("  ", "   ")
-    again = clean_text(noisy)
+    again = clean_text(noisy, settings=SETTINGS)
     assert again.content_hash == doc.content_hash and again.simhash == doc.simhash
     assert -(2**63) <= doc.simhash < 2**63 and doc.simhash != 0
 
 
 def test_invisible_and_control_characters() -> None:
-    doc = clean_text("Строка\u200bс нулевым\u00adпробелом\x00 и\r\nвторая строка\x07")
+    doc = clean_text("Строка\u200bс нулевым\u00adпробелом\x00 и\r\nвторая строка\x07", settings=SETTINGS)
     assert doc.text == "Строкас нулевымпробелом и\n\nвторая строка"
 
 
 def test_composed_unicode() -> None:
     decomposed = "Казахстан и Китаи\u0306: новыи\u0306 маршрут"
-    assert clean_text(decomposed).text == "Казахстан и Китай: новый маршрут"
+    assert clean_text(decomposed, settings=SETTINGS).text == "Казахстан и Китай: новый маршрут"
 
 
 @pytest.mark.parametrize(
@@ -115,7 +116,7 @@ def test_credits(line: str) -> None:
 )
 def test_sentences_that_merely_start_like_boilerplate_are_kept(line: str) -> None:
     assert not is_credit(line) and not is_prompt(line) and not is_related_header(line)
-    assert clean_text(line).text == line
+    assert clean_text(line, settings=SETTINGS).text == line
 
 
 @pytest.mark.parametrize(
@@ -143,42 +144,46 @@ def test_related_header_mid_article_does_not_swallow_the_rest() -> None:
     text = "Начало статьи.\n\nЧитайте также\n\n" + "\n\n".join(
         f"Абзац номер {i}: стороны обсудили поставки зерна и сроки строительства нового терминала." for i in range(5)
     )
-    doc = clean_text(text)
+    doc = clean_text(text, settings=SETTINGS)
     assert doc.removed_lines == ("Читайте также",)
     assert doc.text.count("Абзац номер") == 5
 
 
 def test_language_guess() -> None:
-    assert clean_text(ARTICLE).language == "ru"
+    assert clean_text(ARTICLE, settings=SETTINGS).language == "ru"
     assert (
-        clean_text("Қазақстан мен Қытай арасындағы сауда көлемі өсті, тараптар жаңа жобаларды талқылады.").language
+        clean_text("Қазақстан мен Қытай арасындағы сауда көлемі өсті, тараптар жаңа жобаларды талқылады.",
+            settings=SETTINGS).language
         == "kk"
     )
-    assert clean_text("The two sides discussed freight transit and new border crossings.").language == "en"
-    assert clean_text("中国与哈萨克斯坦签署了关于铁路建设的合作备忘录。").language == "zh"
-    assert clean_text("12 345").language is None
+    assert clean_text("The two sides discussed freight transit and new border crossings.",
+        settings=SETTINGS).language == "en"
+    assert clean_text("中国与哈萨克斯坦签署了关于铁路建设的合作备忘录。", settings=SETTINGS).language == "zh"
+    assert clean_text("12 345", settings=SETTINGS).language is None
 
 
 def test_dateline_near_the_top_is_the_publication_date() -> None:
     from datetime import date
 
-    assert clean_text("Заголовок\n1 октября 2026 года\n\nТекст о переговорах.").published == date(2026, 10, 1)
-    assert clean_text("Заголовок\n12.11.2025 14:30\nТекст.").published == date(2025, 11, 12)
+    assert clean_text("Заголовок\n1 октября 2026 года\n\nТекст о переговорах.",
+        settings=SETTINGS).published == date(2026, 10, 1)
+    assert clean_text("Заголовок\n12.11.2025 14:30\nТекст.", settings=SETTINGS).published == date(2025, 11, 12)
     # a date inside a sentence, or a future one, is not a dateline
-    assert clean_text("Заголовок\nВстреча пройдёт 1 октября 2026 года в Астане, сообщили в МИД.").published is None
-    assert clean_text("Заголовок\n1 октября 2099 года\nТекст.").published is None
-    assert clean_text(ARTICLE).published is None
+    assert clean_text("Заголовок\nВстреча пройдёт 1 октября 2026 года в Астане, сообщили в МИД.",
+        settings=SETTINGS).published is None
+    assert clean_text("Заголовок\n1 октября 2099 года\nТекст.", settings=SETTINGS).published is None
+    assert clean_text(ARTICLE, settings=SETTINGS).published is None
 
 
 def test_empty_text() -> None:
-    doc = clean_text("\n \n")
+    doc = clean_text("\n \n", settings=SETTINGS)
     assert doc.text == "" and doc.title is None
 
 
 @pytest.mark.skipif(not SEED.exists() or not GOLD.exists(), reason="shared seed article/gold not present")
 def test_seed_article_matches_gold() -> None:
     gold = json.loads(GOLD.read_text(encoding="utf-8"))
-    doc = clean_text(SEED.read_text(encoding="utf-8"))
+    doc = clean_text(SEED.read_text(encoding="utf-8"), settings=SETTINGS)
     for must in gold["text_must_contain"]:
         assert must in doc.text
     for gone in gold["boilerplate_removed"]:

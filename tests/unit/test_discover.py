@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.settings import SETTINGS
 from workers.errors import PermanentError, QuarantineError
 from workers.feeds.discover import discover_feeds, listing_links, sitemaps_from_robots
 
@@ -19,7 +20,7 @@ HOME = """<!DOCTYPE html><html lang="ru"><head>
 
 
 def test_alternate_links_come_first_then_anchors() -> None:
-    found = discover_feeds(HOME, "https://min.example.kz/ru/")
+    found = discover_feeds(HOME, "https://min.example.kz/ru/", settings=SETTINGS)
     assert [(f["url"], f["kind"], f["via"]) for f in found] == [
         ("https://min.example.kz/ru/rss.xml", "rss", "link-alternate"),
         ("https://min.example.kz/ru/atom", "atom", "link-alternate"),
@@ -31,8 +32,8 @@ def test_alternate_links_come_first_then_anchors() -> None:
 
 def test_bytes_input_and_nothing_to_find() -> None:
     page = "<html><body><p>Пусто</p><a href='/ru/news'>Новости</a></body></html>".encode()
-    assert discover_feeds(page, "https://a.example.kz/") == []
-    assert discover_feeds("", "https://a.example.kz/") == []
+    assert discover_feeds(page, "https://a.example.kz/", settings=SETTINGS) == []
+    assert discover_feeds("", "https://a.example.kz/", settings=SETTINGS) == []
 
 
 def test_robots_sitemaps_news_first() -> None:
@@ -55,7 +56,7 @@ PATTERN = r"^https://www\.press\.example\.kz/ru/news/[a-z-]+-\d{5,}$"
 
 
 def test_listing_links_match_pattern_in_page_order_once() -> None:
-    assert listing_links(LISTING.encode(), "https://www.press.example.kz/ru/news/", PATTERN) == [
+    assert listing_links(LISTING.encode(), "https://www.press.example.kz/ru/news/", PATTERN, settings=SETTINGS) == [
         "https://www.press.example.kz/ru/news/peregovory-v-pekine-12345",
         "https://www.press.example.kz/ru/news/forum-v-urumchi-12346",
     ]
@@ -63,10 +64,10 @@ def test_listing_links_match_pattern_in_page_order_once() -> None:
 
 def test_listing_bad_pattern() -> None:
     with pytest.raises(PermanentError, match="pattern"):
-        listing_links(LISTING, "https://www.press.example.kz/", "([")
+        listing_links(LISTING, "https://www.press.example.kz/", "([", settings=SETTINGS)
 
 
 def test_hostile_listing_is_refused_before_lxml() -> None:
     page = "<html><body><div " + " ".join(f"a{i}=1" for i in range(5000)) + "></div></body></html>"
     with pytest.raises(QuarantineError):
-        listing_links(page, "https://a.example.kz/", ".")
+        listing_links(page, "https://a.example.kz/", ".", settings=SETTINGS)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.settings import SETTINGS
 from workers.errors import PermanentError
 from workers.feeds.parse import parse_feed
 from workers.models import ParsedFeed
@@ -29,7 +30,8 @@ def test_every_battery_feed_is_parsed_or_rejected_cleanly() -> None:
         # Given a feed file read as bytes, as the poller hands it over
         try:
             parsed = parse_feed(
-                path.read_bytes(), url="http://example.com/feed", headers={"content-type": "application/xml"}
+                path.read_bytes(), url="http://example.com/feed", headers={"content-type": "application/xml"},
+                    settings=SETTINGS
             )
         except PermanentError as exc:
             counts["rejected: " + str(exc).split(":", 1)[0]] += 1

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.support.settings import SETTINGS
 from workers.errors import PermanentError
 from workers.feeds import parse as parse_module
 from workers.feeds.parse import parse_feed
-from workers.settings import Settings
 
 FEED_URL = "https://press.example.kz/ru/rss/"
 XML = {"content-type": "application/rss+xml"}
@@ -37,7 +37,7 @@ def item(
 
 
 def test_rss2_entry_fields() -> None:
-    feed = parse_feed(rss2(item()).encode(), url=FEED_URL, headers=XML)
+    feed = parse_feed(rss2(item()).encode(), url=FEED_URL, headers=XML, settings=SETTINGS)
     assert feed.title == "Пресс-служба"
     (e,) = feed.entries
     assert e.url == "https://press.example.kz/ru/news/1"
@@ -49,7 +49,7 @@ def test_rss2_entry_fields() -> None:
 
 def test_links_are_resolved_against_the_feed_url_and_canonicalised() -> None:
     items = item(link="/ru/news/7?utm_source=rss&id=7#top", guid="a") + item(link="news/8", guid="b")
-    feed = parse_feed(rss2(items).encode(), url=FEED_URL, headers=XML)
+    feed = parse_feed(rss2(items).encode(), url=FEED_URL, headers=XML, settings=SETTINGS)
     assert [e.url for e in feed.entries] == [
         "https://press.example.kz/ru/news/7?id=7",
         "https://press.example.kz/ru/rss/news/8",
@@ -58,24 +58,24 @@ def test_links_are_resolved_against_the_feed_url_and_canonicalised() -> None:
 
 def test_entries_without_usable_link_are_skipped_with_a_warning() -> None:
     items = item(link="javascript:void(0)", guid="x") + "<item><title>Без ссылки</title></item>" + item()
-    feed = parse_feed(rss2(items).encode(), url=FEED_URL, headers=XML)
+    feed = parse_feed(rss2(items).encode(), url=FEED_URL, headers=XML, settings=SETTINGS)
     assert [e.url for e in feed.entries] == ["https://press.example.kz/ru/news/1"]
     assert "2 entries without a usable http(s) link skipped (#0, 1)" in feed.warnings
 
 
 def test_permalink_guid_is_used_when_there_is_no_link() -> None:
     body = rss2('<item><title>T</title><guid isPermaLink="true">https://press.example.kz/ru/news/55</guid></item>')
-    feed = parse_feed(body.encode(), url=FEED_URL, headers=XML)
+    feed = parse_feed(body.encode(), url=FEED_URL, headers=XML, settings=SETTINGS)
     assert [e.url for e in feed.entries] == ["https://press.example.kz/ru/news/55"]
 
 
 def test_duplicate_links_are_listed_once() -> None:
-    feed = parse_feed(rss2(item(guid="a") + item(guid="b")).encode(), url=FEED_URL, headers=XML)
+    feed = parse_feed(rss2(item(guid="a") + item(guid="b")).encode(), url=FEED_URL, headers=XML, settings=SETTINGS)
     assert len(feed.entries) == 1
 
 
 def test_russian_free_text_date() -> None:
-    feed = parse_feed(rss2(item(date="10 ноября 2026, 14:30")).encode(), url=FEED_URL, headers=XML)
+    feed = parse_feed(rss2(item(date="10 ноября 2026, 14:30")).encode(), url=FEED_URL, headers=XML, settings=SETTINGS)
     # Free text without a zone is read in Asia/Almaty (UTC+5).
     assert feed.entries[0].published == datetime(2026, 11, 10, 9, 30, tzinfo=UTC)
 
@@ -85,25 +85,26 @@ def test_future_and_ancient_dates_are_dropped() -> None:
     items = item(guid="a", date=future) + item(
         link="https://press.example.kz/2", guid="b", date="Mon, 01 Jan 1979 00:00:00 +0000"
     )
-    feed = parse_feed(rss2(items).encode(), url=FEED_URL, headers=XML)
+    feed = parse_feed(rss2(items).encode(), url=FEED_URL, headers=XML, settings=SETTINGS)
     assert [e.published for e in feed.entries] == [None, None]
 
 
 def test_tomorrow_within_tolerance_is_kept() -> None:
     soon = (datetime.now(UTC) + timedelta(hours=6)).replace(microsecond=0)
-    feed = parse_feed(rss2(item(date=soon.strftime("%a, %d %b %Y %H:%M:%S +0000"))).encode(), url=FEED_URL, headers=XML)
+    feed = parse_feed(rss2(item(date=soon.strftime("%a, %d %b %Y %H:%M:%S +0000"))).encode(), url=FEED_URL, headers=XML,
+        settings=SETTINGS)
     assert feed.entries[0].published == soon
 
 
 def test_windows_1251_declared_in_prolog() -> None:
     body = rss2(item(), encoding="windows-1251").encode("cp1251")
-    feed = parse_feed(body, url=FEED_URL, headers={"content-type": "application/xml"})
+    feed = parse_feed(body, url=FEED_URL, headers={"content-type": "application/xml"}, settings=SETTINGS)
     assert feed.entries[0].title == "Переговоры в Астане"
 
 
 def test_koi8_r_declared_in_prolog() -> None:
     body = rss2(item(), encoding="koi8-r").encode("koi8_r")
-    feed = parse_feed(body, url=FEED_URL, headers={"content-type": "application/xml"})
+    feed = parse_feed(body, url=FEED_URL, headers={"content-type": "application/xml"}, settings=SETTINGS)
     assert feed.entries[0].title == "Переговоры в Астане"
     assert feed.title == "Пресс-служба"
 
@@ -115,7 +116,7 @@ def test_rss_091() -> None:
         "<item><title>Визит</title><link>https://old.kz/a</link><description>Текст</description></item>"
         "</channel></rss>"
     )
-    feed = parse_feed(body.encode(), url="https://old.kz/rss", headers=XML)
+    feed = parse_feed(body.encode(), url="https://old.kz/rss", headers=XML, settings=SETTINGS)
     assert [e.url for e in feed.entries] == ["https://old.kz/a"]
 
 
@@ -128,7 +129,7 @@ def test_rss_10_rdf() -> None:
         '<item rdf:about="https://rdf.kz/n/1"><title>Соглашение</title><link>https://rdf.kz/n/1</link>'
         "<dc:date>2025-06-17T10:00:00+06:00</dc:date></item></rdf:RDF>"
     )
-    feed = parse_feed(body.encode(), url="https://rdf.kz/rss", headers=XML)
+    feed = parse_feed(body.encode(), url="https://rdf.kz/rss", headers=XML, settings=SETTINGS)
     assert feed.entries[0].url == "https://rdf.kz/n/1"
     assert feed.entries[0].published == datetime(2025, 6, 17, 4, 0, tzinfo=UTC)
 
@@ -140,7 +141,8 @@ def test_atom() -> None:
         '<entry><title>Встреча</title><link rel="alternate" href="news/2"/><id>urn:e2</id>'
         "<updated>2025-01-02T03:04:05Z</updated><summary>Кратко</summary></entry></feed>"
     )
-    feed = parse_feed(body.encode(), url="https://atom.cn/feed", headers={"content-type": "application/atom+xml"})
+    feed = parse_feed(body.encode(), url="https://atom.cn/feed", headers={"content-type": "application/atom+xml"},
+        settings=SETTINGS)
     (e,) = feed.entries
     assert e.url == "https://atom.cn/ru/news/2"
     assert e.guid == "urn:e2"
@@ -148,49 +150,51 @@ def test_atom() -> None:
 
 
 def test_ttl_in_minutes() -> None:
-    feed = parse_feed(rss2(item(), channel_extra="<ttl>30</ttl>").encode(), url=FEED_URL, headers=XML)
+    feed = parse_feed(rss2(item(), channel_extra="<ttl>30</ttl>").encode(), url=FEED_URL, headers=XML,
+        settings=SETTINGS)
     assert feed.ttl_s == 1800
 
 
 def test_syndication_update_period() -> None:
     extra = "<sy:updatePeriod>hourly</sy:updatePeriod><sy:updateFrequency>4</sy:updateFrequency>"
-    feed = parse_feed(rss2(item(), channel_extra=extra).encode(), url=FEED_URL, headers=XML)
+    feed = parse_feed(rss2(item(), channel_extra=extra).encode(), url=FEED_URL, headers=XML, settings=SETTINGS)
     assert feed.ttl_s == 900
 
 
 def test_no_ttl() -> None:
-    assert parse_feed(rss2(item()).encode(), url=FEED_URL, headers=XML).ttl_s is None
+    assert parse_feed(rss2(item()).encode(), url=FEED_URL, headers=XML, settings=SETTINGS).ttl_s is None
 
 
 def test_bozo_feed_with_entries_is_accepted_with_a_warning() -> None:
     # An undefined entity makes the XML ill-formed; feedparser's loose parser still reads the item.
     body = rss2(item()).replace("Переговоры в Астане", "Переговоры&nbsp;в Астане").encode()
-    feed = parse_feed(body, url=FEED_URL, headers=XML)
+    feed = parse_feed(body, url=FEED_URL, headers=XML, settings=SETTINGS)
     assert feed.entries
     assert any(w.startswith("bozo:") for w in feed.warnings)
 
 
 def test_bozo_feed_without_entries_is_rejected_with_the_reason() -> None:
     with pytest.raises(PermanentError, match=r"unparseable feed: .*"):
-        parse_feed(b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</ti', url=FEED_URL, headers=XML)
+        parse_feed(b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</ti', url=FEED_URL, headers=XML,
+            settings=SETTINGS)
 
 
 def test_html_page_is_not_a_feed() -> None:
     page = "<!DOCTYPE html><html><head><title>Главная</title></head><body><p>Новости</p></body></html>"
     with pytest.raises(PermanentError, match="not a feed"):
-        parse_feed(page.encode(), url=FEED_URL, headers={"content-type": "text/html; charset=utf-8"})
+        parse_feed(page.encode(), url=FEED_URL, headers={"content-type": "text/html; charset=utf-8"}, settings=SETTINGS)
     with pytest.raises(PermanentError, match="not a feed"):
-        parse_feed(page.encode(), url=FEED_URL, headers={})
+        parse_feed(page.encode(), url=FEED_URL, headers={}, settings=SETTINGS)
 
 
 def test_empty_valid_feed_has_no_entries() -> None:
-    feed = parse_feed(rss2("").encode(), url=FEED_URL, headers=XML)
+    feed = parse_feed(rss2("").encode(), url=FEED_URL, headers=XML, settings=SETTINGS)
     assert feed.entries == ()
 
 
 def test_empty_body() -> None:
     with pytest.raises(PermanentError, match="empty"):
-        parse_feed(b"  \n", url=FEED_URL, headers=XML)
+        parse_feed(b"  \n", url=FEED_URL, headers=XML, settings=SETTINGS)
 
 
 QUADRATIC = (
@@ -217,39 +221,40 @@ def test_entity_declarations_are_refused_before_parsing(body: bytes, monkeypatch
 
     monkeypatch.setattr(parse_module.feedparser, "parse", fail)
     with pytest.raises(PermanentError, match="ENTITY"):
-        parse_feed(body, url=FEED_URL, headers=XML)
+        parse_feed(body, url=FEED_URL, headers=XML, settings=SETTINGS)
 
 
 def test_entity_text_inside_cdata_is_harmless() -> None:
     body = rss2(
         item().replace("<title>Переговоры в Астане</title>", "<title><![CDATA[About <!ENTITY in XML]]></title>")
     )
-    feed = parse_feed(body.encode(), url=FEED_URL, headers=XML)
+    feed = parse_feed(body.encode(), url=FEED_URL, headers=XML, settings=SETTINGS)
     assert feed.entries[0].title == "About <!ENTITY in XML"
 
 
-def test_size_cap(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(parse_module, "get_settings", lambda: Settings(max_feed_bytes=2000))
+def test_size_cap() -> None:
+    small_cap = SETTINGS.model_copy(update={"max_feed_bytes": 2000})
     small = rss2(item()).encode()
     assert len(small) < 2000
-    assert parse_feed(small, url=FEED_URL, headers=XML).entries
+    assert parse_feed(small, url=FEED_URL, headers=XML, settings=small_cap).entries
     big = rss2("".join(item(link=f"https://press.example.kz/{i}", guid=str(i)) for i in range(20))).encode()
     with pytest.raises(PermanentError, match="too large"):
-        parse_feed(big, url=FEED_URL, headers=XML)
+        parse_feed(big, url=FEED_URL, headers=XML, settings=small_cap)
 
 
 def test_only_bytes_are_accepted() -> None:
     with pytest.raises(TypeError):
-        parse_feed("https://press.example.kz/rss", url=FEED_URL, headers=XML)  # type: ignore[arg-type]
+        parse_feed("https://press.example.kz/rss", url=FEED_URL, headers=XML, settings=SETTINGS)  # type: ignore[arg-type]
 
 
 def test_feed_served_as_text_html_is_still_a_feed() -> None:
-    feed = parse_feed(rss2(item()).encode(), url=FEED_URL, headers={"Content-Type": "text/html; charset=utf-8"})
+    feed = parse_feed(rss2(item()).encode(), url=FEED_URL, headers={"Content-Type": "text/html; charset=utf-8"},
+        settings=SETTINGS)
     assert len(feed.entries) == 1
 
 
 def test_utf8_bom_and_leading_whitespace() -> None:
-    feed = parse_feed(b"\xef\xbb\xbf\n  " + rss2(item()).encode(), url=FEED_URL, headers=XML)
+    feed = parse_feed(b"\xef\xbb\xbf\n  " + rss2(item()).encode(), url=FEED_URL, headers=XML, settings=SETTINGS)
     assert feed.entries[0].title == "Переговоры в Астане"
 
 
@@ -278,7 +283,7 @@ def test_internal_subsets_are_refused_on_the_decoded_text(body: bytes, monkeypat
 
     monkeypatch.setattr(parse_module.feedparser, "parse", fail)
     with pytest.raises(PermanentError, match=r"internal subset|ENTITY"):
-        parse_feed(body, url=FEED_URL, headers=XML)
+        parse_feed(body, url=FEED_URL, headers=XML, settings=SETTINGS)
 
 
 @pytest.mark.parametrize("encoding", ["utf-7", "hz", "iso-2022-jp"])
@@ -286,19 +291,19 @@ def test_encodings_no_feed_uses_are_refused(encoding: str) -> None:
     body = (f'<?xml version="1.0" encoding="{encoding}"?>\n<rss version="2.0"><channel><title>Press</title>'
             "<item><title>Talks</title><link>https://press.example.kz/1</link></item></channel></rss>")
     with pytest.raises(PermanentError, match=f"encoding '{encoding}'"):
-        parse_feed(body.encode("ascii"), url=FEED_URL, headers=XML)
+        parse_feed(body.encode("ascii"), url=FEED_URL, headers=XML, settings=SETTINGS)
 
 
 def test_a_public_doctype_without_subset_still_parses() -> None:
     body = rss2(item()).replace("?>\n", '?>\n<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN" '
                                        '"http://my.netscape.com/publish/formats/rss-0.91.dtd">\n', 1)
-    assert parse_feed(body.encode(), url=FEED_URL, headers=XML).entries
+    assert parse_feed(body.encode(), url=FEED_URL, headers=XML, settings=SETTINGS).entries
 
 
 def test_character_references_no_text_may_hold_are_dropped() -> None:
     refs = "&#0;&#x0;&#xD800;&#xdfff;&#1114112;&#" + "9" * 5000 + ";&#x1F;"
     body = rss2(item().replace("Переговоры в Астане", f"Пере{refs}говоры &#1040;&#x1F600;"))
-    feed = parse_feed(body.encode(), url=FEED_URL, headers=XML)
+    feed = parse_feed(body.encode(), url=FEED_URL, headers=XML, settings=SETTINGS)
     assert feed.entries[0].title == "Переговоры А\U0001f600"
 
 
@@ -306,7 +311,7 @@ def test_character_references_no_text_may_hold_are_dropped() -> None:
 def test_odd_numbers_are_no_numbers(ttl: str) -> None:
     body = rss2(item(), channel_extra=f"<ttl>{ttl}</ttl><sy:updatePeriod>hourly</sy:updatePeriod>"
                                       f"<sy:updateFrequency>{ttl}</sy:updateFrequency>")
-    assert parse_feed(body.encode(), url=FEED_URL, headers=XML).ttl_s == 3600
+    assert parse_feed(body.encode(), url=FEED_URL, headers=XML, settings=SETTINGS).ttl_s == 3600
 
 
 def test_bad_entries_are_dropped_and_counted_the_rest_kept_clean() -> None:
@@ -318,7 +323,7 @@ def test_bad_entries_are_dropped_and_counted_the_rest_kept_clean() -> None:
                                                                         "То\u202eкаев\u2066 " + "а" + "\u0301" * 40),
         item(link="https://press.example.kz/ok/5", guid="\x01" + "g" * 5000),
     ])
-    feed = parse_feed(rss2(items).encode(), url=FEED_URL, headers=XML)
+    feed = parse_feed(rss2(items).encode(), url=FEED_URL, headers=XML, settings=SETTINGS)
     assert [e.url for e in feed.entries] == ["https://press.example.kz/ok/1", "https://press.example.kz/ok/4",
                                              "https://press.example.kz/ok/5"]
     assert feed.dropped == 2

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.settings import SETTINGS
 from workers.feeds.canonical import canonicalize
 from workers.feeds.discover import listing_links
 from workers.feeds.parse import parse_feed
@@ -27,7 +28,8 @@ def body(path: str) -> bytes:
 
 @pytest.mark.parametrize("feed", MANIFEST.get("feed", []), ids=lambda f: f["format"])
 def test_replay_feed(feed: dict[str, Any]) -> None:
-    parsed = parse_feed(body(feed["path"]), url=BASE + feed["path"], headers={"content-type": feed["content_type"]})
+    parsed = parse_feed(body(feed["path"]), url=BASE + feed["path"], headers={"content-type": feed["content_type"]},
+        settings=SETTINGS)
     duplicates = [d for d in MANIFEST.get("duplicate", []) if d["feed"] == feed["path"]]
     # a link that canonicalises to one already listed is listed once
     assert len(parsed.entries) == feed["expected_entries"] - len(duplicates)
@@ -43,6 +45,6 @@ def test_replay_feed(feed: dict[str, Any]) -> None:
 @pytest.mark.parametrize("listing", MANIFEST.get("listing", []), ids=lambda x: x["path"])
 def test_replay_listing(listing: dict[str, Any]) -> None:
     pattern = listing["pattern"].replace("{base}", re.escape(BASE))
-    links = listing_links(body(listing["path"]), BASE + listing["path"], pattern)
+    links = listing_links(body(listing["path"]), BASE + listing["path"], pattern, settings=SETTINGS)
     assert len(links) == listing["expected_links"]
     assert all(re.search(pattern, u) for u in links)

@@ -18,7 +18,7 @@ from workers.clean.text import TITLE_MAX_CHARS, dateline_date, finish, normalise
 from workers.errors import PermanentError, QuarantineError
 from workers.feeds.canonical import canonical_from_html, canonicalize
 from workers.models import CleanDoc
-from workers.settings import get_settings
+from workers.settings import Settings
 
 # favor_precision: measured on the article-extraction benchmark (bench/clean_quality.py).
 FAVOR_PRECISION = False
@@ -41,9 +41,10 @@ _MARKUP = re.compile(r"<\s*(?:html|head|body|p|div|article|main|section|span|br|
 _LANG_ATTR = re.compile(r"<html\b[^>]{0,500}?\blang\s*=\s*[\"']?([a-zA-Z]{2})", re.IGNORECASE)
 
 
-def clean_html(body: bytes | str, *, url: str | None = None, headers: Mapping[str, str] | None = None) -> CleanDoc:
+def clean_html(body: bytes | str, *, settings: Settings, url: str | None = None,
+               headers: Mapping[str, str] | None = None) -> CleanDoc:
     """Raise PermanentError for non-HTML or empty pages, QuarantineError for hostile or undecodable ones."""
-    settings = get_settings()
+    marks = settings.max_combining_marks
     headers = {k.lower(): v for k, v in (headers or {}).items()}
     ctype = headers.get("content-type", "").lower()
     if ctype.startswith(_NOT_HTML_TYPES):
@@ -77,11 +78,11 @@ def clean_html(body: bytes | str, *, url: str | None = None, headers: Mapping[st
     if not text.strip():
         raise PermanentError("no article text found in the page")
 
-    lines, removed = strip_boilerplate(normalise_lines(text))
+    lines, removed = strip_boilerplate(normalise_lines(text, max_marks=marks))
     letters = sum(ch.isalpha() for line in lines for ch in line)
     if letters < MIN_TEXT_LETTERS:
         raise PermanentError(f"no article text: {letters} letters left after removing boilerplate")
-    title = " ".join(normalise_lines(getattr(doc, "title", None) or "")) or None
+    title = " ".join(normalise_lines(getattr(doc, "title", None) or "", max_marks=marks)) or None
     if title and len(title) > TITLE_MAX_CHARS:
         title = title[:TITLE_MAX_CHARS].rsplit(" ", 1)[0]
 
@@ -101,6 +102,7 @@ def clean_html(body: bytes | str, *, url: str | None = None, headers: Mapping[st
     return finish(
         lines,
         removed,
+        max_chars=settings.max_text_chars,
         title=title,
         published=_plausible_date(getattr(doc, "date", None)) or dateline_date(lines),
         canonical_url=canonical,

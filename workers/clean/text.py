@@ -18,7 +18,7 @@ from workers.clean.simhash import simhash
 from workers.feeds.dates import parse_ru_date
 from workers.models import CleanDoc
 from workers.safetext import cap_marks, strip_bidi
-from workers.settings import get_settings
+from workers.settings import Settings
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
@@ -87,12 +87,12 @@ DATELINE_MAX_CHARS = 40
 DATELINE_SEARCH_LINES = 4
 
 
-def normalise_lines(text: str) -> list[str]:
+def normalise_lines(text: str, *, max_marks: int) -> list[str]:
     """NFC, no invisible, control or direction-control characters, no mark stacks, spaces collapsed; one entry
     per non-empty line. A right-to-left override inside a name ("То\u202eкаев") reached extracted persons
     and CSV output; "zalgo" marks by the hundred on one letter bloat every row that quotes it."""
     text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
-    text = cap_marks(strip_bidi(text), get_settings().max_combining_marks)
+    text = cap_marks(strip_bidi(text), max_marks)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
     text = _CONTROL.sub("", text)
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
@@ -171,14 +171,15 @@ def finish(
     lines: list[str],
     removed: list[str],
     *,
+    max_chars: int,
     title: str | None,
     published: object = None,
     canonical_url: str | None = None,
     language_hint: str | None = None,
 ) -> CleanDoc:
-    """Join kept lines into the final text and compute hash, simhash and language."""
+    """Join kept lines into the final text (cut at `max_chars`) and compute hash, simhash and language."""
     text = "\n\n".join(lines)
-    limit = get_settings().max_text_chars
+    limit = max_chars
     if len(text) > limit:
         cut = text.rfind("\n\n", 0, limit)
         cut = cut if cut > limit // 2 else limit
@@ -196,12 +197,13 @@ def finish(
     )
 
 
-def clean_text(text: str, *, title: str | None = None) -> CleanDoc:
+def clean_text(text: str, *, settings: Settings, title: str | None = None) -> CleanDoc:
     """Clean plain text; without a given title the first line (a headline) becomes the title."""
-    lines = normalise_lines(text)
+    marks = settings.max_combining_marks
+    lines = normalise_lines(text, max_marks=marks)
     kept, removed = strip_boilerplate(lines)
     if title is None and kept and len(kept[0]) <= TITLE_MAX_CHARS:
         title = kept[0]
     elif title is not None:
-        title = " ".join(normalise_lines(title)) or None
-    return finish(kept, removed, title=title, published=dateline_date(kept))
+        title = " ".join(normalise_lines(title, max_marks=marks)) or None
+    return finish(kept, removed, max_chars=settings.max_text_chars, title=title, published=dateline_date(kept))

@@ -14,6 +14,7 @@ from rich.text import Text
 from workers.cli.output import cell
 from workers.errors import StageError
 from workers.pipeline import Analysis, analyse_html, analyse_text, to_json_line
+from workers.settings import get_settings
 
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 
@@ -42,20 +43,19 @@ def _analyse_path(path: str) -> Analysis:
 
 def _analyse_bytes(data: bytes, *, looks_html: bool) -> Analysis:
     if looks_html:
-        return analyse_html(data)
+        return analyse_html(data, settings=get_settings())
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise StageError(f"text input is not UTF-8 ({exc.reason} at byte {exc.start})") from exc
-    return analyse_text(text)
+    return analyse_text(text, settings=get_settings())
 
 
 def _analyse_url(url: str) -> Analysis:
     from workers.fetch.http import fetch_url
-    from workers.settings import get_settings
 
     resp = fetch_url(url, settings=get_settings())
-    return analyse_html(resp.body, url=resp.url, headers=resp.headers)
+    return analyse_html(resp.body, settings=get_settings(), url=resp.url, headers=resp.headers)
 
 
 def extract(
@@ -75,7 +75,7 @@ def extract(
         raise typer.BadParameter("give one or more PATHs or --url, not both and not neither")
     from workers.extract import warm_up
 
-    warm_up()
+    warm_up(get_settings())
     targets = [url] if url else list(paths)
     failed = 0
     for target in targets:

@@ -134,7 +134,7 @@ def discover(
     except (StageError, ValueError) as exc:
         err.print(Text(f"cannot read {url}: {exc}", style="red"))
         return 1
-    found = discover_feeds(page.body, page.url)
+    found = discover_feeds(page.body, page.url, settings=s)
     try:
         robots = fetch_robots_txt(page.url, settings=s).decode("utf-8", "replace")
         found += [d for d in sitemaps_from_robots(robots, page.url) if all(f["url"] != d["url"] for f in found)]

@@ -13,6 +13,7 @@ from workers.extract import agreements as agr
 from workers.extract import entities, events, figures, gazetteer, nlp, relevance, sectors
 from workers.extract.records import Agreement, Evidence, Figure, Total
 from workers.models import CleanDoc
+from workers.settings import Settings
 from workers.versions import EXTRACT_VERSION
 
 log = logging.getLogger(__name__)
@@ -60,11 +61,10 @@ def _empty(doc: CleanDoc, text: str, language: str | None) -> dict[str, Any]:
     }
 
 
-def extract_document(doc: CleanDoc) -> dict[str, Any]:
-    from workers.settings import get_settings
-
+def extract_document(doc: CleanDoc, *, settings: Settings) -> dict[str, Any]:
+    """`settings` gives the text cap (`max_text_chars`) and where the gazetteer lives (`seeds_dir`)."""
     text = doc.text if isinstance(doc.text, str) else ""
-    cap = get_settings().max_text_chars
+    cap = settings.max_text_chars
     truncated = len(text) > cap
     if truncated:
         text = text[:cap]
@@ -78,7 +78,7 @@ def extract_document(doc: CleanDoc) -> dict[str, Any]:
         out["skipped"] = f"language {language or 'unknown'} is not Russian"
         return out
     try:
-        _fill(out, doc, text)
+        _fill(out, doc, text, gazetteer.default(settings.seeds_dir))
     except Exception as exc:  # one odd document must never take a worker down
         log.exception("extraction failed")
         fresh = _empty(doc, text, language)
@@ -89,9 +89,8 @@ def extract_document(doc: CleanDoc) -> dict[str, Any]:
     return out
 
 
-def _fill(out: dict[str, Any], doc: CleanDoc, text: str) -> None:
+def _fill(out: dict[str, Any], doc: CleanDoc, text: str, gaz: gazetteer.Gazetteer) -> None:
     a = nlp.analyse(text)
-    gaz = gazetteer.default()
     ents = entities.analyse_entities(a, gaz)
     evs = events.find_events(a, ents, gaz, doc.published)
     agreements, totals = agr.find(a, ents, gaz, evs)

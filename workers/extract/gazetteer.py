@@ -241,11 +241,9 @@ _CACHE: dict[str, Gazetteer] = {}
 _LOCK = threading.Lock()
 
 
-def default() -> Gazetteer:
-    """The project gazetteer, loaded once per process from settings.seeds_dir/gazetteer."""
-    from workers.settings import get_settings
-
-    directory = Path(get_settings().seeds_dir) / "gazetteer"
+def default(seeds_dir: Path) -> Gazetteer:
+    """The project gazetteer, loaded once per process from seeds_dir/gazetteer (`settings.seeds_dir`)."""
+    directory = Path(seeds_dir) / "gazetteer"
     key = str(directory)
     if key not in _CACHE:
         with _LOCK:
@@ -254,11 +252,9 @@ def default() -> Gazetteer:
     return _CACHE[key]
 
 
-def use(gaz: Gazetteer | None) -> None:
-    """Replace the process gazetteer (tests); None forgets it so the next call reloads."""
-    from workers.settings import get_settings
-
-    key = str(Path(get_settings().seeds_dir) / "gazetteer")
+def use(gaz: Gazetteer | None, seeds_dir: Path) -> None:
+    """Replace the gazetteer of seeds_dir for this process (tests); None forgets it so the next call reloads."""
+    key = str(Path(seeds_dir) / "gazetteer")
     with _LOCK:
         if gaz is None:
             _CACHE.pop(key, None)

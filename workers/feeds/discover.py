@@ -18,7 +18,7 @@ from workers.clean.decoding import decode_page
 from workers.clean.guard import bound_html
 from workers.errors import PermanentError
 from workers.feeds.canonical import canonicalize
-from workers.settings import get_settings
+from workers.settings import Settings
 
 MAX_LINKS = 1000
 
@@ -37,9 +37,9 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
 _ROBOTS_SITEMAP = re.compile(r"^\s*sitemap\s*:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
 
 
-def _document(html: bytes | str, headers: Mapping[str, str] | None = None) -> Any:
+def _document(html: bytes | str, max_html_bytes: int, headers: Mapping[str, str] | None = None) -> Any:
     text = decode_page(html, headers) if isinstance(html, bytes | bytearray) else html
-    bounded = bound_html(text, max_bytes=get_settings().max_html_bytes).html
+    bounded = bound_html(text, max_bytes=max_html_bytes).html
     bounded = _XML_DECL.sub("", bounded)  # lxml refuses str input that declares an encoding
     if not bounded.strip():
         return None
@@ -58,9 +58,9 @@ def _base(doc: Any, base_url: str) -> str:
     return base_url
 
 
-def discover_feeds(html: bytes | str, base_url: str) -> list[dict[str, str | None]]:
+def discover_feeds(html: bytes | str, base_url: str, *, settings: Settings) -> list[dict[str, str | None]]:
     """Feeds a page announces or links to, best evidence first, each URL once."""
-    doc = _document(html)
+    doc = _document(html, settings.max_html_bytes)
     if doc is None:
         return []
     base = _base(doc, base_url)
@@ -113,13 +113,13 @@ def sitemaps_from_robots(robots_txt: str, base_url: str) -> list[dict[str, str |
     return sorted(out, key=lambda d: d["title"] != "news")
 
 
-def listing_links(html: bytes | str, base_url: str, pattern: str) -> list[str]:
+def listing_links(html: bytes | str, base_url: str, pattern: str, *, settings: Settings) -> list[str]:
     """Canonical absolute links of a listing page whose URL matches `pattern` (re.search), in page order."""
     try:
         rx = re.compile(pattern)
     except re.error as exc:
         raise PermanentError(f"bad listing pattern {pattern!r}: {exc}") from exc
-    doc = _document(html)
+    doc = _document(html, settings.max_html_bytes)
     if doc is None:
         return []
     base = _base(doc, base_url)

@@ -14,9 +14,10 @@ from datetime import UTC, datetime
 
 from workers.errors import PermanentError
 from workers.feeds.canonical import canonicalize
+from workers.feeds.discover import listing_links
 from workers.feeds.parse import link_problem, parse_feed, reject_entity_declarations
 from workers.models import FeedEntry, HttpResponse, ParsedFeed
-from workers.settings import get_settings
+from workers.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -24,13 +25,12 @@ _LOC = re.compile(rb"<loc>\s*([^<\s]+)\s*</loc>", re.IGNORECASE)
 _SITEMAP_CAP = 5000
 
 
-def read_entries(kind: str, resp: HttpResponse, *, pattern: str | None = None) -> ParsedFeed:
-    return cap_entries(_screen(_read(kind, resp, pattern)), get_settings().max_entries_per_poll)
+def read_entries(kind: str, resp: HttpResponse, *, settings: Settings, pattern: str | None = None) -> ParsedFeed:
+    return cap_entries(_screen(_read(kind, resp, pattern, settings), settings), settings.max_entries_per_poll)
 
 
-def _screen(parsed: ParsedFeed) -> ParsedFeed:
+def _screen(parsed: ParsedFeed, s: Settings) -> ParsedFeed:
     """Drop, and count, entries whose link cannot be stored (listing pages and sitemaps too)."""
-    s = get_settings()
     kept = tuple(e for e in parsed.entries if link_problem(e.url, s) is None)
     bad = len(parsed.entries) - len(kept)
     if not bad:
@@ -39,15 +39,13 @@ def _screen(parsed: ParsedFeed) -> ParsedFeed:
                    warnings=(*parsed.warnings, f"{bad} entries dropped: link too long or with odd characters"))
 
 
-def _read(kind: str, resp: HttpResponse, pattern: str | None) -> ParsedFeed:
+def _read(kind: str, resp: HttpResponse, pattern: str | None, settings: Settings) -> ParsedFeed:
     if kind in ("rss", "atom"):
-        return parse_feed(resp.body, url=resp.url, headers=resp.headers)
+        return parse_feed(resp.body, url=resp.url, headers=resp.headers, settings=settings)
     if kind == "listing":
         if not pattern:
             raise PermanentError("a listing feed needs a link pattern")
-        from workers.feeds.discover import listing_links
-
-        links = listing_links(resp.body, resp.url, pattern)
+        links = listing_links(resp.body, resp.url, pattern, settings=settings)
         return ParsedFeed(title=None, entries=tuple(FeedEntry(url=u) for u in links))
     if kind == "sitemap":
         return _sitemap(resp)

@@ -25,7 +25,7 @@ from workers.feeds.canonical import canonicalize
 from workers.feeds.dates import from_struct_time, parse_ru_datetime, plausible
 from workers.models import FeedEntry, ParsedFeed
 from workers.safetext import safe_text
-from workers.settings import Settings, get_settings
+from workers.settings import Settings
 
 # NUL-tolerant so UTF-16/UTF-32 spellings are caught too.
 _ENTITY_DECL = re.compile(rb"<\x00*!\x00*E\x00*N\x00*T\x00*I\x00*T\x00*Y", re.IGNORECASE)
@@ -142,11 +142,11 @@ def _refused_encoding(name: str | None) -> str | None:
     return None if compatible else f"encoding {name!r} spells markup differently from ASCII"
 
 
-def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str]) -> ParsedFeed:
+def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str], settings: Settings) -> ParsedFeed:
     if not isinstance(body, bytes | bytearray):
         raise TypeError("parse_feed takes the feed body as bytes, never a URL or a path")
     body = bytes(body)
-    limit = get_settings().max_feed_bytes
+    limit = settings.max_feed_bytes
     if len(body) > limit:
         raise PermanentError(f"feed too large: {len(body)} bytes > {limit}")
     if not body.strip():
@@ -176,7 +176,7 @@ def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str]) -> ParsedFe
         if not _get(parsed, "version"):
             raise PermanentError("not a feed: no RSS/Atom root element")
 
-    s = get_settings()
+    s = settings
     now = datetime.now(UTC)
     entries: list[FeedEntry] = []
     seen: set[str] = set()

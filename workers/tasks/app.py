@@ -143,7 +143,7 @@ def _init_process(**_: Any) -> None:
     if _warm_nlp:
         from workers.extract import warm_up
 
-        warm_up()
+        warm_up(get_settings())
 
 
 @signals.worker_process_shutdown.connect

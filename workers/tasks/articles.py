@@ -209,8 +209,9 @@ def analyse_one(article_id: int, *, own_time_limit: bool = True) -> dict[str, An
         return _fail(article_id, "analyse", PermanentError("no stored page to analyse"))
     started = time.monotonic()
     try:
-        page = unpack_page(raw["body_packed"], max_bytes=get_settings().max_page_bytes)
-        analysis = analyse_html(page, url=raw["final_url"], headers=raw["headers"])
+        s = get_settings()
+        page = unpack_page(raw["body_packed"], max_bytes=s.max_page_bytes)
+        analysis = analyse_html(page, settings=s, url=raw["final_url"], headers=raw["headers"])
     except SoftTimeLimitExceeded as exc:
         if not own_time_limit:
             raise
@@ -240,7 +241,7 @@ def extract_article(self: Task, article_id: int) -> dict[str, Any]:
     doc = CleanDoc(text=d["text"], title=d["title"], published=d["published"], language=d["language"],
                    canonical_url=d["canonical_url"], content_hash=d["content_hash"], simhash=d["simhash"])
     try:
-        result = extract_document(doc)
+        result = extract_document(doc, settings=get_settings())
     except Exception as exc:  # see analyse_article
         return _analysis_failed(article_id, exc)
     with get_pool().connection() as conn, conn.pipeline(), conn.transaction():

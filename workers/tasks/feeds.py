@@ -82,7 +82,7 @@ def poll_feed(self: Task, feed_id: int) -> dict[str, Any]:
                          max_bytes=s.max_feed_bytes, accept=FEED_ACCEPT)
         outcome = after_response(validators, req, status=resp.status, etag=_validator(resp.headers.get("etag")),
                                  last_modified=_validator(resp.headers.get("last-modified")), body=resp.body)
-        parsed = (read_entries(feed["kind"], resp, pattern=feed["pattern"])
+        parsed = (read_entries(feed["kind"], resp, settings=s, pattern=feed["pattern"])
                   if outcome.changed else None)
     except StageError as exc:
         return _record_failure(feed, exc, started)
