@@ -13,6 +13,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from tests.httpserver import Route, ScriptedServer
 from tests.integration.test_hostile_pages import article_html
 from tests.integration.test_lanes import messages
+from workers.tasks.outcome import FailedForGood, Skipped, Stored
 
 pytestmark = pytest.mark.integration
 
@@ -55,7 +56,7 @@ def _fetched(db: Any, server: ScriptedServer, n: int) -> list[int]:
             for i in range(n)]
     ids = _articles(db, urls)
     for article_id in ids:
-        assert "stored" in fetch_one(article_id, lambda *_: {}), article_id
+        assert isinstance(fetch_one(article_id, lambda *_: Skipped("no retry here")), Stored), article_id
     return ids
 
 
@@ -67,9 +68,12 @@ def test_a_fetch_batch_stores_each_page_records_each_failure_and_sends_one_analy
     gone = server.route("/gone", Route(status=404, body=b"no"))
     ids = _articles(db, [ok[0], gone, ok[1]])
 
-    result = fetch_articles.run(ids)
+    # The 404 fails for good: the batch ends as FAILURE for Flower, naming the article and its reason,
+    # after the rest of the batch was stored and sent on.
+    with pytest.raises(FailedForGood, match=rf"^article {ids[1]}: PermanentError: .*404") as failed:
+        fetch_articles.run(ids)
 
-    assert result == {"stored": [ids[0], ids[2]], "failed": [ids[1]]}
+    assert failed.value.result == {"stored": [ids[0], ids[2]], "failed": [ids[1]]}
     assert _states(db, ids) == [("analyse", "queued"), ("fetch", "failed"), ("analyse", "queued")]
     assert messages(clean_redis, "nlp") == [("silkwire.analyse_articles", [[ids[0], ids[2]]])]
     assert messages(clean_redis, "fetch") == []
@@ -134,9 +138,10 @@ def test_an_analysis_batch_fails_only_the_bad_page(
         return real(page, **kw)
 
     monkeypatch.setattr(articles, "analyse_html", crash_on_second)
-    result = analyse_articles.run(ids)
+    with pytest.raises(FailedForGood, match=rf"^article {ids[1]}: ValueError: a bug on this one page") as failed:
+        analyse_articles.run(ids)
 
-    assert result == {"done": [ids[0], ids[2]], "failed": [ids[1]]}
+    assert failed.value.result == {"done": [ids[0], ids[2]], "failed": [ids[1]]}
     assert _states(db, ids) == [("done", "done"), ("analyse", "failed"), ("done", "done")]
     assert db.execute("SELECT count(*) AS n FROM extractions WHERE article_id = ANY(%s)",
                       (ids,)).fetchone()["n"] == 2
@@ -161,7 +166,9 @@ def test_a_soft_time_limit_fails_the_page_that_had_the_whole_budget_and_resends_
 
     monkeypatch.setattr(articles, "analyse_html", time_runs_out)
     # First in its batch: it had the task's whole time, so the page is what was too slow.
-    assert analyse_articles.run(ids[:1]) == {"failed": [ids[0]]}
+    with pytest.raises(FailedForGood, match="SoftTimeLimitExceeded") as failed:
+        analyse_articles.run(ids[:1])
+    assert failed.value.result == {"failed": [ids[0]]}
     # Second in its batch: the time may have gone to the first, so it and the rest go out again.
     slow_page = {"номер 2"}
     assert analyse_articles.run(ids[1:]) == {"done": [ids[1]], "requeued": [ids[2]]}

@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.httpserver import Route, ScriptedServer
+from tests.integration._tasks import answer
 from workers.cli.main import main
 from workers.feeds.registry import load_registry, parse_spec
 
@@ -76,7 +77,7 @@ def test_markup_in_a_feeds_error_and_url_is_printed_as_text(db: Any, clean_redis
                                  (site.url("/rss"),)).fetchone()["id"])
         db.execute("INSERT INTO feeds (name, url, kind) VALUES ('moved', %s, 'rss')", (site.url(markup),))
         for _ in range(50):
-            if "requeued_s" not in poll_feed.run(feed_id):
+            if "requeued_s" not in answer(poll_feed, feed_id):
                 break
     error = db.execute("SELECT last_error FROM feeds WHERE id = %s", (feed_id,)).fetchone()["last_error"]
     assert "[/bold][link=https://evil.example]" in error

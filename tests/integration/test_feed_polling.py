@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.httpserver import Route, ScriptedServer
+from tests.integration._tasks import answer
 from workers.settings import get_settings
 
 pytestmark = pytest.mark.integration
@@ -49,7 +50,7 @@ def poll(feed_id: int) -> dict[str, Any]:
     from workers.tasks.feeds import poll_feed
 
     for _ in range(50):
-        result = poll_feed.run(feed_id)
+        result = answer(poll_feed, feed_id)
         if "requeued_s" not in result:
             return result
         time.sleep(result["requeued_s"])

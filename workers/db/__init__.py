@@ -6,8 +6,8 @@ from typing import Any
 
 from psycopg import Connection
 
-from workers.db.pool import close_pool, connect, get_pool
 from workers.db.named import QUERIES
+from workers.db.pool import close_pool, connect, get_pool
 
 
 def fetch_one(conn: Connection[Any], name: str, params: dict[str, Any] | None = None) -> dict[str, Any]:

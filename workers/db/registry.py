@@ -18,6 +18,7 @@ from psycopg import Connection
 from psycopg.types.json import Jsonb
 
 from workers.db.named import QUERIES
+from workers.db.pool import get_pool
 from workers.registry import (
     AgreementMention,
     EventMention,
@@ -175,6 +176,12 @@ def link_article(conn: Connection[Any], article_id: int) -> dict[str, list[int]]
         gone = set(mine.values()) | {old[m.key] for g in groups for m in g if m.key in old}
         out[name] = _replace(conn, kind, groups, old, gone, [article_id])
     return out
+
+
+def link_article_now(article_id: int) -> dict[str, list[int]]:
+    """`link_article` in a transaction of its own on this process's pool (what the link task runs)."""
+    with get_pool().connection() as conn, conn.transaction():
+        return link_article(conn, article_id)
 
 
 def rebuild(conn: Connection[Any]) -> dict[str, int]:

@@ -18,6 +18,7 @@ next_interval_s — how long until the next poll:
 backoff_interval_s — after n consecutive errors: 300 s · 2^(n−1), at least Retry-After, never more
   than poll_max_interval_s: a failing feed is polled less, never silently dropped.
 is_quiet — no new entry for more than QUIET_FACTOR usual gaps.
+plan_next_poll — all three after a good poll, from the feed's stored history and the response's headers.
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ import itertools
 import math
 import random
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from workers.feeds import caching
 from workers.settings import Settings, get_settings
 
 TARGET_NEW = 1.0
@@ -202,3 +204,30 @@ def is_quiet(
     if last_new_at is None or not typical_interval_s or typical_interval_s <= 0:
         return False
     return (now - last_new_at).total_seconds() > factor * typical_interval_s
+
+
+@dataclass(frozen=True)
+class NextPoll:
+    interval_s: int
+    typical_gap_s: int | None
+    quiet: bool
+
+
+def plan_next_poll(polls: Sequence[Poll], publish_times: Sequence[datetime], *, listed: int | None,
+                   new_entries: int, ttl_s: int | None, headers: Mapping[str, str], country: str | None,
+                   default_s: int, last_new_at: datetime | None, settings: Settings,
+                   now: datetime | None = None) -> NextPoll:
+    """After a good poll: the next interval, the feed's typical gap between publications and whether it is quiet.
+
+    `polls` and `publish_times` are its stored history; `listed` the entries this poll parsed (None when the
+    feed was not parsed: a 304 or an unchanged body adds no poll to the history); the response's caching
+    headers are hints (`workers.feeds.caching`).
+    """
+    now = now or datetime.now(UTC)
+    history = PollHistory(polls=(*polls, *([Poll(now, listed, new_entries)] if listed is not None else [])),
+                          publish_times=tuple(publish_times), zone=zone_for_country(country))
+    interval = next_interval_s(history, now=now, ttl_s=ttl_s, cache_max_age_s=caching.max_age_s(headers),
+                               expires_at=caching.expires_at(headers), default_s=default_s, settings=settings)
+    gap = typical_gap_s(publish_times)
+    last_new = now if new_entries else last_new_at
+    return NextPoll(interval, int(gap) if gap else None, is_quiet(last_new, gap, now))

@@ -26,9 +26,9 @@ from celery.exceptions import SoftTimeLimitExceeded
 from workers.errors import StageError
 from workers.settings import get_settings
 from workers.tasks.app import app
-from workers.tasks.articles import analyse_one, fetch_article, fetch_one
-from workers.tasks.common import INFRA_RETRY
+from workers.tasks.articles import ARTICLE_TASK, analyse_one, fetch_article, fetch_one
 from workers.tasks.lanes import chunks, enqueue, enqueue_many, requeue_here
+from workers.tasks.outcome import Failed, Outcome, RequeueAfter, RetryIn, Stored, finish_batch, word
 from workers.taskspec import ANALYSE_ARTICLES, FETCH_ARTICLE, FETCH_ARTICLES
 
 
@@ -59,28 +59,25 @@ def _send_rest_back(task: Task, rest: list[int], countdown: float) -> list[int]:
     return rest
 
 
-def _outcome(out: dict[str, Any]) -> str:
-    """One word for what happened to an article: the key a single-article task answers with, or its state."""
-    if "state" in out:  # recorded on the article: failed, quarantined, or skipped for robots.txt
-        return "disallowed" if out["state"] == "skipped" else str(out["state"])
-    if "relevant" in out:
-        return "done"
-    return next(iter(out), "done")
+def _failed_for_good(out: Outcome) -> str | None:
+    return out.reason if isinstance(out, Failed) and out.permanent else None
 
 
-@app.task(name=FETCH_ARTICLES, bind=True, **INFRA_RETRY)
+@app.task(name=FETCH_ARTICLES, **ARTICLE_TASK)
 def fetch_articles(self: Task, article_ids: list[int]) -> dict[str, Any]:
     """Fetch a batch in order; the stored pages go to analysis as one `analyse_articles` message.
 
     Answers the ids by outcome (stored, failed, disallowed by robots.txt, skipped as not waiting for a
-    fetch, retry_in_s, requeued): what Flower shows.
+    fetch, retry_in_s, requeued): what Flower shows; when any failed for good, that answer goes out as
+    FailedForGood with each one's reason, after the rest of the batch was done and sent on.
     """
-    def retry_later(countdown: float, exc: StageError, lane: str) -> dict[str, Any]:
+    def retry_later(countdown: float, exc: StageError, lane: str) -> Outcome:
         enqueue(fetch_article.name, article_id, lane, countdown=countdown)  # this one alone, later
-        return {"retry_in_s": round(countdown, 1)}
+        return RetryIn(countdown, str(exc))
 
     stored: dict[int, str] = {}
     outcomes: dict[str, list[int]] = defaultdict(list)
+    failures: dict[int, str] = {}
     with _send_stored(stored):
         for i, article_id in enumerate(article_ids):
             try:
@@ -90,20 +87,23 @@ def fetch_articles(self: Task, article_ids: list[int]) -> dict[str, Any]:
                 # batch): this one and the rest go out as a new message, where it comes first.
                 outcomes["requeued"] = _send_rest_back(self, article_ids[i:], 0)
                 break
-            if "requeue_s" in out:  # the host's politeness gate: this article and the rest wait together
-                wait = min(out["requeue_s"], get_settings().politeness_requeue_max_s)
+            if isinstance(out, RequeueAfter):  # the host's politeness gate: this article and the rest wait
+                wait = min(out.seconds, get_settings().politeness_requeue_max_s)
                 outcomes["requeued"] = _send_rest_back(self, article_ids[i:], wait)
                 break
-            if "stored" in out:
-                stored[article_id] = out["stored"]
-            outcomes[_outcome(out)].append(article_id)
-    return dict(outcomes)
+            if isinstance(out, Stored):
+                stored[article_id] = out.lane
+            if reason := _failed_for_good(out):
+                failures[article_id] = reason
+            outcomes[word(out)].append(article_id)
+    return finish_batch(outcomes, failures)
 
 
-@app.task(name=ANALYSE_ARTICLES, bind=True, **INFRA_RETRY)
+@app.task(name=ANALYSE_ARTICLES, **ARTICLE_TASK)
 def analyse_articles(self: Task, article_ids: list[int]) -> dict[str, Any]:
     """Analyse a batch in order, each article claimed and stored on its own."""
     outcomes: dict[str, list[int]] = defaultdict(list)
+    failures: dict[int, str] = {}
     for i, article_id in enumerate(article_ids):
         try:
             out = analyse_one(article_id, own_time_limit=i == 0)
@@ -111,5 +111,7 @@ def analyse_articles(self: Task, article_ids: list[int]) -> dict[str, Any]:
             # The articles before it spent the task's time: this one and the rest get a message of their own.
             outcomes["requeued"] = _send_rest_back(self, article_ids[i:], 0)
             break
-        outcomes[_outcome(out)].append(article_id)
-    return dict(outcomes)
+        if reason := _failed_for_good(out):
+            failures[article_id] = reason
+        outcomes[word(out)].append(article_id)
+    return finish_batch(outcomes, failures)

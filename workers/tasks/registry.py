@@ -14,8 +14,8 @@ from typing import Any
 
 from celery import Task
 
-from workers.db import QUERIES, get_pool
-from workers.db.registry import link_article as link_rows
+from workers.db import articles
+from workers.db.registry import link_article_now as link_rows
 from workers.settings import get_settings
 from workers.tasks.app import app
 from workers.tasks.common import INFRA_RETRY
@@ -27,17 +27,14 @@ log = logging.getLogger(__name__)
 
 @app.task(name=LINK_ARTICLE, bind=True, **INFRA_RETRY)
 def link_article(self: Task, article_id: int) -> dict[str, Any]:
-    with get_pool().connection() as conn, conn.transaction():
-        written = link_rows(conn, article_id)
+    written = link_rows(article_id)
     return {"events": written["events"], "agreements": written["agreements"]}
 
 
 @app.task(name=SWEEP_UNLINKED, **INFRA_RETRY)
 def sweep_unlinked(limit: int = 1000) -> int:
     """Send to linking the articles whose link message was lost (a beat tick, like the sweeper)."""
-    with get_pool().connection() as conn:
-        rows = conn.execute(QUERIES["registry_unlinked_articles"], {
-            "stuck_s": get_settings().sweeper_stuck_after_s, "limit": limit}).fetchall()
+    rows = articles.sweep_unlinked(get_settings().sweeper_stuck_after_s, limit)
     enqueue_many((link_article.name, row["id"], row["lane"]) for row in rows)
     if rows:
         log.info("re-sent unlinked articles to linking", extra={"count": len(rows)})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from workers.db import QUERIES, get_pool
+from workers.db import articles
 from workers.settings import get_settings
 from workers.tasks.app import app
 from workers.tasks.common import INFRA_RETRY
@@ -20,9 +20,7 @@ log = logging.getLogger(__name__)
 
 @app.task(name=SWEEP_STUCK, **INFRA_RETRY)
 def sweep_stuck(limit: int = 1000) -> int:
-    s = get_settings()
-    with get_pool().connection() as conn:
-        rows = conn.execute(QUERIES["sweep_stuck"], {"stuck_s": s.sweeper_stuck_after_s, "limit": limit}).fetchall()
+    rows = articles.sweep_stuck(get_settings().sweeper_stuck_after_s, limit)
     enqueue_many((row["next_task"] or FETCH_ARTICLE, row["id"], row["lane"]) for row in rows)
     if rows:
         log.info("re-enqueued stuck articles", extra={"count": len(rows)})
