@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workers.feeds.canonical import canonical_from_html, canonicalize, is_tracking_param
+from workers.urls import canonical_from_html, canonicalize, is_tracking_param
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from workers.clean.guard import ATTRIBUTE_BUDGET, MAX_ATTRIBUTES, MAX_DEPTH, bound_html
 from workers.errors import QuarantineError
+from workers.htmlguard import ATTRIBUTE_BUDGET, MAX_ATTRIBUTES, MAX_DEPTH, bound_html
 
 BIG = 10**8
 

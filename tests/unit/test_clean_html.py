@@ -114,13 +114,14 @@ def test_deep_nesting_is_quarantined() -> None:
 
 
 def test_oversized_raw_input_is_refused_before_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
-    from workers.clean import decoding, html
+    from workers.clean import html
+    from workers.decoding import charset
     small = SETTINGS.model_copy(update={"max_html_bytes": 10_000})
 
     def never(*_a: object, **_k: object) -> str:
         raise AssertionError("an oversized page must not be decoded")
 
-    monkeypatch.setattr(html, "decode_page", never)
-    assert decoding.decode_page is not never
+    monkeypatch.setattr(html, "decode_html", never)
+    assert charset.decode_html is not never
     with pytest.raises(QuarantineError, match="too large"):
         clean_html(b"<html><body>" + b"<p>x</p>" * 5000, url="https://a.example.kz/x", settings=small)

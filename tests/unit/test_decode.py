@@ -6,8 +6,8 @@ import random
 
 import pytest
 
+from workers.decoding.charset import declared_charset, decode_html, repair_mojibake, russian_score
 from workers.errors import QuarantineError
-from workers.fetch.decode import declared_charset, decode_html, repair_mojibake, russian_score
 
 # Our own sentences, written for these tests.
 RU = ("Министры двух стран подписали в Астане соглашение о совместном строительстве логистического "

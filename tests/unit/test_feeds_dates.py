@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from workers.feeds.dates import month_from_word, parse_ru_date, parse_ru_datetime, plausible
+from workers.dates import month_from_word, parse_ru_date, parse_ru_datetime, plausible
 
 
 @pytest.mark.parametrize(
@@ -59,7 +59,7 @@ def test_calendar_date_is_not_shifted_by_the_zone() -> None:
 
 
 def test_reconcile_keeps_the_page_date_near_the_feed_date() -> None:
-    from workers.feeds.dates import reconcile_published
+    from workers.dates import reconcile_published
 
     now = datetime(2026, 11, 25, 12, tzinfo=UTC)
     feed = datetime(2026, 11, 18, 20, 30, tzinfo=UTC)  # 19 November in Almaty (UTC+5)

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from tests.support.settings import SETTINGS
-from workers.feeds.canonical import canonicalize
 from workers.feeds.discover import listing_links
 from workers.feeds.parse import parse_feed
+from workers.urls import canonicalize
 
 REPLAY = Path(__file__).resolve().parents[2] / "seeds" / "replay"
 BASE = "http://127.0.0.1:8080"

@@ -12,13 +12,13 @@ from typing import Any
 
 import trafilatura
 
-from workers.clean.decoding import decode_page
-from workers.clean.guard import bound_html
 from workers.clean.text import TITLE_MAX_CHARS, dateline_date, finish, normalise_lines, strip_boilerplate
+from workers.decoding.charset import decode_html
 from workers.errors import PermanentError, QuarantineError
-from workers.feeds.canonical import canonical_from_html, canonicalize
+from workers.htmlguard import bound_html
 from workers.models import CleanDoc
 from workers.settings import Settings
+from workers.urls import canonical_from_html, canonicalize
 
 # favor_precision: measured on the article-extraction benchmark (bench/clean_quality.py).
 FAVOR_PRECISION = False
@@ -54,7 +54,7 @@ def clean_html(body: bytes | str, *, settings: Settings, url: str | None = None,
     if isinstance(body, bytes | bytearray):
         if body[:5] == b"%PDF-":
             raise PermanentError("not HTML: a PDF document")
-        html = decode_page(bytes(body), headers)
+        html = decode_html(bytes(body), headers)
     else:
         html = body
     if not _MARKUP.search(html[:200_000]):

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from workers.clean.language import guess_language
 from workers.clean.simhash import simhash
-from workers.feeds.dates import parse_ru_date
+from workers.dates import parse_ru_date
 from workers.models import CleanDoc
 from workers.safetext import cap_marks, strip_bidi
 from workers.settings import Settings

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from workers.extract import nlp
 from workers.extract.countries import CountryRef, country_genitive
-from workers.extract.gazetteer import Entry, Gazetteer
+from workers.extract.gazetteer import Entry, Gazetteer, split_words
 
 # position words head titles, not bodies ("Федеральный канцлер", "Председатель")
 POSITION_WORDS = frozenset({
@@ -330,8 +330,6 @@ def resolve_org(name: str, gaz: Gazetteer) -> Entry | None:
 
 
 def phrase_tokens(text: str) -> tuple[nlp.Token, ...]:
-    from workers.extract.gazetteer import split_words
-
     out = []
     pos = 0
     for w in split_words(text):

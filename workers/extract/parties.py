@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 
 from workers.extract import nlp
-from workers.extract.bodies import Org
+from workers.extract.bodies import Org, resolve_org
 from workers.extract.countries import country_genitive
 from workers.extract.entities import Entities
 from workers.extract.gazetteer import Gazetteer
@@ -139,8 +139,6 @@ def signatory_parties(ents: Entities, toks: tuple[nlp.Token, ...], lo: int, hi: 
     """'подписали министр сельского хозяйства РК Е. Карашукеев и посол КНР в Казахстане Ч. Сяо': each signatory
     signs for a body their title names: a minister for the ministry, an akim for the akimat, an ambassador or a
     head of government for the government. Signatories follow the signing verb, else they are its subject."""
-    from workers.extract.bodies import resolve_org
-
     mentions = sorted((f, p) for p in ents.persons if p.named and p.country and p.position
                       for f, _ in p.tokens if lo <= f < hi and (f, _) not in p.titles)
     after = [(f, p) for f, p in mentions if f > verb]

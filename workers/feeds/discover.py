@@ -1,8 +1,8 @@
 """Feeds stage: find a site's feeds in its HTML (and robots.txt), and read HTML listing pages.
 
 discover_feeds → candidate feeds as dicts {url, kind, title, via}; listing_links → the canonical
-article URLs of a listing page whose URL matches the feed's pattern. Pages are bounded by the clean
-stage's guard before lxml parses them.
+article URLs of a listing page whose URL matches the feed's pattern. Pages are bounded
+(workers.htmlguard) before lxml parses them.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from urllib.parse import urlsplit
 
 import lxml.html
 
-from workers.clean.decoding import decode_page
-from workers.clean.guard import bound_html
+from workers.decoding.charset import decode_html
 from workers.errors import PermanentError
-from workers.feeds.canonical import canonicalize
+from workers.htmlguard import bound_html
 from workers.settings import Settings
+from workers.urls import canonicalize
 
 MAX_LINKS = 1000
 
@@ -38,7 +38,7 @@ _ROBOTS_SITEMAP = re.compile(r"^\s*sitemap\s*:\s*(\S+)", re.IGNORECASE | re.MULT
 
 
 def _document(html: bytes | str, max_html_bytes: int, headers: Mapping[str, str] | None = None) -> Any:
-    text = decode_page(html, headers) if isinstance(html, bytes | bytearray) else html
+    text = decode_html(html, headers or {}) if isinstance(html, bytes | bytearray) else html
     bounded = bound_html(text, max_bytes=max_html_bytes).html
     bounded = _XML_DECL.sub("", bounded)  # lxml refuses str input that declares an encoding
     if not bounded.strip():

@@ -13,11 +13,11 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from workers.errors import PermanentError
-from workers.feeds.canonical import canonicalize
 from workers.feeds.discover import listing_links
 from workers.feeds.parse import link_problem, parse_feed, reject_entity_declarations
 from workers.models import FeedEntry, HttpResponse, ParsedFeed
 from workers.settings import Settings
+from workers.urls import canonicalize
 
 log = logging.getLogger(__name__)
 

@@ -20,12 +20,12 @@ from typing import Any
 import feedparser
 from feedparser.encodings import convert_to_utf8
 
+from workers.dates import from_struct_time, parse_ru_datetime, plausible
 from workers.errors import PermanentError
-from workers.feeds.canonical import canonicalize
-from workers.feeds.dates import from_struct_time, parse_ru_datetime, plausible
 from workers.models import FeedEntry, ParsedFeed
 from workers.safetext import safe_text
 from workers.settings import Settings
+from workers.urls import canonicalize
 
 # NUL-tolerant so UTF-16/UTF-32 spellings are caught too.
 _ENTITY_DECL = re.compile(rb"<\x00*!\x00*E\x00*N\x00*T\x00*I\x00*T\x00*Y", re.IGNORECASE)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workers.feeds.canonical import canonicalize
+from workers.urls import canonicalize
 
 KINDS = frozenset({"rss", "atom", "listing", "sitemap"})
 REQUIRED = ("name", "source", "url", "kind", "language", "country", "category", "poll_interval_s")

@@ -18,8 +18,8 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 import httpcore
 
+from workers.decoding.compression import ACCEPT_ENCODING, BadEncoding, BoundedDecoder, TooLarge, Truncated
 from workers.errors import PermanentError, TransientError
-from workers.fetch.decompress import ACCEPT_ENCODING, BadEncoding, BoundedDecoder, TooLarge, Truncated
 from workers.fetch.netguard import resolve_checked
 from workers.fetch.transport import DeadlineExceeded, PinnedBackend
 from workers.models import HttpResponse

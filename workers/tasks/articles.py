@@ -24,7 +24,7 @@ from workers.db import articles as db
 from workers.db.pages import unpack_page
 from workers.errors import PermanentError, QuarantineError, StageError, TransientError
 from workers.extract import extract_document
-from workers.feeds.dates import reconcile_published
+from workers.dates import reconcile_published
 from workers.fetch.http import fetch_url
 from workers.models import CleanDoc
 from workers.pipeline import analyse_html

@@ -1,4 +1,5 @@
-"""Fetch stage: page bytes + HTTP headers → text, or QuarantineError when no clean decoding exists.
+"""Decoding: page bytes + HTTP headers → text, or QuarantineError when no clean decoding exists (fetch, clean
+and feed discovery all decode through `decode_html`).
 
 Order: BOM, then valid UTF-8, then the declared charset (HTTP header, <meta> in the head), then
 detection among windows-1251 and KOI8-R by Russian letter frequency; finally mojibake repair

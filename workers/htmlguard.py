@@ -1,4 +1,5 @@
-"""Clean stage: bound a decoded HTML page before lxml (under trafilatura) ever parses it.
+"""Bound a decoded HTML page before lxml ever parses it (under trafilatura in the clean stage, directly in
+feed discovery and listing pages).
 
 Decisions, cheapest first, all linear in the page size:
 - control characters (NUL etc.) are removed: lxml truncates or chokes on them, real pages carry strays;

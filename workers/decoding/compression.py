@@ -1,4 +1,4 @@
-"""Fetch stage: bounded decompression of gzip/deflate/br bodies, fed chunk by chunk from the wire.
+"""Decoding: bounded decompression of gzip/deflate/br bodies, fed chunk by chunk from the wire.
 
 Each decoder never produces more than `limit` + one buffer of output, so a bomb is stopped after
 inflating about `limit` bytes instead of after inflating all of it.

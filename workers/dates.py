@@ -1,4 +1,4 @@
-"""Feeds stage: publication dates from feed fields and Russian/Kazakh free text, as plausible UTC datetimes.
+"""Publication dates from feed fields and Russian/Kazakh free text, as plausible UTC datetimes (feeds and clean).
 
 feedparser understands RFC 822 / ISO 8601; press services also write "12 ноября 2026, 14:30" or
 "12.11.2026 14:30". Free text without a zone is read in `default_tz` (Asia/Almaty, UTC+5).

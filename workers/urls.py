@@ -1,4 +1,4 @@
-"""Feeds stage: one canonical spelling per article URL, so the same page is stored once.
+"""One canonical spelling per article URL, so the same page is stored once (feeds, clean and the tasks use it).
 
 `canonicalize(url, base)` makes only changes that cannot point at a different page on any sane
 server: lower-case scheme and host, IDNA host, default port dropped, fragment dropped, tracking
@@ -10,6 +10,7 @@ may serve different pages for those. Only http(s) URLs are accepted (ValueError 
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
@@ -141,8 +142,6 @@ def canonical_from_html(html: str, page_url: str) -> str | None:
     claim the identity of an article elsewhere. Scans only the first 300 KB (the <head>) with a
     bounded regex, so it costs nothing next to the main parse.
     """
-    import html as html_lib
-
     try:
         page = canonicalize(page_url)
     except ValueError:
