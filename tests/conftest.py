@@ -121,7 +121,7 @@ def clean_redis(redis_client: object) -> object:
 
 @pytest.fixture
 def replay() -> Iterator[object]:
-    from workers.replay import ReplayServer
+    from workers.devtools.replay import ReplayServer
 
     with ReplayServer(ROOT / "seeds" / "replay") as server:
         yield server

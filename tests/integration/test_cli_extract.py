@@ -95,7 +95,7 @@ def test_html_is_recognised_without_an_extension_and_txt_stays_text() -> None:
 @pytest.mark.slow
 def test_every_replay_page_gets_its_expected_relevance(capsys: pytest.CaptureFixture[str]) -> None:
     from tests.conftest import ROOT
-    from workers.replay import load_manifest
+    from workers.devtools.replay import load_manifest
 
     manifest, _ = load_manifest(ROOT / "seeds" / "replay")
     pages = [p for p in manifest["page"] if p.get("feed")]

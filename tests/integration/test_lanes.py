@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT
-from workers.replay import load_manifest
+from workers.devtools.replay import load_manifest
 
 pytestmark = pytest.mark.integration
 

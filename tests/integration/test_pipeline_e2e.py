@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import ROOT, wait_until
 from workers.cli.demo_cmd import import_replay_feeds
-from workers.replay import load_manifest
+from workers.devtools.replay import load_manifest
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from workers.feeds.registry import load_registry
-from workers.replay import ReplayServer, registry_toml
+from workers.devtools.replay import ReplayServer, registry_toml
 
 ROOT = Path(__file__).resolve().parents[2]
 REPLAY = ROOT / "seeds" / "replay"

@@ -18,7 +18,7 @@ import feedparser
 import httpx
 import pytest
 
-from workers.replay import ReplayServer, load_manifest
+from workers.devtools.replay import ReplayServer, load_manifest
 
 CORPUS = Path(__file__).resolve().parents[2] / "seeds" / "replay"
 

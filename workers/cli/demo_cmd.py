@@ -144,7 +144,7 @@ def demo(
 
     Example: silkwire demo --timeout 300
     """
-    from workers.replay import ReplayServer
+    from workers.devtools.replay import ReplayServer
     from workers.tasks.app import make_app
 
     base = get_settings()
