@@ -32,11 +32,16 @@ LONG_RUNNING = APP_SERVICES - {"migrate"}
 WORKERS = {"worker-io", "worker-nlp"}
 # Keys of .env.example that compose or the start scripts read; silkwire itself ignores them.
 COMPOSE_KEYS = {
-    "POSTGRES_USER", "POSTGRES_DB", "POSTGRES_PASSWORD", "REDIS_PASSWORD", "FLOWER_BASIC_AUTH",
-    "APP_IMAGE", "APP_EXTRAS", "LOG_LEVEL", "WORKER_IO_CONCURRENCY", "WORKER_NLP_CONCURRENCY",
+    "POSTGRES_USER", "POSTGRES_DB", "POSTGRES_PASSWORD", "APP_DB_PASSWORD", "READER_DB_PASSWORD",
+    "REDIS_PASSWORD", "FLOWER_BASIC_AUTH", "APP_IMAGE", "APP_EXTRAS", "LOG_LEVEL", "WORKER_IO_CONCURRENCY",
+    "WORKER_NLP_CONCURRENCY",
 }
 # Settings whose example value is the deployment's, not the code default (checked separately).
-DEPLOYMENT_VALUES = {"database_url", "broker_url", "redis_url", "seeds_dir", "web_database_url", "web_basic_auth"}
+DEPLOYMENT_VALUES = {"seeds_dir", "web_basic_auth"}
+# Settings compose builds per service from the passwords (connection URLs): not in .env.example.
+COMPOSE_BUILT = {"database_url", "app_database_url", "web_database_url", "broker_url", "redis_url"}
+# Settings holding a secret: handed only to the services that use them, never through x-settings.
+SECRET_SETTINGS = COMPOSE_BUILT | {"web_basic_auth"}
 
 
 def require_tool(name: str, path: str | None) -> str:
@@ -90,11 +95,15 @@ def script_of(service: dict[str, Any]) -> Path:
     return SCRIPTS / command.removeprefix("/app/scripts/")
 
 
+LAUNCH = "python -m workers.launch "
+
+
 def script_commands(path: Path) -> list[str]:
-    """Shell commands of a start script, continuation lines joined, comments dropped."""
+    """Shell commands of a start script, continuation lines joined, comments dropped, and the launcher
+    every program runs under (checked in test_start_scripts_exist_and_end_in_exec) left out."""
     joined = path.read_text().replace("\\\n", " ")
-    lines = [line.strip() for line in joined.splitlines()]
-    return [" ".join(line.split()) for line in lines if line and not line.startswith("#")]
+    lines = [" ".join(line.split()) for line in joined.splitlines()]
+    return [line.replace(LAUNCH, "") for line in lines if line and not line.startswith("#")]
 
 
 def seconds(duration: str) -> int:
@@ -166,10 +175,10 @@ def test_resolved_config_keeps_the_redis_password_out_of_commands(deploy_copy: P
     # Still a variable for the container's shell (printed $$-escaped by `config`).
     assert re.search(r'--requirepass "\$+REDIS_PASSWORD"', redis_command)
     assert password not in healthcheck_text(resolved["redis"])
-    # And the merged app services really did get the anchor.
+    # And the merged app services really did get the anchors.
     for name in APP_SERVICES:
         assert resolved[name]["image"] == env_example()["APP_IMAGE"]
-        assert resolved[name]["environment"]["SILKWIRE_BROKER_URL"] == env_example()["SILKWIRE_BROKER_URL"]
+        assert resolved[name]["environment"]["SILKWIRE_BATCH_SIZE"] == env_example()["SILKWIRE_BATCH_SIZE"]
 
 
 # --- compose, by its parsed properties ---
@@ -205,7 +214,8 @@ def test_everything_waits_for_a_successful_migration() -> None:
     migrate = svc["migrate"]
     assert migrate["restart"] == "no"
     assert "migrate" not in migrate["depends_on"]
-    assert script_commands(script_of(migrate))[-2:] == ["silkwire db migrate", "exec silkwire feeds import"]
+    assert script_commands(script_of(migrate))[-3:] == [
+        "silkwire db migrate", "silkwire db roles", "exec silkwire feeds import"]
     for name in LONG_RUNNING:
         depends = svc[name]["depends_on"]
         assert depends["migrate"] == {"condition": "service_completed_successfully"}, name
@@ -213,8 +223,8 @@ def test_everything_waits_for_a_successful_migration() -> None:
         assert svc[name]["restart"] == "unless-stopped", name
     for name in APP_SERVICES:
         assert svc[name]["init"] is True, f"{name}: signals must reach celery through an init"
-        # The short form: docker-compose v1 rejects the long `env_file` syntax of compose v2.24+.
-        assert svc[name]["env_file"] == ".env", name
+        # deploy/.env holds every password: no container gets it whole (settings and secrets per service).
+        assert "env_file" not in svc[name], name
 
 
 def test_workers_get_more_grace_than_the_task_hard_limit() -> None:
@@ -294,6 +304,10 @@ def test_start_scripts_exist_and_end_in_exec() -> None:
         assert "set -eu" in commands, script.name
         # exec: celery replaces the shell and gets SIGTERM from the init directly.
         assert commands[-1].startswith("exec "), f"{script.name} must end in exec"
+        # Every program through the launcher: placeholder passwords refused, JSON lines (workers/launch.py).
+        raw = [" ".join(line.split()) for line in script.read_text().replace("\\\n", " ").splitlines()]
+        programs = [line for line in raw if re.match(r"(exec )?(celery|silkwire|python)\b", line)]
+        assert programs and all(LAUNCH in line for line in programs), script.name
         assert all(
             "celery" not in line or "-A workers.tasks.app" in line for line in commands
         ), script.name
@@ -319,9 +333,19 @@ def test_every_interpolated_variable_is_in_the_env_example() -> None:
 
 def test_env_example_names_every_settings_field_and_nothing_else() -> None:
     keys = set(env_example())
-    expected = {f"SILKWIRE_{name.upper()}" for name in Settings.model_fields}
-    assert {k for k in keys if k.startswith("SILKWIRE_")} == expected
+    expected = {f"SILKWIRE_{name.upper()}" for name in Settings.model_fields if name not in COMPOSE_BUILT}
+    assert {k for k in keys if k.startswith("SILKWIRE_")} == expected, (
+        "every Settings field goes in deploy/.env.example, except the connection URLs compose builds")
     assert {k for k in keys if not k.startswith("SILKWIRE_")} == COMPOSE_KEYS
+    assert COMPOSE_BUILT <= set(Settings.model_fields)
+
+
+def test_x_settings_hands_every_non_secret_setting_to_the_app_services() -> None:
+    listed = set(compose()["x-settings"])
+    expected = {f"SILKWIRE_{n.upper()}" for n in Settings.model_fields if n not in SECRET_SETTINGS}
+    assert listed - {"LOG_LEVEL"} == expected, "add the new field to x-settings in deploy/compose.yaml"
+    for key, value in compose()["x-settings"].items():
+        assert value.startswith(f"${{{key}"), f"x-settings.{key} is not taken from .env"
 
 
 def test_compose_only_keys_are_read_somewhere() -> None:
@@ -351,18 +375,65 @@ def test_env_example_values_are_the_settings_defaults(monkeypatch: pytest.Monkey
             assert got == default, f"SILKWIRE_{name.upper()}: {got!r} != default {default!r}"
 
 
-def test_deployment_urls_agree_with_the_compose_credentials() -> None:
+def resolved_services(deploy_copy: Path) -> dict[str, dict[str, Any]]:
+    result = run_compose(deploy_copy, "config")
+    assert result.returncode == 0, result.stderr
+    return dict(yaml.safe_load(result.stdout)["services"])
+
+
+def test_connection_urls_are_built_from_the_passwords_per_role(deploy_copy: Path) -> None:
+    resolved = resolved_services(deploy_copy)
     env = env_example()
-    database = urlsplit(env["SILKWIRE_DATABASE_URL"])
-    assert database.scheme == "postgresql"
-    assert (database.hostname, database.port) == ("postgres", 5432)
-    assert database.username == env["POSTGRES_USER"]
-    assert database.password == env["POSTGRES_PASSWORD"]
-    assert database.path == "/" + env["POSTGRES_DB"]
-    for key in ("SILKWIRE_BROKER_URL", "SILKWIRE_REDIS_URL"):
-        redis_url = urlsplit(env[key])
-        assert (redis_url.scheme, redis_url.hostname, redis_url.port) == ("redis", "redis", 6379), key
-        assert redis_url.password == env["REDIS_PASSWORD"], key
+    # Who connects as whom: the owner (DDL) only in migrate, the DML-only app role in the others.
+    roles = {"migrate": (env["POSTGRES_USER"], env["POSTGRES_PASSWORD"]),
+             **{n: ("silkwire_app", env["APP_DB_PASSWORD"]) for n in LONG_RUNNING - {"flower"}}}
+    for name, (user, password) in roles.items():
+        database = urlsplit(resolved[name]["environment"]["SILKWIRE_DATABASE_URL"])
+        assert (database.scheme, database.hostname, database.port) == ("postgresql", "postgres", 5432), name
+        assert (database.username, database.password, database.path) == (user, password, "/" + env["POSTGRES_DB"])
+    assert "SILKWIRE_DATABASE_URL" not in resolved["flower"]["environment"]
+    app = urlsplit(resolved["migrate"]["environment"]["SILKWIRE_APP_DATABASE_URL"])
+    reader = urlsplit(resolved["migrate"]["environment"]["SILKWIRE_WEB_DATABASE_URL"])
+    assert (app.username, app.password) == ("silkwire_app", env["APP_DB_PASSWORD"])
+    assert (reader.username, reader.password) == ("silkwire_reader", env["READER_DB_PASSWORD"])
+    if "web" in resolved:
+        assert resolved["web"]["environment"]["SILKWIRE_WEB_DATABASE_URL"] == reader.geturl()
+    for name in LONG_RUNNING:
+        for key in ("SILKWIRE_BROKER_URL", "SILKWIRE_REDIS_URL"):
+            redis_url = urlsplit(resolved[name]["environment"][key])
+            assert (redis_url.scheme, redis_url.hostname, redis_url.port) == ("redis", "redis", 6379), key
+            assert redis_url.password == env["REDIS_PASSWORD"], key
+
+
+# Which secret of deploy/.env each service may receive; any other service gets none of them.
+SECRETS_OF = {
+    "postgres": {"POSTGRES_PASSWORD"},
+    "redis": {"REDIS_PASSWORD"},
+    "migrate": {"POSTGRES_PASSWORD", "APP_DB_PASSWORD", "READER_DB_PASSWORD"},
+    "worker-io": {"APP_DB_PASSWORD", "REDIS_PASSWORD"},
+    "worker-nlp": {"APP_DB_PASSWORD", "REDIS_PASSWORD"},
+    "beat": {"APP_DB_PASSWORD", "REDIS_PASSWORD"},
+    "metrics": {"APP_DB_PASSWORD", "REDIS_PASSWORD"},
+    "flower": {"REDIS_PASSWORD", "FLOWER_BASIC_AUTH"},
+    "web": {"READER_DB_PASSWORD", "SILKWIRE_WEB_BASIC_AUTH"},
+    # scrapes Flower's /metrics with its login
+    "prometheus": {"FLOWER_BASIC_AUTH"},
+    "grafana": {"GRAFANA_ADMIN_PASSWORD"},
+}
+SECRET_KEYS = ("POSTGRES_PASSWORD", "APP_DB_PASSWORD", "READER_DB_PASSWORD", "REDIS_PASSWORD", "FLOWER_BASIC_AUTH",
+               "SILKWIRE_WEB_BASIC_AUTH", "GRAFANA_ADMIN_PASSWORD")
+
+
+def test_each_container_gets_only_the_secrets_it_uses(deploy_copy: Path) -> None:
+    env = env_example()
+    # the password of user:password too; a key the example does not (yet) have is left out
+    values = {key: env[key].split(":")[-1] for key in SECRET_KEYS if key in env}
+    assert {"POSTGRES_PASSWORD", "APP_DB_PASSWORD", "READER_DB_PASSWORD", "REDIS_PASSWORD"} <= set(values)
+    assert len(set(values.values())) == len(values), "placeholders must differ to be told apart"
+    for name, service in resolved_services(deploy_copy).items():
+        environment = " ".join(f"{k}={v}" for k, v in (service.get("environment") or {}).items())
+        got = {key for key, value in values.items() if value in environment}
+        assert got == SECRETS_OF.get(name, set()) & set(values), f"{name} receives {sorted(got)}"
 
 
 def test_seeds_dir_is_where_the_image_puts_the_seeds() -> None:

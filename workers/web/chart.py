@@ -13,13 +13,15 @@ from workers.extract.vocabulary import EVENT_TYPES
 # One colour per event type, distinguishable in print and for the common colour blindnesses (Okabe–Ito + greys).
 COLOURS = dict(zip(EVENT_TYPES, ("#0072B2", "#E69F00", "#009E73", "#56B4E9", "#CC79A7", "#D55E00", "#F0E442",
                                  "#000000", "#999999"), strict=True))
-BAR_W, GAP, HEIGHT, TOP, BOTTOM, LEFT = 18, 4, 160, 12, 36, 32
+# The drawing is this wide whatever the span (the SVG scales to the screen); a month's slot shrinks with more months.
+WIDTH, HEIGHT, TOP, BOTTOM, LEFT, MAX_SLOT, LABEL_W = 960, 180, 12, 36, 32, 60, 48
 MONTHS_RU = ("янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек")
 
 
 @dataclass(frozen=True)
 class Bar:
-    x: int
+    x: float
+    width: float
     y: float
     height: float
     colour: str
@@ -32,7 +34,7 @@ class Chart:
     width: int
     height: int
     bars: list[Bar]
-    labels: list[tuple[int, str]]  # x, text under the axis
+    labels: list[tuple[float, str]]  # x, text under the axis
     ticks: list[tuple[float, int]]  # y, count on the left axis
     top: int
     bottom: float
@@ -58,20 +60,23 @@ def build(rows: Sequence[dict[str, Any]], type_names: dict[str, str]) -> Chart |
     peak = max(sum(c.values()) for c in counts.values())
     scale = (HEIGHT - TOP - BOTTOM) / peak
     base = HEIGHT - BOTTOM
+    slot = min(MAX_SLOT, (WIDTH - LEFT) / len(months))
+    bar_w = max(1.0, round(slot * 0.8, 1))
+    every = max(1, -(-LABEL_W // int(max(slot, 1))))  # a label every `every` months, so they do not overlap
     bars, labels = [], []
     for i, month in enumerate(months):
-        x = LEFT + i * (BAR_W + GAP)
+        x = round(LEFT + i * slot, 1)
         y = float(base)
         for type_ in EVENT_TYPES:
             n = counts.get(month, {}).get(type_, 0)
             if n:
                 h = n * scale
                 y -= h
-                bars.append(Bar(x, round(y, 1), round(h, 1), COLOURS[type_],
+                bars.append(Bar(x, bar_w, round(y, 1), round(h, 1), COLOURS[type_],
                                 f"{month:%Y-%m}: {type_names.get(type_, type_)} — {n}", f"{month:%Y-%m}"))
-        if month.month == 1 or i == 0 or len(months) <= 12:
+        if i % every == 0:
             labels.append((x, f"{MONTHS_RU[month.month - 1]} {month:%y}"))
     step = max(1, round(peak / 4))
     ticks = [(round(base - v * scale, 1), v) for v in range(0, peak + 1, step)]
-    return Chart(width=LEFT + len(months) * (BAR_W + GAP) + GAP, height=HEIGHT, bars=bars, labels=labels,
+    return Chart(width=round(LEFT + len(months) * slot) + 4, height=HEIGHT, bars=bars, labels=labels,
                  ticks=ticks, top=TOP, bottom=base, total=sum(sum(c.values()) for c in counts.values()))
