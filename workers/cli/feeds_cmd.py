@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
-from workers.cli.output import Output, render
-from workers.db import QUERIES, connect
+from workers import taskspec
+from workers.cli.output import Output, console, render
+from workers.db import connect, feed_admin
 from workers.db.feeds import upsert_feed
 from workers.feeds.registry import load_registry
 from workers.settings import get_settings
+from workers.tasks.operator import send_poll
 
 app = typer.Typer(help="Feed registry and feed health.", no_args_is_help=True)
-err = Console(stderr=True)
+err = console(stderr=True)
 
 # last_dropped / last_capped: entries the last poll refused one by one, or left out over the per-poll cap.
 HEALTH_COLUMNS = ["id", "name", "last_status", "consecutive_errors", "last_error", "next_poll_at",
@@ -27,18 +29,26 @@ HEALTH_COLUMNS = ["id", "name", "last_status", "consecutive_errors", "last_error
 
 @app.command("import")
 def import_(
-    path: Path = typer.Option(None, "--file", "-f", help="Registry file (default: seeds/feeds.toml).",
-                              exists=True, dir_okay=False),
+    path: str = typer.Option(None, "--file", "-f", help="Registry file, or '-' for stdin (default: seeds/feeds.toml)."),
+    prune: bool = typer.Option(False, "--prune", help="Also disable enabled feeds the file no longer names "
+                                                      "(lists them; --yes to apply)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="With --prune: disable them (without it, a dry run)."),
 ) -> int:
     """Upsert every feed of the registry; polling state of known feeds is kept.
 
-    Example: silkwire feeds import --file seeds/feeds.toml
+    Examples:
+
+      silkwire feeds import --file seeds/feeds.toml
+
+      silkwire feeds import --file - --prune --yes < my-feeds.toml
     """
-    registry = path or get_settings().seeds_dir / "feeds.toml"
+    registry = Path("/dev/stdin") if path == "-" else Path(path) if path else get_settings().seeds_dir / "feeds.toml"
+    if path not in (None, "-") and not registry.is_file():
+        raise typer.BadParameter(f"{path}: no such file", param_hint="--file")
     try:
         specs = load_registry(registry)
     except (OSError, ValueError) as exc:  # tomllib.TOMLDecodeError is a ValueError
-        err.print(Text(f"{registry}: {exc}", style="red"))
+        err.print(Text(f"{'stdin' if path == '-' else registry}: {exc}", style="red"))
         return 1
     inserted = 0
     with connect() as conn, conn.transaction():
@@ -48,30 +58,97 @@ def import_(
                 country=spec.country, category=spec.category, pattern=spec.pattern, enabled=spec.enabled,
                 poll_interval_s=spec.poll_interval_s)
             inserted += new
+        gone = feed_admin.not_named(conn, [spec.name for spec in specs]) if prune else []
+        if gone and yes:
+            feed_admin.disable(conn, [f["id"] for f in gone])
     err.print(f"{len(specs)} feeds in the registry: {inserted} new, {len(specs) - inserted} updated")
+    if prune:
+        verb = "disabled" if yes else "would disable (dry run; --yes to apply)"
+        err.print(f"{len(gone)} enabled feeds not in the file: {verb}" if gone else "no enabled feed is missing "
+                  "from the file: nothing to prune")
+        for f in gone:
+            print(f"{f['id']}\t{f['name']}\t{f['url']}")
+    return 0
+
+
+def _feed(conn: Any, ref: str) -> dict[str, Any]:
+    found = feed_admin.find_feed(conn, ref)
+    if found is None:
+        raise typer.BadParameter(f"no feed {ref.strip()!r} (not an id, URL or name in `silkwire feeds list`)",
+                                 param_hint="ID|URL")
+    return found
+
+
+FEED_REF_HELP = "A feed id, URL or registry name (see `silkwire feeds list`)."
+
+
+@app.command()
+def enable(ref: str = typer.Argument(..., metavar="ID|URL", help=FEED_REF_HELP)) -> None:
+    """Poll a feed again, from now on; lifts a mute (410, too many errors). Lasts until an import that
+    says `enabled = false` for it.
+
+    Example: silkwire feeds enable 4
+    """
+    with connect() as conn:
+        feed = _feed(conn, ref)
+        row = feed_admin.set_enabled(conn, feed["id"], True)
+        conn.commit()
+    lifted = f", mute lifted ({feed['muted_reason']})" if feed["muted_reason"] else ""
+    err.print(Text(f"feed {row['id']} {row['name']}: enabled, due now{lifted}"))
+
+
+@app.command()
+def disable(ref: str = typer.Argument(..., metavar="ID|URL", help=FEED_REF_HELP)) -> None:
+    """Stop polling a feed (its articles and history stay). The next `feeds import` of a file that lists
+    it enabled turns it back on: remove it from the file, or set `enabled = false` there, to keep it off.
+
+    Example: silkwire feeds disable https://www.akorda.kz/ru/rss
+    """
+    with connect() as conn:
+        feed = _feed(conn, ref)
+        row = feed_admin.set_enabled(conn, feed["id"], False)
+        conn.commit()
+    err.print(Text(f"feed {row['id']} {row['name']}: disabled" + ("" if feed["enabled"] else " (it already was)")))
+
+
+@app.command("poll-now")
+def poll_now(ref: str = typer.Argument(..., metavar="ID|URL", help=FEED_REF_HELP)) -> int:
+    """Send one poll of a feed to the workers now (its politeness waits still apply).
+
+    Example: silkwire feeds poll-now 4      # then: silkwire feeds health
+    """
+    with connect() as conn:
+        feed = _feed(conn, ref)
+    if not feed["enabled"] or feed["muted_reason"]:
+        why = "disabled" if not feed["enabled"] else f"muted ({feed['muted_reason']})"
+        err.print(Text(f"feed {feed['id']} {feed['name']} is {why}: a poll would be skipped; "
+                       f"`silkwire feeds enable {feed['id']}` first"))
+        return 1
+    send_poll(feed["id"])
+    err.print(Text(f"feed {feed['id']} {feed['name']}: poll sent to the '{taskspec.FEEDS_QUEUE}' queue"))
     return 0
 
 
 @app.command("list")
-def list_(output: Output = typer.Option(Output.table, "--output", "-o", help="table, json or csv")) -> None:
+def list_(output: Output = typer.Option(Output.table, "--output", "-o", help="table, json, csv or tsv")) -> None:
     """Every feed with its state.
 
     Example: silkwire feeds list --output json
     """
     with connect() as conn:
-        rows = conn.execute(QUERIES["list_feeds"]).fetchall()
+        rows = feed_admin.list_feeds(conn)
     render(rows, ["id", "name", "kind", "country", "enabled", "url", "next_poll_at", "items_total"], output,
            title="Feeds")
 
 
 @app.command()
-def health(output: Output = typer.Option(Output.table, "--output", "-o", help="table, json or csv")) -> None:
+def health(output: Output = typer.Option(Output.table, "--output", "-o", help="table, json, csv or tsv")) -> None:
     """Last status, errors, next poll, items per day, whether 304s are trusted, quiet or muted.
 
     Example: silkwire feeds health -o json
     """
     with connect() as conn:
-        rows = conn.execute(QUERIES["list_feeds"]).fetchall()
+        rows = feed_admin.list_feeds(conn)
     render(rows, HEALTH_COLUMNS, output, title="Feed health")
 
 

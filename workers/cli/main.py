@@ -13,6 +13,7 @@ import click
 import typer
 
 from workers.cli import (
+    article_cmd,
     db_cmd,
     demo_cmd,
     extract_cmd,
@@ -67,6 +68,7 @@ app.add_typer(feeds_cmd.app, name="feeds")
 app.command("extract")(extract_cmd.extract)
 app.command("reprocess")(reprocess_cmd.reprocess)
 app.command("status")(status_cmd.status)
+app.command("article")(article_cmd.article)
 app.command("events")(registry_cmd.events)
 app.command("event")(registry_cmd.event)
 app.command("agreements")(registry_cmd.agreements)

@@ -1,4 +1,6 @@
-"""Rendering rows for the CLI: a rich table, JSON or CSV, chosen by `--output`.
+"""Rendering rows for the CLI: a rich table, JSON Lines, CSV or TSV, chosen by `--output`.
+
+A table printed into a pipe or a file keeps every character: rich would cut it to 80 columns there.
 
 Every table cell and title is a rich `Text`, never a markup string: stored values come from feeds and
 pages ("[/bold]" in a redirect target crashed `feeds health` with a MarkupError), and `Text` also drops
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -24,12 +27,33 @@ class Output(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
+    tsv = "tsv"
+
+
+# Width of a table written to a pipe or file (no terminal to fit): wide enough that no cell is cut.
+PIPE_WIDTH = 4000
+
+
+def console(*, stderr: bool = False) -> Console:
+    """A rich Console; into a pipe or file (and no COLUMNS given) as wide as any row, so nothing is cut."""
+    out = Console(stderr=stderr)
+    if out.is_terminal or os.environ.get("COLUMNS"):
+        return out
+    return Console(stderr=stderr, width=PIPE_WIDTH)
 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
+
+
+def _tsv(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | dict):
+        value = json.dumps(value, ensure_ascii=False, default=str)
+    return " ".join(str(_plain(value)).split())
 
 
 def cell(value: Any) -> Text:
@@ -48,9 +72,15 @@ def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], output: Outpu
         for row in rows:
             writer.writerow({k: _plain(row.get(k)) for k in columns})
         return
+    if output is Output.tsv:
+        # one line per row for cut/awk/sort: tabs and line breaks inside a value become spaces
+        print("\t".join(columns))
+        for row in rows:
+            print("\t".join(_tsv(row.get(c)) for c in columns))
+        return
     table = Table(title=cell(title) if title else None, show_lines=False)
     for col in columns:
         table.add_column(cell(col))
     for row in rows:
         table.add_row(*(cell(row.get(c)) for c in columns))
-    Console().print(table)
+    console().print(table)

@@ -7,19 +7,18 @@ Lines with the structured fields, or CSV with lists flattened to text.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
 import psycopg
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from workers.cli import params
-from workers.cli.output import Output, cell, render
-from workers.db import QUERIES, connect
+from workers.cli.output import Output, cell, console, render
+from workers.db import articles_view, connect
 from workers.extract.vocabulary import AGREEMENT_KINDS, EVENT_TYPES
 from workers.settings import get_settings
 
@@ -31,6 +30,8 @@ QUERY_MAX_CHARS = 4000
 
 SINCE_HELP = "On or after this day (YYYY-MM-DD)."
 UNTIL_HELP = "On or before this day (YYYY-MM-DD)."
+ARTICLE_HELP = "Only what this article id reports (see `silkwire article`)."
+FEED_HELP = "Only what articles listed by this feed id report (see `silkwire feeds list`)."
 
 
 def parse_countries(value: str | None) -> list[str] | None:
@@ -103,7 +104,7 @@ def _print_table(title: str, columns: Sequence[tuple[str, dict[str, Any]]], rows
         table.add_column(name, **opts)
     for row in rows:
         table.add_row(*(cell(v) for v in row))
-    Console().print(table)
+    console().print(table)
 
 
 def _check_limit(limit: int) -> int:
@@ -123,10 +124,12 @@ def _check_query(query: str) -> None:
                                  param_hint="QUERY")
 
 
-def _fetch(name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+def _fetch(read: Callable[[Any, dict[str, Any]], list[dict[str, Any]]],
+           params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows from a reader of workers.db.articles_view, a refusal of the arguments said as a bad parameter."""
     try:
         with connect() as conn:
-            return conn.execute(QUERIES[name], params).fetchall()
+            return read(conn, params)
     except psycopg.Error as exc:
         # What the arguments made Postgres refuse: class 22 (a number out of range...) and class 54 (a
         # statement too complex; psycopg files it under OperationalError). The user's to change, said in
@@ -144,8 +147,10 @@ def events(
     type_: str = typer.Option(None, "--type", help=f"Event types, comma separated: {', '.join(EVENT_TYPES)}."),
     party: str = typer.Option(None, "--party", help="A participant's name contains this (any case)."),
     relevant_only: bool = typer.Option(False, "--relevant-only", help="Only documents about Kazakhstan–China."),
+    article: int = typer.Option(None, "--article", parser=params.ident, help=ARTICLE_HELP),
+    feed: int = typer.Option(None, "--feed", parser=params.ident, help=FEED_HELP),
     limit: int = typer.Option(50, "--limit", parser=params.count, help="At most N rows, newest first."),
-    output: Output = typer.Option(Output.table, "--output", "-o", help="table, json (JSON Lines) or csv"),
+    output: Output = typer.Option(Output.table, "--output", "-o", help="table, json (JSON Lines), csv or tsv"),
 ) -> None:
     """List extracted events, newest first; the date is the event's own, else the article's.
 
@@ -153,16 +158,16 @@ def events(
     """
     _check_range(since, until)
     _check_limit(limit)
-    rows = _fetch("list_events", {
+    rows = _fetch(articles_view.event_mentions, {
         "since": since, "until": until, "countries": parse_countries(countries),
         "types": parse_types(type_, EVENT_TYPES, "--type"), "party": party or None,
-        "relevant_only": relevant_only, "limit": limit,
+        "relevant_only": relevant_only, "article": article, "feed": feed, "limit": limit,
     })
     columns = ["article_id", "ord", "date", "type", "status", "location", "countries", "participants", "title",
                "url", "relevant", "evidence"]
     if output is Output.json:
         render(rows, columns, output)
-    elif output is Output.csv:
+    elif output in (Output.csv, Output.tsv):
         render(_flat(rows, "participants"), columns, output)
     else:
         _print_table(f"Events ({len(rows)})", [
@@ -179,8 +184,10 @@ def agreements(
     type_: str = typer.Option(None, "--type", help=f"Agreement kinds, comma separated: {', '.join(AGREEMENT_KINDS)}."),
     party: str = typer.Option(None, "--party", help="A party's name contains this (any case)."),
     relevant_only: bool = typer.Option(False, "--relevant-only", help="Only documents about Kazakhstan–China."),
+    article: int = typer.Option(None, "--article", parser=params.ident, help=ARTICLE_HELP),
+    feed: int = typer.Option(None, "--feed", parser=params.ident, help=FEED_HELP),
     limit: int = typer.Option(50, "--limit", parser=params.count, help="At most N rows, newest first."),
-    output: Output = typer.Option(Output.table, "--output", "-o", help="table, json (JSON Lines) or csv"),
+    output: Output = typer.Option(Output.table, "--output", "-o", help="table, json (JSON Lines), csv or tsv"),
 ) -> None:
     """List extracted agreements, newest publication first.
 
@@ -188,16 +195,16 @@ def agreements(
     """
     _check_range(since, until)
     _check_limit(limit)
-    rows = _fetch("list_agreements", {
+    rows = _fetch(articles_view.agreement_mentions, {
         "since": since, "until": until, "countries": parse_countries(countries),
         "types": parse_types(type_, AGREEMENT_KINDS, "--type"), "party": party or None,
-        "relevant_only": relevant_only, "limit": limit,
+        "relevant_only": relevant_only, "article": article, "feed": feed, "limit": limit,
     })
     columns = ["article_id", "ord", "date", "kind", "level", "status", "agreement", "subject", "countries",
                "parties", "title", "url", "relevant", "evidence"]
     if output is Output.json:
         render(rows, columns, output)
-    elif output is Output.csv:
+    elif output in (Output.csv, Output.tsv):
         render(_flat(rows, "parties"), columns, output)
     else:
         _print_table(f"Agreements ({len(rows)})", [
@@ -228,7 +235,7 @@ def search(
     party: str = typer.Option(None, "--party", help="Only articles naming a person or body containing this."),
     relevant_only: bool = typer.Option(False, "--relevant-only", help="Only documents about Kazakhstan–China."),
     limit: int = typer.Option(20, "--limit", parser=params.count, help="At most N documents, best first."),
-    output: Output = typer.Option(Output.table, "--output", "-o", help="table, json (JSON Lines) or csv"),
+    output: Output = typer.Option(Output.table, "--output", "-o", help="table, json (JSON Lines), csv or tsv"),
 ) -> None:
     """Russian full-text search over stored documents, ranked, with a snippet around the matches.
 
@@ -247,10 +254,11 @@ def search(
     text = prefix_tsquery(query) if prefix else query.strip()
     if not text:
         raise typer.BadParameter("the query has no words to search for", param_hint="QUERY")
-    rows = _fetch("search_documents", {
+    rows = _fetch(articles_view.search_documents, {
         "query": text, "prefix": prefix, "since": since, "until": until,
         "relevant_only": relevant_only, "limit": limit, "countries": parse_countries(countries),
         "types": parse_types(type_, EVENT_TYPES + AGREEMENT_KINDS, "--type"), "party": party or None,
+        "article": None, "feed": None,
     })
     columns = ["article_id", "rank", "date", "title", "url", "relevant", "snippet"]
     if output is not Output.table:

@@ -14,10 +14,10 @@ from enum import StrEnum
 from typing import Any
 
 import typer
-from rich.console import Console
 
 from workers.cli import params, query_cmd
 from workers.cli.output import Output, _plain, render
+from workers.cli.output import console as output_console
 from workers.cli.query_cmd import (
     SINCE_HELP,
     UNTIL_HELP,
@@ -30,7 +30,7 @@ from workers.cli.query_cmd import (
     parse_countries,
     parse_types,
 )
-from workers.db import connect
+from workers.db import articles_view, connect
 from workers.db.registry import rebuild as rebuild_registry
 from workers.extract.vocabulary import AGREEMENT_KINDS, EVENT_TYPES
 
@@ -59,7 +59,7 @@ def _rendered_as_lines(rows: Sequence[dict[str, Any]], columns: list[str], outpu
     """JSON Lines or CSV of canonical records (CSV with lists as text); False when a table is wanted."""
     if output is Output.json:
         render(rows, columns, output)
-    elif output is Output.csv:
+    elif output in (Output.csv, Output.tsv):
         render(_flat(rows), columns, output)
     else:
         return False
@@ -85,25 +85,31 @@ def _flat(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _event_rows(since: date | None, until: date | None, countries: str | None, type_: str | None,
-                party: str | None, limit: int | None, event_id: int | None = None) -> list[dict[str, Any]]:
+                party: str | None, limit: int | None, event_id: int | None = None, article: int | None = None,
+                feed: int | None = None) -> list[dict[str, Any]]:
     _check_range(since, until)
-    return _fetch("registry_list_events", {
+    return _fetch(articles_view.canonical_events, {
         "id": event_id, "since": since, "until": until, "countries": parse_countries(countries),
-        "types": parse_types(type_, EVENT_TYPES, "--type"), "party": party or None, "limit": limit})
+        "types": parse_types(type_, EVENT_TYPES, "--type"), "party": party or None, "article": article,
+        "feed": feed, "limit": limit})
 
 
 def _agreement_rows(since: date | None, until: date | None, countries: str | None, type_: str | None,
-                    party: str | None, limit: int | None) -> list[dict[str, Any]]:
+                    party: str | None, limit: int | None, article: int | None = None,
+                    feed: int | None = None) -> list[dict[str, Any]]:
     _check_range(since, until)
-    return _fetch("registry_list_agreements", {
+    return _fetch(articles_view.canonical_agreements, {
         "since": since, "until": until, "countries": parse_countries(countries),
-        "types": parse_types(type_, AGREEMENT_KINDS, "--type"), "party": party or None, "limit": limit})
+        "types": parse_types(type_, AGREEMENT_KINDS, "--type"), "party": party or None, "article": article,
+        "feed": feed, "limit": limit})
 
 
-def _with_reports(rows: list[dict[str, Any]], query: str, key: str) -> list[dict[str, Any]]:
+def _with_reports(rows: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     by_record: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    key = f"{kind}_id"
     if rows:
-        for r in _fetch(query, {"ids": [row["id"] for row in rows]}):
+        ids = [row["id"] for row in rows]
+        for r in _fetch(lambda conn, _: articles_view.reports_of(conn, kind, ids), {}):
             by_record[r.pop(key)].append(r)
     return [{**row, "reports": by_record.get(row["id"], [])} for row in rows]
 
@@ -114,12 +120,14 @@ def events(
     countries: str = typer.Option(None, "--countries", help="Events involving all of these, e.g. KZ,CN."),
     type_: str = typer.Option(None, "--type", help=f"Event types, comma separated: {', '.join(EVENT_TYPES)}."),
     party: str = typer.Option(None, "--party", help="A participant's name contains this (any case)."),
+    article: int = typer.Option(None, "--article", parser=params.ident, help=query_cmd.ARTICLE_HELP),
+    feed: int = typer.Option(None, "--feed", parser=params.ident, help=query_cmd.FEED_HELP),
     mentions: bool = typer.Option(False, "--mentions", help=MENTIONS_HELP),
     relevant_only: bool = typer.Option(False, "--relevant-only",
                                        help="With --mentions: only documents about Kazakhstan–China (canonical"
                                             " events always are)."),
     limit: int = typer.Option(50, "--limit", parser=params.count, help="At most N rows, newest first."),
-    output: Output = typer.Option(Output.table, "--output", "-o", help="table, json (JSON Lines) or csv"),
+    output: Output = typer.Option(Output.table, "--output", "-o", help="table, json (JSON Lines), csv or tsv"),
 ) -> None:
     """List canonical Kazakhstan–China events (each once, with its reports), newest first.
 
@@ -131,10 +139,10 @@ def events(
     """
     if mentions:
         query_cmd.events(since=since, until=until, countries=countries, type_=type_, party=party,
-                         relevant_only=relevant_only, limit=limit, output=output)
+                         relevant_only=relevant_only, article=article, feed=feed, limit=limit, output=output)
         return
     _check_limit(limit)
-    rows = _event_rows(since, until, countries, type_, party, limit)
+    rows = _event_rows(since, until, countries, type_, party, limit, article=article, feed=feed)
     if not _rendered_as_lines(rows, EVENT_COLUMNS, output):
         _print_table(f"Canonical events ({len(rows)})", [
             ("id", {"justify": "right", "no_wrap": True}), ("date", {"no_wrap": True}), ("event", {}),
@@ -158,16 +166,16 @@ def event(
     rows = _event_rows(None, None, None, None, None, 1, event_id)
     if not rows:
         raise typer.BadParameter(f"no canonical event {event_id}", param_hint="ID")
-    [record] = _with_reports(rows, "registry_event_reports_of", "event_id")
+    [record] = _with_reports(rows, "event")
     if output is Output.json:
         print(json.dumps({k: _plain(v) for k, v in record.items()}, ensure_ascii=False, default=str))
         return
     reports = record["reports"]
-    if output is Output.csv:
+    if output in (Output.csv, Output.tsv):
         render(reports, ["article_id", "ord", "status", "report_date", "published", "outlet", "location", "title",
                          "url", "evidence", "evidence_start", "evidence_end"], output)
         return
-    console = Console()
+    console = output_console()
     console.print(f"event {record['id']}: {record['type']} · {record['status']} · {record['date']}"
                   f" · {record['location'] or 'place unknown'} · {', '.join(record['countries'] or [])}",
                   markup=False, highlight=False)
@@ -189,10 +197,12 @@ def agreements(
     countries: str = typer.Option(None, "--countries", help="Agreements whose parties include all of these."),
     type_: str = typer.Option(None, "--type", help=f"Agreement kinds, comma separated: {', '.join(AGREEMENT_KINDS)}."),
     party: str = typer.Option(None, "--party", help="A party's name contains this (any case)."),
+    article: int = typer.Option(None, "--article", parser=params.ident, help=query_cmd.ARTICLE_HELP),
+    feed: int = typer.Option(None, "--feed", parser=params.ident, help=query_cmd.FEED_HELP),
     mentions: bool = typer.Option(False, "--mentions", help=MENTIONS_HELP),
     relevant_only: bool = typer.Option(False, "--relevant-only", help="With --mentions: only KZ–CN documents."),
     limit: int = typer.Option(50, "--limit", parser=params.count, help="At most N rows, latest report first."),
-    output: Output = typer.Option(Output.table, "--output", "-o", help="table, json (JSON Lines) or csv"),
+    output: Output = typer.Option(Output.table, "--output", "-o", help="table, json (JSON Lines), csv or tsv"),
 ) -> None:
     """List canonical agreements, each once with its steps (planned → signed → ratified → in_force).
 
@@ -200,10 +210,10 @@ def agreements(
     """
     if mentions:
         query_cmd.agreements(since=since, until=until, countries=countries, type_=type_, party=party,
-                             relevant_only=relevant_only, limit=limit, output=output)
+                             relevant_only=relevant_only, article=article, feed=feed, limit=limit, output=output)
         return
     _check_limit(limit)
-    rows = _agreement_rows(since, until, countries, type_, party, limit)
+    rows = _agreement_rows(since, until, countries, type_, party, limit, article=article, feed=feed)
     if not _rendered_as_lines(rows, AGREEMENT_COLUMNS, output):
         _print_table(f"Canonical agreements ({len(rows)})", [
             ("id", {"justify": "right", "no_wrap": True}), ("agreement", {"ratio": 2}), ("parties", {"ratio": 2}),
@@ -227,14 +237,14 @@ def export(
     """
     if kind is Kind.events:
         rows, columns = _event_rows(since, until, None, None, None, None), [*EVENT_COLUMNS, "totals"]
-        query, key = "registry_event_reports_of", "event_id"
+        record_kind = "event"
     else:
         rows, columns = _agreement_rows(since, until, None, None, None, None), AGREEMENT_COLUMNS
-        query, key = "registry_agreement_reports_of", "agreement_id"
+        record_kind = "agreement"
     if format_ is Format.csv:
         render(_flat(rows), columns, Output.csv)
         return
-    render(_with_reports(rows, query, key), [], Output.json)
+    render(_with_reports(rows, record_kind), [], Output.json)
 
 
 registry_app = typer.Typer(help="The canonical registry of events and agreements.", no_args_is_help=True)

@@ -9,10 +9,10 @@ from typing import Any
 import redis
 import typer
 from kombu.exceptions import OperationalError as KombuOperationalError
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from workers.cli.output import console as output_console
 from workers.db import QUERIES, connect
 from workers.observability.metrics import queue_depths
 from workers.settings import get_settings
@@ -82,7 +82,7 @@ def status(
     if output is StatusOutput.json:
         print(json.dumps(st, ensure_ascii=False, default=str))
         return 0
-    console = Console()
+    console = output_console()
     if st["queues"] is None:
         console.print("[red]Redis broker unreachable: no queue depths, no workers[/red]")
     else:

@@ -73,6 +73,9 @@ WHERE (%(since)s::date IS NULL OR COALESCE(e.event_date, d.published) >= %(since
            SELECT 1 FROM jsonb_array_elements(e.participants) p
            WHERE strpos(lower(p->>'name'), lower(%(party)s::text)) > 0))
   AND (NOT %(relevant_only)s OR x.relevant)
+  AND (%(article)s::bigint IS NULL OR e.article_id = %(article)s::bigint)
+  AND (%(feed)s::bigint IS NULL OR EXISTS (
+           SELECT 1 FROM article_feeds af WHERE af.article_id = e.article_id AND af.feed_id = %(feed)s::bigint))
 ORDER BY date DESC NULLS LAST, e.article_id DESC, e.ord
 LIMIT %(limit)s
 
@@ -92,6 +95,9 @@ WHERE (%(since)s::date IS NULL OR d.published >= %(since)s::date)
            SELECT 1 FROM jsonb_array_elements(g.parties) p
            WHERE strpos(lower(p->>'name'), lower(%(party)s::text)) > 0))
   AND (NOT %(relevant_only)s OR x.relevant)
+  AND (%(article)s::bigint IS NULL OR g.article_id = %(article)s::bigint)
+  AND (%(feed)s::bigint IS NULL OR EXISTS (
+           SELECT 1 FROM article_feeds af WHERE af.article_id = g.article_id AND af.feed_id = %(feed)s::bigint))
 ORDER BY date DESC NULLS LAST, g.article_id DESC, g.ord
 LIMIT %(limit)s
 

@@ -125,6 +125,12 @@ WHERE (%(id)s::bigint IS NULL OR e.id = %(id)s::bigint)
   AND (%(types)s::text[] IS NULL OR e.type = ANY(%(types)s::text[]))
   AND (%(party)s::text IS NULL OR EXISTS (
            SELECT 1 FROM jsonb_array_elements_text(e.participants) p WHERE strpos(lower(p), lower(%(party)s::text)) > 0))
+  -- reported by this article, or by an article this feed listed
+  AND (%(article)s::bigint IS NULL OR EXISTS (
+           SELECT 1 FROM registry_event_reports r WHERE r.event_id = e.id AND r.article_id = %(article)s::bigint))
+  AND (%(feed)s::bigint IS NULL OR EXISTS (
+           SELECT 1 FROM registry_event_reports r JOIN article_feeds af ON af.article_id = r.article_id
+           WHERE r.event_id = e.id AND af.feed_id = %(feed)s::bigint))
 ORDER BY e.event_date DESC, e.id DESC
 LIMIT %(limit)s
 
@@ -157,6 +163,11 @@ WHERE (%(since)s::date IS NULL OR g.last_report_at >= %(since)s::date)
   AND (%(types)s::text[] IS NULL OR g.kind = ANY(%(types)s::text[]))
   AND (%(party)s::text IS NULL OR EXISTS (
            SELECT 1 FROM jsonb_array_elements_text(g.parties) p WHERE strpos(lower(p), lower(%(party)s::text)) > 0))
+  AND (%(article)s::bigint IS NULL OR EXISTS (
+           SELECT 1 FROM registry_agreement_reports r WHERE r.agreement_id = g.id AND r.article_id = %(article)s::bigint))
+  AND (%(feed)s::bigint IS NULL OR EXISTS (
+           SELECT 1 FROM registry_agreement_reports r JOIN article_feeds af ON af.article_id = r.article_id
+           WHERE r.agreement_id = g.id AND af.feed_id = %(feed)s::bigint))
 ORDER BY g.last_report_at DESC, g.id DESC
 LIMIT %(limit)s
 
