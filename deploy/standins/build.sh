@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Stand-ins for the three base images deploy/Dockerfile and deploy/compose.yaml name, for hosts that
+# Stand-ins for the base images deploy/Dockerfile and deploy/compose.yaml name, for hosts that
 # cannot pull from Docker Hub (air-gapped sites, CI here). For each of python:3.11-slim-bookworm,
-# postgres:16-bookworm and redis:7-bookworm: kept if already present, pulled if the registry answers,
+# postgres:16-bookworm, redis:7-bookworm and prom/prometheus:v2.42.0 (monitoring profile; Grafana has
+# no Debian package and no stand-in): kept if already present, pulled if the registry answers,
 # and only otherwise built from Debian bookworm packages:
 #   debootstrap --variant=minbase bookworm (the Debian mirror this host's apt uses) → docker import
-#   → python3.11 / postgresql-15 / redis-server, with entrypoints honouring the official images' env.
+#   → python3.11 / postgresql-15 / redis-server / prometheus, with entrypoints honouring the official images' env.
 # They are stand-ins, not copies: PostgreSQL is 15 (bookworm's), Redis 7.0, Python 3.11 from Debian.
 # Needs root, docker (BuildKit) and debootstrap. Env: DOCKER (client, default /usr/bin/docker),
 # DEBIAN_MIRROR (default: read from /etc/apt/sources.list*), CA_BUNDLE (host CA bundle for https).
@@ -19,6 +20,7 @@ declare -A DOCKERFILE=(
   [python:3.11-slim-bookworm]=python.Dockerfile
   [postgres:16-bookworm]=postgres.Dockerfile
   [redis:7-bookworm]=redis.Dockerfile
+  [prom/prometheus:v2.42.0]=prometheus.Dockerfile
 )
 
 log() { printf 'standins: %s\n' "$*" >&2; }

@@ -34,7 +34,8 @@ WORKERS = {"worker-io", "worker-nlp"}
 COMPOSE_KEYS = {
     "POSTGRES_USER", "POSTGRES_DB", "POSTGRES_PASSWORD", "APP_DB_PASSWORD", "READER_DB_PASSWORD",
     "REDIS_PASSWORD", "FLOWER_BASIC_AUTH", "APP_IMAGE", "APP_EXTRAS", "LOG_LEVEL", "WORKER_IO_CONCURRENCY",
-    "WORKER_NLP_CONCURRENCY",
+    "WORKER_NLP_CONCURRENCY", "REDIS_MAXMEMORY", "GRAFANA_ADMIN_USER", "GRAFANA_ADMIN_PASSWORD",
+    "PROMETHEUS_RETENTION",
 }
 # Settings whose example value is the deployment's, not the code default (checked separately).
 DEPLOYMENT_VALUES = {"seeds_dir", "web_basic_auth"}
@@ -185,7 +186,8 @@ def test_resolved_config_keeps_the_redis_password_out_of_commands(deploy_copy: P
 
 
 def test_services_are_the_documented_set() -> None:
-    assert set(services()) == APP_SERVICES | {"postgres", "redis"}
+    # prometheus and grafana: the monitoring profile (tests/unit/test_monitoring_files.py)
+    assert set(services()) == APP_SERVICES | {"postgres", "redis", "prometheus", "grafana"}
 
 
 def test_database_and_broker_publish_no_port_and_keep_data_in_volumes() -> None:
