@@ -13,9 +13,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from workers.cli.output import console as output_console
-from workers.db import QUERIES, connect
+from workers.db import connect, pipeline_status
 from workers.observability.metrics import queue_depths
 from workers.settings import get_settings
+from workers.taskspec import QUEUES
 
 
 class StatusOutput(StrEnum):
@@ -35,8 +36,6 @@ def _workers() -> list[str] | None:
 
 
 def collect_status() -> dict[str, Any]:
-    from workers.tasks.app import QUEUES
-
     s = get_settings()
     client = redis.Redis.from_url(s.broker_url, socket_timeout=3, socket_connect_timeout=3)
     try:
@@ -47,19 +46,11 @@ def collect_status() -> dict[str, Any]:
         client.close()
     workers = _workers() if queues is not None else None
     with connect() as conn:
-        articles = conn.execute(QUERIES["articles_by_stage_state"]).fetchall()
-        failures = conn.execute(QUERIES["failures_by_reason"], {"limit": 20}).fetchall()
-        feeds = conn.execute(QUERIES["feed_counts"]).fetchone()
-        failing = conn.execute(QUERIES["failing_feeds"]).fetchall()
-    return {
-        "queues": queues,
-        "workers": workers,
-        "articles": [{"stage": r["stage"], "state": r["state"], "count": r["n"]} for r in articles],
-        "failures": [{"stage": r["stage"], "state": r["state"], "reason": r["reason"], "count": r["n"]}
-                     for r in failures],
-        "feeds": {**dict(feeds or {}), "failing_feeds": [
-            {**r, "next_poll_at": r["next_poll_at"].isoformat() if r["next_poll_at"] else None} for r in failing]},
-    }
+        stored = pipeline_status.snapshot(conn)
+    failing = stored["feeds"]["failing_feeds"]
+    for r in failing:
+        r["next_poll_at"] = r["next_poll_at"].isoformat() if r["next_poll_at"] else None
+    return {"queues": queues, "workers": workers, **stored}
 
 
 def _table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
