@@ -36,7 +36,20 @@ BAD = [
     ["metrics", "serve", "--port", "70000"],
     ["metrics", "scrape"],
     ["reprocesss", "--stage", "fetch"],
+    ["events", "--countries", "KZ,XX"],
+    ["events", "--feed", "akorda"],
+    ["events", "--article", "0"],
+    ["event", "twelve"],
+    ["agreements", "--until", "2026-02-30"],
+    ["export", "events", "--since", "01/02/2026"],
+    ["search", "x", "--limit", "lots"],
+    ["reprocess", "--stage", "fetch", "--article", "-3"],
+    ["article", " "],
+    ["feeds", "import", "--file", "/nonexistent/feeds.toml"],
 ]
+# click's and Python's own phrasing, which the user should never have to decode
+LIBRARY_PHRASES = ("does not match the format", "is not in the range", "is not a valid integer", "not a extract",
+                   "Traceback")
 
 
 @pytest.mark.parametrize("argv", BAD, ids=[" ".join(a) for a in BAD])
@@ -48,6 +61,20 @@ def test_bad_arguments_exit_2_with_one_line(argv: list[str], capsys: pytest.Capt
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
     assert lines[0].startswith("silkwire: error: ")
+    assert not any(phrase in err for phrase in LIBRARY_PHRASES), err
+
+
+def test_unknown_country_codes_are_named_with_the_known_ones(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["events", "--countries", "kz,XX,QQ"]) == 2
+    err = capsys.readouterr().err
+    assert "QQ, XX: not a country the extractor knows" in err and "KZ" in err
+
+
+def test_a_bare_silkwire_prints_usage_not_an_empty_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    out, err = capsys.readouterr()
+    assert "Usage: silkwire" in out and "Commands" in out
+    assert err == ""
 
 
 @pytest.mark.parametrize("command", ["reprocess", "status", "events", "agreements", "search", "metrics serve"])
