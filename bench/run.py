@@ -33,6 +33,7 @@ if str(ROOT) not in sys.path:
 
 from bench._monitor import Monitor, children, wait_idle  # noqa: E402
 from bench.corpus import Corpus, CorpusUnavailable  # noqa: E402
+from workers.tasks.layout import ROLES, worker_args  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 LOGS = RESULTS / "logs"  # ignored by git, like the results
@@ -42,10 +43,11 @@ BENCH_DB = "silkwire_bench"
 # for the benchmark (it measures the machine, not the delay we owe a press service).
 HOST_MIN_DELAY_S = "0"
 HOST_MAX_CONCURRENCY = "64"
-# deploy/scripts/worker-io.sh and worker-nlp.sh with the compose defaults (I/O ×8, NLP × cores).
-LAYOUT = {"io": ["-Q", "feeds,fetch", "-c", "8", "-O", "fair"],
-          "nlp": ["-Q", "nlp,reprocess", "-c", str(os.cpu_count() or 1), "-O", "fair"]}
-NLP_CHILDREN = os.cpu_count() or 1
+# The deployed roles with their defaults (workers.tasks.layout: I/O ×8, NLP × cores), each under a node name
+# of this run.
+LAYOUT = {role: worker_args(role, node=f"{role}-bench-{os.getpid()}", loglevel="WARNING", private=True)
+          for role in ROLES}
+NLP_CHILDREN = ROLES["nlp"].processes()
 # No article changed state for this long: a task is failing (see the worker logs), stop waiting.
 STALL_S = 90
 BLAS1 = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -176,11 +178,9 @@ class System:
 
     def start_workers(self) -> None:
         LOGS.mkdir(parents=True, exist_ok=True)
-        base = [sys.executable, "-m", "celery", "-A", "workers.tasks.app", "worker", "--loglevel", "WARNING",
-                "--without-mingle", "--without-gossip"]
         for role, args in LAYOUT.items():
             out = open(LOGS / f"worker-{role}-{self.tag}.log", "wb")  # noqa: SIM115 - lives with the worker
-            self.procs[role] = subprocess.Popen([*base, *args, "-n", f"{role}-bench-{os.getpid()}@%h"],
+            self.procs[role] = subprocess.Popen([sys.executable, "-m", "celery", *args],
                                                 env=self.env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -30,6 +29,7 @@ from workers.db.feeds import upsert_feed
 from workers.db.migrate import migrate
 from workers.db.named import QUERIES
 from workers.settings import Settings, get_settings
+from workers.tasks.layout import worker_command
 
 console = Console()
 FORMAT_KIND = {"rss2": "rss", "rss1": "rss", "atom": "atom"}
@@ -70,14 +70,12 @@ def import_replay_feeds(conn: psycopg.Connection[Any], server: Any) -> int:
 
 def _start_workers(env: dict[str, str], logdir: Path) -> list[subprocess.Popen[bytes]]:
     logdir.mkdir(parents=True, exist_ok=True)
-    base = [sys.executable, "-m", "celery", "-A", "workers.tasks.app", "worker", "--loglevel", "WARNING",
-            "--without-mingle", "--without-gossip"]
-    layout = [("io", ["-Q", "feeds,fetch", "-c", "4"]), ("nlp", ["-Q", "nlp,reprocess", "-c", "2", "-O", "fair"])]
     procs = []
-    for name, args in layout:
+    for name, concurrency in (("io", 4), ("nlp", 2)):  # the deployed roles (workers.tasks.layout), smaller
         log = open(logdir / f"worker-{name}.log", "wb")  # noqa: SIM115 - lives as long as the worker
-        procs.append(subprocess.Popen([*base, *args, "-n", f"{name}-demo-{os.getpid()}@%h"], env=env,
-                                      stdout=log, stderr=subprocess.STDOUT))
+        cmd = worker_command(name, concurrency=concurrency, node=f"{name}-demo-{os.getpid()}", loglevel="WARNING",
+                             private=True)
+        procs.append(subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT))
     return procs
 
 
