@@ -27,7 +27,7 @@ ENV_EXAMPLE = DEPLOY / ".env.example"
 DOCKERFILE = DEPLOY / "Dockerfile"
 SCRIPTS = DEPLOY / "scripts"
 
-APP_SERVICES = {"migrate", "worker-io", "worker-nlp", "beat", "flower", "metrics"}
+APP_SERVICES = {"migrate", "worker-io", "worker-nlp", "beat", "flower", "metrics", "web"}
 LONG_RUNNING = APP_SERVICES - {"migrate"}
 WORKERS = {"worker-io", "worker-nlp"}
 # Keys of .env.example that compose or the start scripts read; silkwire itself ignores them.
@@ -388,7 +388,7 @@ def test_connection_urls_are_built_from_the_passwords_per_role(deploy_copy: Path
     env = env_example()
     # Who connects as whom: the owner (DDL) only in migrate, the DML-only app role in the others.
     roles = {"migrate": (env["POSTGRES_USER"], env["POSTGRES_PASSWORD"]),
-             **{n: ("silkwire_app", env["APP_DB_PASSWORD"]) for n in LONG_RUNNING - {"flower"}}}
+             **{n: ("silkwire_app", env["APP_DB_PASSWORD"]) for n in LONG_RUNNING - {"flower", "web"}}}
     for name, (user, password) in roles.items():
         database = urlsplit(resolved[name]["environment"]["SILKWIRE_DATABASE_URL"])
         assert (database.scheme, database.hostname, database.port) == ("postgresql", "postgres", 5432), name
@@ -398,9 +398,10 @@ def test_connection_urls_are_built_from_the_passwords_per_role(deploy_copy: Path
     reader = urlsplit(resolved["migrate"]["environment"]["SILKWIRE_WEB_DATABASE_URL"])
     assert (app.username, app.password) == ("silkwire_app", env["APP_DB_PASSWORD"])
     assert (reader.username, reader.password) == ("silkwire_reader", env["READER_DB_PASSWORD"])
-    if "web" in resolved:
-        assert resolved["web"]["environment"]["SILKWIRE_WEB_DATABASE_URL"] == reader.geturl()
-    for name in LONG_RUNNING:
+    # the web pages: the read-only role and nothing else (no owner or app URL, no broker)
+    assert resolved["web"]["environment"]["SILKWIRE_WEB_DATABASE_URL"] == reader.geturl()
+    assert not {"SILKWIRE_DATABASE_URL", "SILKWIRE_BROKER_URL"} & set(resolved["web"]["environment"])
+    for name in LONG_RUNNING - {"web"}:
         for key in ("SILKWIRE_BROKER_URL", "SILKWIRE_REDIS_URL"):
             redis_url = urlsplit(resolved[name]["environment"][key])
             assert (redis_url.scheme, redis_url.hostname, redis_url.port) == ("redis", "redis", 6379), key

@@ -62,7 +62,8 @@ def test_the_wheel_holds_the_data_the_code_opens(wheel: Path) -> None:
         names = set(zf.namelist())
     for required in ("workers/db/queries/feeds.sql", "workers/db/queries/articles.sql",
                      "workers/db/migrations/0001_init.sql", "workers/seeds/feeds.toml",
-                     "workers/seeds/gazetteer/persons.yaml", "workers/seeds/replay/manifest.toml"):
+                     "workers/seeds/gazetteer/persons.yaml", "workers/seeds/replay/manifest.toml",
+                     "workers/web/templates/base.html", "workers/web/templates/timeline.html"):
         assert required in names, required
     sql = [n for n in names if n.startswith("workers/db/queries/") and n.endswith(".sql")]
     assert len(sql) == len(list((ROOT / "workers/db/queries").glob("*.sql")))

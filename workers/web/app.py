@@ -55,7 +55,9 @@ class _Guard(BaseHTTPMiddleware):
         self.expected = credentials.encode()
 
     async def dispatch(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        if self.expected and not self._allowed(request.headers.get("authorization", "")):
+        # /healthz is the one page without a login (compose's healthcheck), like Flower's /healthcheck.
+        if self.expected and request.url.path != "/healthz" and not self._allowed(
+                request.headers.get("authorization", "")):
             response: Response = PlainTextResponse("нужен вход: имя и пароль\n", status_code=401)
             response.headers["WWW-Authenticate"] = 'Basic realm="silkwire", charset="UTF-8"'
         else:
@@ -110,6 +112,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/search", routes.search, name="search"),
             Route("/feeds", routes.feeds, name="feeds"),
             Route("/export/{kind}.{fmt}", routes.export, name="export"),
+            Route("/healthz", routes.healthz, name="healthz"),
         ],
         middleware=[Middleware(_Guard, credentials=s.web_basic_auth)],
         exception_handlers={HTTPException: _http_error, Exception: _server_error},

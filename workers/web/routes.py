@@ -174,3 +174,10 @@ def export(request: Request) -> Response:
             rows = db.with_reports(conn, rows, kind[:-1])
     return Response(exports.render(kind, fmt, rows), media_type=exports.MEDIA[fmt],
                     headers={"Content-Disposition": f'attachment; filename="silkwire-{kind}.{fmt}"'})
+
+
+def healthz(request: Request) -> Response:
+    """"ok" when the database answers through the read-only pool (nothing else: it needs no login)."""
+    with _conn(request) as conn:
+        conn.execute("SELECT 1")
+    return Response("ok\n", media_type="text/plain; charset=utf-8")
