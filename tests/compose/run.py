@@ -29,6 +29,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # run as a script (make compose-test): the steps in tests/compose/ import
+    sys.path.insert(0, str(ROOT))
+from tests.compose import monitoring  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 DOCKER = os.environ.get("DOCKER", "/usr/bin/docker")
 COMPOSE = os.environ.get("DOCKER_COMPOSE", shutil.which("docker-compose") or "docker-compose")
@@ -69,6 +73,8 @@ class Stack:
         # The shipped compose file, byte for byte, beside its test override and a generated .env.
         shutil.copy2(ROOT / "deploy" / "compose.yaml", self.deploy / "compose.yaml")
         shutil.copy2(HERE / "compose.test.yaml", self.deploy / "compose.test.yaml")
+        # What the monitoring profile mounts (./monitoring), as in the repository.
+        shutil.copytree(ROOT / "deploy" / "monitoring", self.deploy / "monitoring")
         self.pg_password = secrets.token_hex(12)
         self.redis_password = secrets.token_hex(12)
         self.flower_auth = f"ops:{secrets.token_hex(12)}"
@@ -445,7 +451,8 @@ def remove_leftovers(s: Stack) -> str:
 
 
 def teardown(s: Stack) -> str:
-    s.compose("down", "-v", "--remove-orphans", "-t", "30", timeout=400, ok=False)
+    # with the monitoring profile: its Prometheus (step 13) goes too
+    s.compose("--profile", "monitoring", "down", "-v", "--remove-orphans", "-t", "30", timeout=400, ok=False)
     s.run(DOCKER, "image", "rm", "-f", s.image, timeout=120, ok=False)
     left = s.run(DOCKER, "ps", "-aq", "--filter", f"label=com.docker.compose.project={s.project}", timeout=60)
     vols = s.run(DOCKER, "volume", "ls", "-q", "--filter", f"label=com.docker.compose.project={s.project}",
@@ -463,7 +470,7 @@ def main() -> int:
         t = time.monotonic()
         try:
             text, ok = fn(), True
-        except StepFailed as exc:
+        except (StepFailed, AssertionError) as exc:
             text, ok = f"FAIL: {exc}", False
         except Exception as exc:  # a broken step must still reach teardown and the table
             text, ok = f"FAIL: {type(exc).__name__}: {exc}", False
@@ -496,6 +503,8 @@ def main() -> int:
                 ("5d scale worker-nlp=2", lambda: step_scale(stack)),
                 ("6 compose stop: warm shutdown", lambda: step_warm_stop(stack)),
                 ("7 uid 10001, no ports, redis auth", lambda: step_security(stack)),
+                ("12 exporter from another container", lambda: monitoring.step_exporter_across_network(stack)),
+                ("13 Prometheus: targets up, rules", lambda: monitoring.step_prometheus(stack)),
             ]
             for name, fn in steps:
                 # Later steps need a running, ingested stack: stop at the first failure of 0-2.
