@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -21,42 +22,37 @@ import psycopg.conninfo
 import redis
 import typer
 from psycopg.rows import dict_row
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from workers import taskspec
+from workers.cli.errors import SERVICE_MISSING, database_place, postgres_reason
+from workers.cli.output import console as output_console
+from workers.db import demo as demo_db
 from workers.db.feeds import upsert_feed
-from workers.db.migrate import migrate
-from workers.db.named import QUERIES
 from workers.settings import Settings, get_settings
 from workers.tasks.layout import worker_command
 
-console = Console()
+console = output_console()  # a pipe gets whole lines (URLs, errors), not 80 columns
 FORMAT_KIND = {"rss2": "rss", "rss1": "rss", "atom": "atom"}
 
 
 def _services_ok(s: Settings) -> list[str]:
+    """What the demo cannot reach, each said without the URLs' passwords; empty when both answer."""
     missing = []
     try:
         psycopg.connect(psycopg.conninfo.make_conninfo(s.database_url, dbname="postgres"), connect_timeout=3).close()
     except psycopg.OperationalError as exc:
-        missing.append(f"PostgreSQL at {s.database_url} ({str(exc).strip().splitlines()[0]})")
+        missing.append(f"PostgreSQL for {database_place(s.database_url)} ({postgres_reason(exc)})")
     try:
         redis.Redis.from_url(s.broker_url, socket_connect_timeout=3).ping()
     except redis.exceptions.RedisError as exc:
-        missing.append(f"Redis at {s.broker_url} ({exc})")
+        missing.append(f"Redis ({' '.join(str(exc).split()).rstrip('.')})")
     return missing
 
 
-def _reset_database(dsn: str) -> None:
-    name = psycopg.conninfo.conninfo_to_dict(dsn)["dbname"]
-    admin = psycopg.conninfo.make_conninfo(dsn, dbname="postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            psycopg.sql.Identifier(str(name))))
-        conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(str(name))))
-    with psycopg.connect(dsn) as conn:
-        migrate(conn)
+# bench/run.py still imports it under this name
+_reset_database = demo_db.recreate_database
 
 
 def import_replay_feeds(conn: psycopg.Connection[Any], server: Any) -> int:
@@ -90,35 +86,8 @@ def _stop_workers(procs: list[subprocess.Popen[bytes]]) -> None:
             p.kill()
 
 
-def _progress(conn: psycopg.Connection[Any]) -> dict[str, int]:
-    row = conn.execute(
-        "SELECT count(*) AS articles,"
-        " count(*) FILTER (WHERE state IN ('queued', 'pending')) AS waiting,"
-        " (SELECT count(*) FROM feeds WHERE last_polled_at IS NULL) AS unpolled FROM articles").fetchone()
-    return dict(row or {})
-
-
-def _unlinked(conn: psycopg.Connection[Any]) -> int:
-    row = conn.execute(QUERIES["registry_unlinked"]).fetchone()
-    return int(row["unlinked"]) if row else 0
-
-
 # What `make demo` prints; the compose test compares the stack's database against it.
-SUMMARY_SQL = """
-        SELECT (SELECT count(*) FROM feeds) AS feeds,
-               (SELECT count(*) FROM articles) AS articles,
-               (SELECT count(*) FROM articles WHERE state = 'done') AS analysed,
-               (SELECT count(*) FROM articles WHERE state IN ('failed', 'quarantined', 'skipped')) AS failed,
-               (SELECT count(*) FROM extractions WHERE relevant) AS relevant,
-               (SELECT count(DISTINCT name) FROM entities WHERE kind = 'person') AS people,
-               (SELECT count(DISTINCT name) FROM entities WHERE kind = 'organization') AS organisations,
-               (SELECT count(*) FROM events) AS events,
-               (SELECT count(*) FROM agreements) AS agreements
-"""
-
-
-def _summary(conn: psycopg.Connection[Any]) -> dict[str, Any]:
-    return dict(conn.execute(SUMMARY_SQL).fetchone() or {})
+SUMMARY_SQL = demo_db.SUMMARY_SQL
 
 
 # Never the demo's to drop: the server's maintenance database and the templates new databases copy.
@@ -154,16 +123,14 @@ def demo(
     })
     missing = _services_ok(demo_settings)
     if missing:
-        for m in missing:
-            console.print(f"[red]not reachable:[/red] {m}")
-        console.print("Start them with ./scripts/services.sh (local PostgreSQL and Redis), or with Docker:\n"
-                      "  docker run -d -p 127.0.0.1:5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust postgres:16\n"
-                      "  docker run -d -p 127.0.0.1:6379:6379 redis:7\n"
-                      "and point SILKWIRE_DATABASE_URL / SILKWIRE_BROKER_URL / SILKWIRE_REDIS_URL at them.")
-        return 1
+        # one line, like every missing service: where each was looked for, and how to start them
+        print(f"silkwire: error: the demo cannot reach {'; '.join(missing)}: start local ones with "
+              "./scripts/services.sh, or see the README's first lines, and point SILKWIRE_DATABASE_URL, "
+              "SILKWIRE_BROKER_URL and SILKWIRE_REDIS_URL at them", file=sys.stderr)
+        return SERVICE_MISSING
 
     started = time.monotonic()
-    _reset_database(dsn)
+    demo_db.recreate_database(dsn)
     env = {k: v for k, v in os.environ.items() if not k.startswith("CELERY_")}
     env.update({
         "SILKWIRE_DATABASE_URL": dsn, "SILKWIRE_KEY_PREFIX": demo_settings.key_prefix,
@@ -179,11 +146,11 @@ def demo(
         try:
             # Worker logs go to ./.demo: the source tree with `make demo`, any directory with an installed wheel.
             procs = _start_workers(env, Path.cwd() / ".demo")
-            app.send_task("silkwire.poll_due_feeds", queue="feeds")
+            app.send_task(taskspec.POLL_DUE_FEEDS, queue=taskspec.FEEDS_QUEUE)
             deadline = time.monotonic() + timeout_s
             with console.status("ingesting…") as status:
                 while time.monotonic() < deadline:
-                    p = _progress(conn)
+                    p = demo_db.progress(conn)
                     status.update(f"articles {p['articles']}, waiting {p['waiting']}, feeds unpolled {p['unpolled']}")
                     if p["unpolled"] == 0 and p["articles"] and p["waiting"] == 0:
                         break
@@ -192,25 +159,23 @@ def demo(
                         return 1
                     time.sleep(0.5)
                 else:
-                    console.print(f"[red]timed out after {timeout_s:.0f}s[/red] with {_progress(conn)}")
+                    console.print(f"[red]timed out after {timeout_s:.0f}s[/red] with {demo_db.progress(conn)}")
                     return 1
             # Linking runs after analysis (silkwire.link_article): wait until every mention has its record.
-            while _unlinked(conn) and time.monotonic() < deadline:
+            while demo_db.unlinked(conn) and time.monotonic() < deadline:
                 time.sleep(0.2)
             took = time.monotonic() - started
-            summary = _summary(conn)
-            registry = dict(conn.execute(QUERIES["registry_counts"]).fetchone() or {})
+            summary = demo_db.summary(conn)
+            registry = demo_db.registry_counts(conn)
             # Poll every feed again: conditional GETs, and nothing is stored twice.
             before = len(server.request_log)
-            for row in conn.execute("SELECT id FROM feeds").fetchall():
-                app.send_task("silkwire.poll_feed", args=[row["id"]], queue="feeds")
+            for feed_id in demo_db.feed_ids(conn):
+                app.send_task(taskspec.POLL_FEED, args=[feed_id], queue=taskspec.FEEDS_QUEUE)
             time.sleep(0.5)
-            polled = lambda: conn.execute(  # noqa: E731
-                "SELECT count(*) AS n FROM feed_fetches").fetchone()["n"] >= 2 * feeds  # type: ignore[index]
             end = time.monotonic() + 30
-            while not polled() and time.monotonic() < end:
+            while demo_db.polls(conn) < 2 * feeds and time.monotonic() < end:
                 time.sleep(0.2)
-            again = _summary(conn)["articles"] - summary["articles"]
+            again = demo_db.summary(conn)["articles"] - summary["articles"]
             repoll_requests = len(server.request_log) - before
         finally:
             _stop_workers(procs)
@@ -223,8 +188,7 @@ def demo(
 
 def conn_failures(dsn: str) -> list[dict[str, Any]]:
     with psycopg.connect(dsn, row_factory=dict_row) as conn:
-        return conn.execute("SELECT url, state, last_error FROM articles"
-                            " WHERE state IN ('failed', 'quarantined', 'skipped') ORDER BY id").fetchall()
+        return demo_db.failures(conn)
 
 
 def _print_summary(summary: dict[str, Any], took: float, again: int, repoll_requests: int,

@@ -39,7 +39,7 @@ def database_place(dsn: str | None = None) -> str:
     return f"{params.get('dbname') or params.get('user') or '?'} on {host}:{port}"
 
 
-def _libpq_reason(exc: BaseException) -> str:
+def postgres_reason(exc: BaseException) -> str:
     """The server's or libpq's own reason, without psycopg's 'connection failed: connection to server...'."""
     lines = str(exc).strip().splitlines()
     text = " ".join(lines[0].split()) if lines else ""
@@ -64,10 +64,10 @@ def explain(exc: BaseException) -> str | None:
     """One line for a missing or unready service; None for anything else."""
     if isinstance(exc, _UNMIGRATED):
         return (f"database {database_place()} has no Silkwire schema, or an older one "
-                f"({_libpq_reason(exc)}): run `silkwire db migrate`")
+                f"({postgres_reason(exc)}): run `silkwire db migrate`")
     if isinstance(exc, psycopg.OperationalError) and exc.sqlstate is None:
         # sqlstate None: the connection itself failed (a refused port, a missing database, a bad password)
-        reason = _libpq_reason(exc)
+        reason = postgres_reason(exc)
         missing = _NO_DATABASE.search(reason)
         if missing:
             return (f"database {database_place()} does not exist: create it and its schema with "
