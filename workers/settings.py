@@ -115,6 +115,21 @@ class Settings(BaseSettings):
     seeds_dir: Path = Field(default_factory=default_seeds_dir)
 
 
-@lru_cache(maxsize=1)
+_installed: Settings | None = None
+
+
+def use_settings(settings: Settings | None) -> None:
+    """Install the settings object every later `get_settings()` returns (a test session, an embedding program):
+    built explicitly by the caller instead of through the environment. None goes back to the environment's."""
+    global _installed
+    _installed = settings
+
+
 def get_settings() -> Settings:
+    """The process's settings: the installed object, else one built once from the environment."""
+    return _installed if _installed is not None else _from_environment()
+
+
+@lru_cache(maxsize=1)
+def _from_environment() -> Settings:
     return Settings()

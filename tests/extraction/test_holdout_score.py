@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.scoring import load_scorer
+from tests.support.scoring import load_scorer
 from tests.support.settings import SETTINGS
 from workers.extract import vocabulary
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import require_shared
 from tests.extraction import real_dev
+from tests.support.services import require_shared
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.scoring import load_scorer
+from tests.support.scoring import load_scorer
 from tests.support.settings import SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]

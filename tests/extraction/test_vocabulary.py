@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import require_shared
+from tests.support.services import require_shared
 from workers.extract import vocabulary
 
 

@@ -15,7 +15,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO
 
-from tests.conftest import ROOT
+from tests.support.services import ROOT
+from tests.support.settings import child_env as session_env
 
 
 def free_port() -> int:
@@ -25,10 +26,8 @@ def free_port() -> int:
 
 
 def child_env(**overrides: str) -> dict[str, str]:
-    """This process's environment (conftest set the SILKWIRE_* values) without CELERY_* overrides."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CELERY_")}
-    env.update(overrides)
-    return env
+    """The environment of a child with the session's settings (tests.support.settings), without CELERY_*."""
+    return session_env(**overrides)
 
 
 class Proc:

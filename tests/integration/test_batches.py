@@ -4,15 +4,15 @@ stored on its own, and only the unfinished rest of a batch is ever sent again.""
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 
-from tests.httpserver import Route, ScriptedServer
 from tests.integration.test_hostile_pages import article_html
 from tests.integration.test_lanes import messages
+from tests.support.httpserver import Route, ScriptedServer
+from tests.support.settings import SETTINGS
 from workers.tasks.outcome import FailedForGood, Skipped, Stored
 
 pytestmark = pytest.mark.integration
@@ -117,7 +117,7 @@ def test_a_transient_error_retries_that_article_alone(
     assert result["stored"] == [ids[1]] and list(result["retry_in_s"]) == [ids[0]]
     # The retry is the article's own single task with a countdown, not the batch again.
     assert messages(clean_redis, "fetch") == [("silkwire.fetch_article", [ids[0]])]
-    queued = clean_redis.lrange(f"{os.environ['SILKWIRE_KEY_PREFIX']}fetch", 0, -1)
+    queued = clean_redis.lrange(f"{SETTINGS.key_prefix}fetch", 0, -1)
     assert all(json.loads(raw)["headers"].get("eta") for raw in queued)  # sent with its backoff countdown
     row = db.execute("SELECT state, attempts, last_error FROM articles WHERE id = %s", (ids[0],)).fetchone()
     assert row["state"] == "queued" and row["attempts"] == 1 and "503" in row["last_error"]

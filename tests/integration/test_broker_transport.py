@@ -123,10 +123,10 @@ def test_entries_that_are_not_messages_are_dropped_by_a_queue_get(redis_client: 
 def test_a_worker_drops_undecodable_queue_entries_and_keeps_working(db: Any, clean_redis: Any, tmp_path: Any) -> None:
     """Issue 17, finding 7: a non-JSON entry on a queue stopped the worker ("Unrecoverable error:
     JSONDecodeError"); JSON without properties made it reconnect and lose the entry silently."""
-    from tests.conftest import wait_until
-    from tests.httpserver import Route, ScriptedServer
     from tests.integration._procs import worker_process
     from tests.integration.test_hostile_pages import article_html
+    from tests.support.httpserver import Route, ScriptedServer
+    from tests.support.services import wait_until
     from workers.settings import get_settings
 
     with ScriptedServer() as server:

@@ -7,8 +7,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.conftest import TEST_DB
 from tests.integration.test_cli_support import run_cli
+from tests.support.settings import TEST_DB
 
 pytestmark = pytest.mark.integration
 

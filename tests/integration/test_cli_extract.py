@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import require_shared, wait_until
-from tests.scoring import load_scorer
+from tests.support.scoring import load_scorer
+from tests.support.services import require_shared, wait_until
 from workers.cli.main import main
 
 SEED = "seeds/000_26ebbd2a5ad7ecf1.txt"
@@ -94,7 +94,7 @@ def test_html_is_recognised_without_an_extension_and_txt_stays_text() -> None:
 
 @pytest.mark.slow
 def test_every_replay_page_gets_its_expected_relevance(capsys: pytest.CaptureFixture[str]) -> None:
-    from tests.conftest import ROOT
+    from tests.support.services import ROOT
     from workers.devtools.replay import load_manifest
 
     manifest, _ = load_manifest(ROOT / "seeds" / "replay")

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.httpserver import Route, ScriptedServer
 from tests.integration._tasks import answer
+from tests.support.httpserver import Route, ScriptedServer
+from tests.support.services import ROOT
 from workers.cli.main import main
 from workers.feeds.registry import load_registry, parse_spec
 

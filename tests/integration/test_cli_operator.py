@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
 from tests.integration.test_cli_support import (
     add_article,
     add_document,
@@ -23,6 +22,8 @@ from tests.integration.test_cli_support import (
     run_cli,
     set_state,
 )
+from tests.support.services import ROOT
+from tests.support.settings import SETTINGS
 from workers import versions
 
 pytestmark = pytest.mark.integration
@@ -120,7 +121,7 @@ def test_feeds_disable_enable_and_poll_now(two_feeds: dict[str, int], db: Any, c
 
     code, _, err = run_cli(capsys, "feeds", "poll-now", str(f1))
     assert code == 0, err
-    [raw] = clean_redis.lrange(os.environ["SILKWIRE_KEY_PREFIX"] + "feeds", 0, -1)
+    [raw] = clean_redis.lrange(SETTINGS.key_prefix + "feeds", 0, -1)
     message = json.loads(raw)
     assert message["headers"]["task"] == "silkwire.poll_feed" and message["headers"]["argsrepr"] == f"[{f1}]"
 

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
 from tests.integration.test_cli_support import (
     add_article,
     add_document,
@@ -24,6 +23,7 @@ from tests.integration.test_cli_support import (
     run_cli,
     set_state,
 )
+from tests.support.services import ROOT
 from tests.support.settings import SETTINGS
 
 pytestmark = pytest.mark.integration
@@ -114,7 +114,7 @@ def _body(message: dict[str, Any]) -> Any:
 
 
 def _reprocess_messages(redis_client: Any) -> list[dict[str, Any]]:
-    key = os.environ["SILKWIRE_KEY_PREFIX"] + "reprocess"
+    key = SETTINGS.key_prefix + "reprocess"
     return [json.loads(raw) for raw in redis_client.lrange(key, 0, -1)]
 
 

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from typing import Any
 
 import pytest
 
+from tests.support.settings import SETTINGS
 from workers.tasks.reprocess import Stage, requeue
 
 pytestmark = pytest.mark.integration
 
-QUEUE = f"{os.environ['SILKWIRE_KEY_PREFIX']}reprocess"
+QUEUE = f"{SETTINGS.key_prefix}reprocess"
 
 
 def _articles(db: Any, n: int) -> list[int]:

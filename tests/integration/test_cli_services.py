@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, require_service
 from tests.integration.test_cli_support import add_article, add_feed
+from tests.support.services import ROOT, require_service
 
 pytestmark = pytest.mark.integration
 

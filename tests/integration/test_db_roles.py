@@ -16,8 +16,8 @@ import pytest
 from psycopg import errors
 from psycopg.rows import dict_row
 
-from tests.conftest import require_service
 from tests.integration.test_cli_support import add_article, add_feed
+from tests.support.services import require_service
 from workers.db.migrate import ensure_database, migrate
 from workers.db.roles import Role, RoleError, ensure_roles, role_from_url
 

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import require_shared, wait_until
-from tests.httpserver import Route, ScriptedServer
 from tests.integration._procs import worker_process
+from tests.support.httpserver import Route, ScriptedServer
+from tests.support.services import require_shared, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
 

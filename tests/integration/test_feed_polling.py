@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.httpserver import Route, ScriptedServer
 from tests.integration._tasks import answer
+from tests.support.httpserver import Route, ScriptedServer
 from workers.settings import get_settings
 
 pytestmark = pytest.mark.integration

@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import ROOT, wait_until
 from tests.integration._procs import Proc, child_env, free_port, worker_process
+from tests.support.services import ROOT, wait_until
 from workers.cli.demo_cmd import import_replay_feeds
 from workers.devtools.replay import load_manifest
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import wait_until
-from tests.httpserver import Route, ScriptedServer
 from tests.integration._procs import worker_process
+from tests.support.httpserver import Route, ScriptedServer
+from tests.support.services import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300)]
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.support.services import ROOT
+from tests.support.settings import SETTINGS
 from workers.devtools.replay import load_manifest
 
 pytestmark = pytest.mark.integration
 
-PREFIX = os.environ["SILKWIRE_KEY_PREFIX"]
+PREFIX = SETTINGS.key_prefix
 
 
 def messages(redis_client: Any, queue: str) -> list[tuple[str, list[Any]]]:

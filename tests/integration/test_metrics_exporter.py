@@ -4,7 +4,6 @@ did (a real Celery worker on the replay corpus), and they survive a second expor
 
 from __future__ import annotations
 
-import os
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -13,6 +12,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.integration.test_cli_support import add_article, add_feed, add_page, run_cli, set_state
+from tests.support.settings import SETTINGS
 
 pytestmark = pytest.mark.integration
 
@@ -109,7 +109,7 @@ def test_families_have_prometheus_types(world: dict[str, int], server: str) -> N
 @pytest.mark.slow
 def test_counters_follow_real_work_and_survive_an_exporter_restart(db: Any, celery_worker: Any, replay: Any,
                                                                    server: str) -> None:
-    from tests.conftest import wait_until
+    from tests.support.services import wait_until
     from workers.cli.demo_cmd import import_replay_feeds
     from workers.tasks.feeds import poll_due_feeds, poll_feed
 
@@ -176,7 +176,7 @@ def test_each_scrape_reads_current_state(world: dict[str, int], server: str, cle
             return _samples(resp.read().decode())[("silkwire_queue_depth", frozenset({("queue", "nlp")}))]
 
     assert depth() == 3
-    clean_redis.delete(os.environ["SILKWIRE_KEY_PREFIX"] + "nlp")
+    clean_redis.delete(SETTINGS.key_prefix + "nlp")
     assert depth() == 0
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.conftest import require_service
+from tests.support.services import require_service
 from workers.db.migrate import DatabaseEncodingError, migrate
 
 pytestmark = pytest.mark.integration

@@ -8,7 +8,7 @@ import uuid
 import psycopg
 import pytest
 
-from tests.conftest import require_service
+from tests.support.services import require_service
 from workers.db.migrate import discover, ensure_database, migrate
 
 pytestmark = pytest.mark.integration

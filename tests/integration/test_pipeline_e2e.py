@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, wait_until
+from tests.support.services import ROOT, wait_until
 from workers.cli.demo_cmd import import_replay_feeds
 from workers.devtools.replay import load_manifest
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
-import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -12,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import require_service
-from tests.httpserver import LoggedRequest, Route, ScriptedServer
+from tests.support.httpserver import LoggedRequest, Route, ScriptedServer
+from tests.support.services import require_service
+from tests.support.settings import SETTINGS
 from workers.errors import TransientError
 from workers.politeness import MAX_CRAWL_DELAY_S, HostGate, RobotsCache, host_key
 
@@ -35,7 +35,7 @@ def redis_conn() -> Iterator[Any]:
 @pytest.fixture
 def prefix(redis_conn: Any) -> Iterator[str]:
     """A key prefix of this test's own; its keys are deleted afterwards."""
-    value = f"{os.environ.get('SILKWIRE_KEY_PREFIX', 'silkwire-test:')}{uuid.uuid4().hex[:8]}:"
+    value = f"{SETTINGS.key_prefix}{uuid.uuid4().hex[:8]}:"
     yield value
     for key in redis_conn.scan_iter(match=f"{value}*", count=1000):
         redis_conn.delete(key)

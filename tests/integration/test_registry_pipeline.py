@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import wait_until
 from tests.integration.registry_data import snapshot
+from tests.support.services import wait_until
 from workers.cli.demo_cmd import import_replay_feeds
 from workers.db import QUERIES
 from workers.db.registry import rebuild

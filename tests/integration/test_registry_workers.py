@@ -10,9 +10,9 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.conftest import wait_until
 from tests.integration._procs import worker_process
 from tests.integration.registry_data import add_report, event, memo, result, snapshot
+from tests.support.services import wait_until
 from workers.db.registry import rebuild
 
 pytestmark = pytest.mark.integration

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import threading
 from collections import Counter
 from pathlib import Path
@@ -16,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import wait_until
 from tests.integration._procs import worker_process
+from tests.support.services import wait_until
+from tests.support.settings import SETTINGS
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
@@ -35,7 +35,7 @@ def test_every_task_event_arrives_in_few_messages(db: Any, clean_redis: Any, tmp
         messages.append(message["data"])
 
     pubsub = clean_redis.pubsub(ignore_subscribe_messages=True)
-    pubsub.psubscribe(**{f"{os.environ['SILKWIRE_KEY_PREFIX']}*celeryev*": _keep})
+    pubsub.psubscribe(**{f"{SETTINGS.key_prefix}*celeryev*": _keep})
     listener: threading.Thread = pubsub.run_in_thread(sleep_time=0.05, daemon=True)
     try:
         with worker_process(tmp_path, queues="feeds", concurrency=2) as worker:

@@ -1,6 +1,6 @@
 """Fault-test helpers: real Celery workers as subprocesses (prefork), the synthetic corpus, row checks.
 
-Workers get the session's database and key prefix from the environment tests/conftest.py set, plus
+Workers get the session's settings (tests/support/settings.py: database, key prefix) as SILKWIRE_* variables, plus
 per-test overrides (short visibility timeout, short limits). Everything started here is stopped by
 its pid at teardown, pool children included.
 """
@@ -22,8 +22,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
 from tests.reliability.corpus import CorpusServer
+from tests.support.services import ROOT
+from tests.support.settings import child_env
 
 N_ARTICLES = int(os.environ.get("SILKWIRE_REL_N", "200"))
 # The outage tests need a batch in flight, not the full 200: keeps the suite near 6 minutes on 2 cores.
@@ -40,7 +41,7 @@ BASE_ENV = {
 
 
 def worker_env(**overrides: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CELERY_")}
+    env = child_env()
     env.update(BASE_ENV)
     env.update(overrides)
     env["PYTHONPATH"] = str(ROOT)

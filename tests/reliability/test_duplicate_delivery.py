@@ -3,7 +3,6 @@ concurrently, to real prefork workers, leaves exactly one result per article."""
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
@@ -18,6 +17,7 @@ from tests.reliability.conftest import (
     worker_env,
 )
 from tests.reliability.corpus import CorpusServer
+from tests.support.settings import SETTINGS
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration, pytest.mark.timeout(240)]
 
@@ -26,7 +26,7 @@ N = 16
 
 
 def _queues_drained(redis_client: Any) -> bool:
-    prefix = os.environ["SILKWIRE_KEY_PREFIX"]
+    prefix = SETTINGS.key_prefix
     waiting = sum(redis_client.llen(f"{prefix}{q}") for q in ("fetch", "nlp", "feeds"))
     return waiting == 0 and redis_client.hlen(f"{prefix}unacked") == 0
 

@@ -31,6 +31,7 @@ from tests.reliability.conftest import (
     working_child,
 )
 from tests.reliability.corpus import CorpusServer
+from tests.support.settings import SETTINGS
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration, pytest.mark.timeout(360)]
 
@@ -49,7 +50,7 @@ ANALYSIS = ("silkwire.analyse_articles", "silkwire.analyse_article")  # a poll's
 
 def _unacked(redis_client: Any, tasks: tuple[str, ...]) -> list[str]:
     """Delivery tags of messages for `tasks` delivered and not acknowledged (kombu's unacked hash)."""
-    key = os.environ["SILKWIRE_KEY_PREFIX"] + "unacked"
+    key = SETTINGS.key_prefix + "unacked"
     return sorted(tag.decode() for tag, raw in redis_client.hgetall(key).items()
                   if json.loads(raw)[0]["headers"]["task"] in tasks)
 

@@ -22,6 +22,7 @@ from tests.reliability.conftest import (
 )
 from tests.reliability.corpus import CorpusServer
 from tests.reliability.proxy import FlakyProxy
+from tests.support.settings import SETTINGS
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -34,7 +35,7 @@ def test_postgres_gone_for_20s_mid_batch_everything_completes(db: Any, workers: 
 
     n = len(outage_corpus.pages)
     with FlakyProxy(5432) as proxy:
-        dsn = psycopg.conninfo.make_conninfo(os.environ["SILKWIRE_DATABASE_URL"], port=proxy.port)
+        dsn = psycopg.conninfo.make_conninfo(SETTINGS.database_url, port=proxy.port)
         env = worker_env(SILKWIRE_DATABASE_URL=dsn)
         io = workers.start("io", "feeds,fetch", env, concurrency=4, loglevel="INFO")
         nlp = workers.start("nlp", "nlp", env, concurrency=2, loglevel="INFO")

@@ -26,6 +26,7 @@ from tests.reliability.conftest import (
 )
 from tests.reliability.corpus import CorpusServer
 from tests.reliability.redis_server import RedisServer
+from tests.support.settings import SETTINGS
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -127,12 +128,11 @@ def test_redis_crash_mid_batch(persistent: bool, db: Any, workers: WorkerPool, o
 
 
 def redis_server_llen(url: str, queue: str) -> int:
-    import os
 
     import redis
 
     client = redis.Redis.from_url(url, socket_timeout=2)
     try:
-        return int(client.llen(f"{os.environ['SILKWIRE_KEY_PREFIX']}{queue}"))
+        return int(client.llen(f"{SETTINGS.key_prefix}{queue}"))
     finally:
         client.close()

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
 from tests.reliability.conftest import WorkerPool, report, worker_env
 from tests.reliability.corpus import CorpusServer
+from tests.support.services import ROOT
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration, pytest.mark.timeout(180)]
 

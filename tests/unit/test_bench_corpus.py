@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import require_shared
+from tests.support.services import require_shared
 from tests.support.settings import SETTINGS
 
 if TYPE_CHECKING:

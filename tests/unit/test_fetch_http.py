@@ -13,7 +13,7 @@ from email.utils import format_datetime
 import brotli
 import pytest
 
-from tests.httpserver import Route, ScriptedServer
+from tests.support.httpserver import Route, ScriptedServer
 from workers.errors import PermanentError, TransientError
 from workers.fetch.http import fetch_url, parse_retry_after
 from workers.settings import Settings

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.httpserver import Route, ScriptedServer
+from tests.support.httpserver import Route, ScriptedServer
 from workers.errors import PermanentError
 from workers.fetch import http
 from workers.settings import Settings

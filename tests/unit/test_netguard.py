@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.httpserver import Route, ScriptedServer
+from tests.support.httpserver import Route, ScriptedServer
 from workers.errors import PermanentError, TransientError
 from workers.fetch.http import fetch_url
 from workers.fetch.netguard import refusal_reason, resolve_checked

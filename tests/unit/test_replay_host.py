@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from workers.feeds.registry import load_registry
 from workers.devtools.replay import ReplayServer, registry_toml
+from workers.feeds.registry import load_registry
 
 ROOT = Path(__file__).resolve().parents[2]
 REPLAY = ROOT / "seeds" / "replay"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.httpserver import Route, ScriptedServer
+from tests.support.httpserver import Route, ScriptedServer
 from workers.errors import TransientError
 from workers.fetch.robots import Robots, fetch_robots_txt, parse_robots, product_token, robots_url
 from workers.settings import Settings

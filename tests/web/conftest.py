@@ -4,14 +4,15 @@ whole package; then one hostile report (a `<script>` title from a press service)
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, TABLES, wait_until
+from tests.support.database import TABLES
+from tests.support.services import ROOT, wait_until
+from tests.support.settings import SETTINGS
 from workers.db import QUERIES
 
 HOSTILE_TITLE = '<script>document.title="pwned"</script> Визит с заголовком-ловушкой'
@@ -51,7 +52,7 @@ def loaded(database: str, redis_client: Any) -> Iterator[dict[str, Any]]:
     from workers.devtools.replay import ReplayServer
     from workers.tasks.app import QUEUES, app
 
-    prefix = os.environ["SILKWIRE_KEY_PREFIX"]
+    prefix = SETTINGS.key_prefix
     for key in redis_client.scan_iter(match=f"{prefix}*", count=1000):
         redis_client.delete(key)
     with psycopg.connect(database, autocommit=True, row_factory=dict_row) as db:

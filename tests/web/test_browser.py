@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.support.services import IN_CI
 from tests.web.conftest import HOSTILE_EVIDENCE, HOSTILE_TITLE
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -6,7 +6,7 @@ import importlib.util
 from functools import cache
 from types import ModuleType
 
-from tests.conftest import require_shared
+from tests.support.services import require_shared
 
 
 @cache
