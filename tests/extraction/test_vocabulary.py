@@ -1,11 +1,11 @@
 """The closed vocabularies the engine, the CLI and the tests share are the contract's own: each list in
-workers/extract/vocabulary.py is read back out of shared/docs/extraction-contract.md."""
+workers/extract/vocabulary.py is read back out of docs/extraction-contract.md."""
 
 from __future__ import annotations
 
 import re
 
-from tests.support.services import require_shared
+from tests.support.services import ROOT
 from workers.extract import vocabulary
 
 
@@ -16,7 +16,7 @@ def _listed(contract: str, label: str) -> set[str]:
 
 
 def test_vocabularies_are_the_contracts() -> None:
-    contract = require_shared("docs", "extraction-contract.md").read_text(encoding="utf-8")
+    contract = (ROOT / "docs" / "extraction-contract.md").read_text(encoding="utf-8")
     assert set(vocabulary.EVENT_TYPES) == _listed(contract, "`events[].type`:")
     assert set(vocabulary.EVENT_STATUSES) == _listed(contract, "`events[].status`:")
     assert set(vocabulary.AGREEMENT_KINDS) == _listed(contract, "`agreements[].kind`:")

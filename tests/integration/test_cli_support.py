@@ -85,7 +85,7 @@ def set_state(db: Any, article_id: int, stage: str, state: str, error: str | Non
 def result(*, version: str = "extract/1", relevant: bool = True, events: list[dict[str, Any]] | None = None,
            agreements: list[dict[str, Any]] | None = None, persons: list[dict[str, Any]] | None = None,
            title: str | None = None, published: str | None = None) -> dict[str, Any]:
-    """A contract object (shared/docs/extraction-contract.md) with only what a test needs filled in."""
+    """A contract object (docs/extraction-contract.md) with only what a test needs filled in."""
     return {
         "schema": "silkwire.extraction/1", "extractor_version": version, "title": title, "published": published,
         "language": "ru", "text": "", "kz_cn": {"relevant": relevant, "score": 0.9 if relevant else 0.1},

@@ -1,4 +1,4 @@
-"""Extract stage entry: CleanDoc in, the contract object (shared/docs/extraction-contract.md, no "path") out.
+"""Extract stage entry: CleanDoc in, the contract object (docs/extraction-contract.md, no "path") out.
 
 Never raises: odd input gives a valid object with empty lists and a "skipped" reason.
 """

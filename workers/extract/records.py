@@ -1,6 +1,6 @@
 """Extract stage: the records agreements, totals and figures travel in between the rules.
 
-document.py alone turns them into the contract's dicts (shared/docs/extraction-contract.md).
+document.py alone turns them into the contract's dicts (docs/extraction-contract.md).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The extraction contract's closed vocabularies, in one place: the engine, the CLI filters and the tests read
-them from here (shared/docs/extraction-contract.md, "Closed vocabularies")."""
+them from here (docs/extraction-contract.md, "Closed vocabularies")."""
 
 from __future__ import annotations
 
