@@ -21,7 +21,7 @@ from workers.settings import Settings, get_settings
 from workers.tasks.transport import install as install_transport
 from workers.taskspec import FEEDS_QUEUE, QUEUES, ROUTES
 
-__all__ = ["QUEUES", "app", "make_app", "max_countdown_s"]  # QUEUES: kept importable from here
+__all__ = ["QUEUES", "app", "get_app", "make_app", "max_countdown_s"]  # QUEUES: kept importable from here
 
 log = logging.getLogger(__name__)
 
@@ -114,11 +114,29 @@ def make_app(settings: Settings | None = None) -> Celery:
     return app
 
 
-app = make_app()
-# Our JSON logs (task id, task name, feed or article id) instead of Celery's handlers, in workers and beat.
-bind_celery_logging()
-# Counters of work done and failures per stage, kept in Redis for the exporter (docs/deploy.md, monitoring).
-install_task_metrics()
+# The process's app, built on first use: importing this module builds no app and binds no logging (a CLI
+# verb or a test that only needs `max_countdown_s` or the queue names pays nothing). Celery's
+# `-A workers.tasks.app` reads the module's `app`, and `from workers.tasks.app import app` in the task
+# modules too: both reach the module __getattr__ below, so there is still exactly one app per process.
+app: Celery
+_app: Celery | None = None
+
+
+def get_app() -> Celery:
+    global _app
+    if _app is None:
+        _app = make_app()
+        # Our JSON logs (task id, task name, feed or article id) instead of Celery's handlers, in workers and beat.
+        bind_celery_logging()
+        # Counters of work done and failures per stage, kept in Redis for the exporter (docs/deploy.md).
+        install_task_metrics()
+    return _app
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        return get_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @signals.celeryd_init.connect
