@@ -230,6 +230,8 @@ def test_wait_exits_non_zero_when_an_article_fails(
 
     assert code == 1, (out, err)
     assert "0 done, 1 failed, 0 quarantined" in out
+    # and which one failed, where and why
+    assert f"article {article_id} failed at analyse: " in out and "https://www.gov.kz/mfa/empty" in out
     row = db.execute("SELECT stage, state, last_error_stage FROM articles WHERE id = %s", (article_id,)).fetchone()
     assert (row["stage"], row["state"], row["last_error_stage"]) == ("analyse", "failed", "analyse")
 
@@ -257,5 +259,6 @@ def test_on_a_terminal_it_asks_first(corpus: dict[str, int], db: Any, clean_redi
     assert "1 article selected for re-fetch" in out.decode()
     assert "Reprocess 1 article from fetch?" in err.decode()
     assert proc.returncode == code, err.decode()
+    assert ("declined: nothing done" in err.decode()) == (answer == "n")
     assert db.execute("SELECT state FROM articles WHERE id = %s", (corpus["a1"],)).fetchone()["state"] == state
     assert len(_reprocess_messages(clean_redis)) == (1 if answer == "y" else 0)
