@@ -8,7 +8,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -17,6 +16,7 @@ from typing import IO
 
 from tests.support.services import ROOT
 from tests.support.settings import child_env as session_env
+from workers.tasks.layout import ROLES, worker_command
 
 
 def free_port() -> int:
@@ -65,9 +65,10 @@ class Proc:
 
 
 def worker_args(queues: str, concurrency: int, name: str, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "celery", "-A", "workers.tasks.app", "worker", "-Q", queues,
-            "-c", str(concurrency), "-n", f"{name}@%h", "--loglevel", "WARNING", "--without-mingle",
-            "--without-gossip", *extra]
+    """The deployed worker command (workers.tasks.layout) on the queues a test names, under its own node name."""
+    role = "nlp" if set(queues.split(",")) <= set(ROLES["nlp"].queues) else "io"
+    return worker_command(role, queues=queues.split(","), concurrency=concurrency, node=name, loglevel="WARNING",
+                          private=True, extra=extra)
 
 
 @contextmanager

@@ -1,5 +1,6 @@
 """Monitoring through the real stack: a worker subprocess runs the replay corpus and Flower 2.x, started
-the way compose starts it (`-A workers.tasks.app`, basic auth), sees every task with its arguments.
+the way compose starts it (`workers.tasks.layout.flower_args`, basic auth), sees every task with its
+arguments, and the fetch of the replay's dead link as a FAILURE with its reason.
 
 Flower learns about tasks only from events it receives while running, so it is up (and receiving the
 worker's heartbeats) before the first task is sent.
@@ -8,6 +9,7 @@ worker's heartbeats) before the first task is sent.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -20,6 +22,8 @@ from tests.integration._procs import Proc, child_env, free_port, worker_process
 from tests.support.services import ROOT, wait_until
 from workers.cli.demo_cmd import import_replay_feeds
 from workers.devtools.replay import load_manifest
+from workers.tasks.layout import flower_args
+from workers.taskspec import FEEDS_QUEUE, FETCH_ARTICLES, POLL_DUE_FEEDS
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -70,17 +74,27 @@ def _args(task: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(ast.literal_eval(task["args"])) if task.get("args") else ()
 
 
+def _batch_outcomes(task: dict[str, Any]) -> dict[str, list[int]]:
+    """A batch's ids by outcome: its result, or for a FAILURE (an article failed for good) the answer its
+    exception carries after the reasons ("article 9: PermanentError: ... (outcomes: {...})")."""
+    if task["state"] == "SUCCESS":
+        return dict(ast.literal_eval(task["result"]))
+    found = re.search(r"\(outcomes: (\{.*\})\)", task.get("exception") or "")
+    assert found, task
+    return dict(ast.literal_eval(found[1]))
+
+
 def _work_done(tasks: dict[str, dict[str, Any]]) -> Counter[tuple[str, Any]]:
-    """(task name, article or feed id) of every piece of work a SUCCESS did: not a requeue, not a skip.
+    """(task name, article or feed id) of every piece of work a task did: not a requeue, not a skip.
 
     A batch task answers its ids by outcome ({'stored': [4, 5], 'requeued': [6, 7]}); a poll answers
     for the feed id it was given."""
     done: Counter[tuple[str, Any]] = Counter()
     for t in tasks.values():
-        if t["state"] != "SUCCESS":
+        if t["state"] not in ("SUCCESS", "FAILURE"):
             continue
         if t["name"] in BATCH_TASKS:
-            outcomes = ast.literal_eval(t["result"])
+            outcomes = _batch_outcomes(t)
             for outcome, ids in outcomes.items():
                 if outcome not in ("requeued", "skipped"):
                     done.update((t["name"], i) for i in ids)
@@ -97,7 +111,7 @@ def test_flower_sees_the_whole_pipeline(db: Any, clean_redis: Any, replay: Any, 
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    flower = Proc([sys.executable, "-m", "celery", "-A", "workers.tasks.app", "flower", "--address=127.0.0.1",
+    flower = Proc([sys.executable, "-m", "celery", *flower_args(), "--address=127.0.0.1",
                    f"--port={port}", f"--basic-auth={AUTH[0]}:{AUTH[1]}"],
                   child_env(), tmp_path / "flower.log")
     try:
@@ -110,7 +124,7 @@ def test_flower_sees_the_whole_pipeline(db: Any, clean_redis: Any, replay: Any, 
 
             # When the replay feeds are imported and beat's tick is sent
             feeds = import_replay_feeds(db, replay)
-            app.send_task("silkwire.poll_due_feeds", queue="feeds")
+            app.send_task(POLL_DUE_FEEDS, queue=FEEDS_QUEUE)
             assert wait_until(lambda: _drained(db, feeds), timeout_s=180, interval_s=1), worker.log_tail()
             assert worker.alive, worker.log_tail()
 
@@ -118,6 +132,7 @@ def test_flower_sees_the_whole_pipeline(db: Any, clean_redis: Any, replay: Any, 
             article_ids = {r["id"] for r in db.execute("SELECT id FROM articles").fetchall()}
             fetched_ids = {r["article_id"] for r in db.execute("SELECT article_id FROM raw_pages").fetchall()}
             done_ids = {r["id"] for r in db.execute("SELECT id FROM articles WHERE state = 'done'").fetchall()}
+            dead_ids = {r["id"] for r in db.execute("SELECT id FROM articles WHERE state = 'failed'").fetchall()}
             assert done_ids and fetched_ids >= done_ids and article_ids > fetched_ids  # the 404 link is not fetched
             expected = {"silkwire.poll_due_feeds": {None}, "silkwire.poll_feed": feed_ids,
                         "silkwire.fetch_articles": article_ids, "silkwire.analyse_articles": fetched_ids}
@@ -136,8 +151,20 @@ def test_flower_sees_the_whole_pipeline(db: Any, clean_redis: Any, replay: Any, 
             tasks = _tasks(base)
             by_name = Counter(t["name"] for t in tasks.values())
             states = Counter((t["name"], t["state"]) for t in tasks.values())
-            # Every task that was sent also finished: nothing stuck in RECEIVED/STARTED or FAILURE.
-            assert all(state == "SUCCESS" for (_, state) in states), states
+            # Every task that was sent also finished: nothing stuck in RECEIVED/STARTED. The one failure is the
+            # fetch batch holding the dead link, failed for good with its article and reason; the rest of its
+            # batch was stored all the same (counted in `seen` above).
+            failed = [t for t in tasks.values() if t["state"] == "FAILURE"]
+            assert states[(FETCH_ARTICLES, "FAILURE")] == len(failed) == len(dead_ids) == 1, states
+            assert all(state in ("SUCCESS", "FAILURE") for (_, state) in states), states
+            (dead,) = dead_ids
+            assert dead in _args(failed[0])[0], failed[0]
+            reason = failed[0]["exception"]
+            assert re.search(rf"FailedForGood\(.*article {dead}: PermanentError: .*404", reason), failed[0]
+            # The task list shows each task's ids, answer and failure by default (layout.FLOWER_TASKS_COLUMNS).
+            page = _get(base, "/tasks").text
+            shown = re.findall(r'<th data-column="([a-z_]+)"', page)
+            assert {"args", "result", "exception"} <= set(shown), shown
             assert {t.get("worker") for t in tasks.values()} == {worker.name}
             print(f"\nflower: {dict(by_name)}; feeds {len(feed_ids)}, articles {len(article_ids)}, "
                   f"fetched {len(fetched_ids)}, analysed {len(done_ids)}")
@@ -148,9 +175,9 @@ def test_flower_sees_the_whole_pipeline(db: Any, clean_redis: Any, replay: Any, 
 
             events = _metric_lines(base, "flower_events_total")
             for name in OUR_TASKS:
-                succeeded = sum(float(line.rsplit(" ", 1)[1]) for line in events
-                                if f'task="{name}"' in line and 'type="task-succeeded"' in line)
-                assert succeeded >= len(expected[name]), (name, events)  # requeues also succeed
+                finished = sum(float(line.rsplit(" ", 1)[1]) for line in events if f'task="{name}"' in line
+                               and ('type="task-succeeded"' in line or 'type="task-failed"' in line))
+                assert finished >= len(expected[name]), (name, events)  # requeues also succeed
 
             assert _get(base, "/healthcheck", auth=None).text.strip() == "OK"
             assert _get(base, "/api/tasks", auth=None).status_code == 401

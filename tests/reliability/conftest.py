@@ -12,7 +12,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,6 +24,7 @@ import pytest
 from tests.reliability.corpus import CorpusServer
 from tests.support.services import ROOT
 from tests.support.settings import child_env
+from workers.tasks.layout import ROLES, worker_command
 
 N_ARTICLES = int(os.environ.get("SILKWIRE_REL_N", "200"))
 # The outage tests need a batch in flight, not the full 200: keeps the suite near 6 minutes on 2 cores.
@@ -175,9 +175,9 @@ class WorkerPool:
               extra: tuple[str, ...] = (), loglevel: str = "WARNING") -> Worker:
         node = f"{name}-{uuid.uuid4().hex[:6]}"
         log_path = self.logdir / f"{node}.log"
-        cmd = [sys.executable, "-m", "celery", "-A", "workers.tasks.app", "worker", "-P", "prefork",
-               "-c", str(concurrency), "-Q", queues, "-n", f"{node}@%h", "--without-mingle", "--without-gossip",
-               "--without-heartbeat", "-O", "fair", "--loglevel", loglevel, *extra]
+        role = "nlp" if set(queues.split(",")) <= set(ROLES["nlp"].queues) else "io"
+        cmd = worker_command(role, queues=queues.split(","), concurrency=concurrency, node=node, loglevel=loglevel,
+                             private=True, extra=("--without-heartbeat", *extra))
         log = open(log_path, "wb")  # noqa: SIM115 - closed when the process ends
         proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         log.close()

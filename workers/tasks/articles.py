@@ -20,11 +20,11 @@ from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
 
 from workers.clean.simhash import NEAR_DUPLICATE_BITS
+from workers.dates import reconcile_published
 from workers.db import articles as db
 from workers.db.pages import unpack_page
 from workers.errors import PermanentError, QuarantineError, StageError, TransientError
 from workers.extract import extract_document
-from workers.dates import reconcile_published
 from workers.fetch.http import fetch_url
 from workers.models import CleanDoc
 from workers.pipeline import analyse_html
