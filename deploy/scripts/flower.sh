@@ -7,4 +7,5 @@ set -eu
 exec python -m workers.launch celery -A workers.tasks.app flower \
     --address=0.0.0.0 \
     --port=5555 \
+    --tasks_columns=name,uuid,state,args,result,exception,received,runtime,worker \
     --purge_offline_workers=600

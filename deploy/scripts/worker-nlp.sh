@@ -4,11 +4,9 @@
 # WORKER_NLP_CONCURRENCY when the container is CPU-limited.
 # workers.launch: refuses placeholder passwords, logs JSON lines when SILKWIRE_LOG_JSON is on.
 set -eu
-exec python -m workers.launch celery -A workers.tasks.app worker \
-    --queues=nlp,reprocess \
-    --pool=prefork \
-    --concurrency="${WORKER_NLP_CONCURRENCY:-$(nproc)}" \
-    --prefetch-multiplier=1 \
-    -O fair \
-    --events \
-    --loglevel="${LOG_LEVEL:-INFO}"
+# Queues, pool, prefetch and node name (nlp@<host>, what the healthcheck pings) from workers.tasks.layout;
+# its arguments hold no spaces, so the unquoted expansion splits them safely.
+args=$(python -m workers.tasks.layout nlp --concurrency="${WORKER_NLP_CONCURRENCY:-$(nproc)}" \
+    --loglevel="${LOG_LEVEL:-INFO}")
+# shellcheck disable=SC2086
+exec python -m workers.launch celery $args

@@ -238,26 +238,38 @@ def test_workers_get_more_grace_than_the_task_hard_limit() -> None:
 
 
 def test_workers_are_health_checked_by_celery_ping_to_their_own_node() -> None:
+    from workers.tasks.layout import worker_args
+
     for name in WORKERS:
+        role = name.removeprefix("worker-")
         check = healthcheck_text(services()[name])
-        assert "celery -A workers.tasks.app inspect ping -d celery@$$HOSTNAME" in check
-        assert "--hostname" not in " ".join(script_commands(script_of(services()[name])))
+        assert f"celery -A workers.tasks.app inspect ping -d {role}@$$HOSTNAME" in check
+        # the node name the worker takes from the layout is the one pinged ($$ is compose's escaped $)
+        assert f"--hostname={role}@%h" in worker_args(role)
 
 
 def test_worker_queues_pools_and_prefetch() -> None:
-    io = script_commands(script_of(services()["worker-io"]))[-1]
-    nlp = script_commands(script_of(services()["worker-nlp"]))[-1]
+    from workers.tasks.layout import worker_args
 
-    assert "--queues=feeds,fetch" in io
-    assert "--queues=nlp,reprocess" in nlp
+    io = script_commands(script_of(services()["worker-io"]))
+    nlp = script_commands(script_of(services()["worker-nlp"]))
+    # Each script takes its role's arguments from workers.tasks.layout, with the concurrency from .env
+    assert 'args=$(python -m workers.tasks.layout io --concurrency="${WORKER_IO_CONCURRENCY:-8}"' in " ".join(io)
+    assert ('args=$(python -m workers.tasks.layout nlp --concurrency="${WORKER_NLP_CONCURRENCY:-$(nproc)}"'
+            in " ".join(nlp))
     for command in (io, nlp):
-        assert command.startswith("exec celery -A workers.tasks.app worker")
-        assert "--events" in command
-        assert "-O fair" in command
-        assert "--pool=prefork" in command  # soft time limits need it; gevent is not installed
-    assert "--prefetch-multiplier=1" in nlp
-    assert '--concurrency="${WORKER_NLP_CONCURRENCY:-$(nproc)}"' in nlp
-    assert '--concurrency="${WORKER_IO_CONCURRENCY:-8}"' in io
+        assert command[-1] == "exec celery $args"
+
+    io_args, nlp_args = (" ".join(worker_args(role, concurrency=3)) for role in ("io", "nlp"))
+    assert io_args.startswith("-A workers.tasks.app worker") and nlp_args.startswith("-A workers.tasks.app worker")
+    assert "--queues=feeds,fetch" in io_args
+    assert "--queues=nlp,reprocess" in nlp_args
+    for args in (io_args, nlp_args):
+        assert "--events" in args
+        assert "-O fair" in args
+        assert "--pool=prefork" in args  # soft time limits need it; gevent is not installed
+        assert "--concurrency=3" in args
+    assert "--prefetch-multiplier=1" in nlp_args
 
 
 def test_single_beat_with_a_writable_schedule() -> None:
@@ -281,6 +293,15 @@ def test_flower_needs_auth_and_listens_on_loopback_only() -> None:
     assert env_example()["FLOWER_BASIC_AUTH"].count(":") == 1
     # Opening the API without auth would undo the basic auth.
     assert "FLOWER_UNAUTHENTICATED_API" not in COMPOSE.read_text() + ENV_EXAMPLE.read_text()
+
+
+def test_flower_lists_task_ids_results_and_failures_by_default() -> None:
+    from workers.tasks.layout import flower_args
+
+    # The task list's columns as the tests start Flower (workers.tasks.layout), ids (args) and reasons included.
+    (columns,) = [a for a in flower_args() if a.startswith("--tasks_columns=")]
+    assert {"args", "result", "exception"} <= set(columns.split("=", 1)[1].split(","))
+    assert f"{columns} " in " ".join(script_commands(script_of(services()["flower"]))) + " "
 
 
 def test_every_published_port_is_loopback_only() -> None:
@@ -310,8 +331,9 @@ def test_start_scripts_exist_and_end_in_exec() -> None:
         raw = [" ".join(line.split()) for line in script.read_text().replace("\\\n", " ").splitlines()]
         programs = [line for line in raw if re.match(r"(exec )?(celery|silkwire|python)\b", line)]
         assert programs and all(LAUNCH in line for line in programs), script.name
+        # (a worker's `$args` come from workers.tasks.layout, which names the app: see the worker tests)
         assert all(
-            "celery" not in line or "-A workers.tasks.app" in line for line in commands
+            "celery" not in line or "-A workers.tasks.app" in line or line == "exec celery $args" for line in commands
         ), script.name
 
 
