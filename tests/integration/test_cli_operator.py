@@ -167,6 +167,10 @@ def test_reprocess_dry_run_lists_ids_urls_and_stages(two_feeds: dict[str, int], 
     assert code == 0 and report["ids"] == [two_feeds["a3"]]
     assert [(a["id"], a["url"], a["stage"], a["state"], a["restart_stage"]) for a in report["articles"]] == [
         (two_feeds["a3"], "https://www.akorda.kz/ru/a3", "fetch", "failed", "fetch")]
+    code, out, _ = run_cli(capsys, "reprocess", "--stage", "fetch", "--only-failed", "--dry-run", "-o", "tsv")
+    assert code == 0 and out.splitlines() == ["id\turl\tstage\tstate\trestart_stage\ttask",
+                                              f"{two_feeds['a3']}\thttps://www.akorda.kz/ru/a3\tfetch\tfailed\tfetch"
+                                              "\tsilkwire.fetch_article"]
 
 
 def test_piped_tables_keep_long_urls_and_tsv_is_one_line_a_row(two_feeds: dict[str, int]) -> None:

@@ -34,6 +34,10 @@ class UsageError(typer.BadParameter):
 class ReprocessOutput(StrEnum):
     table = "table"
     json = "json"
+    tsv = "tsv"  # a dry run's list as tab-separated lines; otherwise as table
+
+
+PLAN_COLUMNS = ["id", "url", "stage", "state", "restart_stage", "task"]
 
 
 _VERSION = re.compile(r"^(?:(?P<stage>[a-z]+)/)?(?P<n>\d+)$")
@@ -91,7 +95,7 @@ def reprocess(
     dry_run: bool = typer.Option(False, "--dry-run", help="List the selection (id, URL, stage), change nothing."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (required when not a TTY)."),
     wait: bool = typer.Option(False, "--wait", help="Show progress until done; list failures and exit 1 if any."),
-    output: ReprocessOutput = typer.Option(ReprocessOutput.table, "--output", "-o", help="table or json"),
+    output: ReprocessOutput = typer.Option(ReprocessOutput.table, "--output", "-o", help="table, json or tsv"),
 ) -> int:
     """Re-run stored articles from a stage, replacing their results (never duplicating them).
 
@@ -123,11 +127,12 @@ def reprocess(
             planned = use_case.plan(conn, stage, ids) if dry_run else []
             if as_json:
                 print(json.dumps({**report, "ids": ids, "articles": planned}, ensure_ascii=False, default=str))
+            elif output is ReprocessOutput.tsv and dry_run:
+                render(planned, PLAN_COLUMNS, Output.tsv)
             else:
                 print(f"{_articles(len(ids))} selected for re-{stage.value}" + (" (dry run)" if dry_run else ""))
                 if planned:
-                    render(planned, ["id", "url", "stage", "state", "restart_stage", "task"], Output.table,
-                           title=f"Would re-{stage.value}")
+                    render(planned, PLAN_COLUMNS, Output.table, title=f"Would re-{stage.value}")
             return 0
         conn.commit()
         conn.autocommit = True  # each batch is its own transaction; progress polls see fresh rows
