@@ -76,6 +76,10 @@ def explain(exc: BaseException) -> str | None:
             return (f"cannot reach PostgreSQL for {database_place()} ({reason}): is it running? "
                     "SILKWIRE_DATABASE_URL says where to look")
         return f"cannot use PostgreSQL {database_place()}: {reason} (SILKWIRE_DATABASE_URL)"
+    if isinstance(exc, psycopg.OperationalError) and (exc.sqlstate or "").startswith(("08", "57")):
+        # connection exceptions (08) and operator intervention (57: shutdown, restart, terminated backend)
+        return (f"PostgreSQL {database_place()} dropped the connection ({postgres_reason(exc)}): "
+                "is it restarting? try again")
     if isinstance(exc, PoolTimeout):
         return f"no connection to PostgreSQL {database_place()} within the pool's timeout: is it running?"
     if isinstance(exc, _REDIS_DOWN):
