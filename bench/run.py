@@ -33,6 +33,7 @@ if str(ROOT) not in sys.path:
 
 from bench._monitor import Monitor, children, wait_idle  # noqa: E402
 from bench.corpus import Corpus, CorpusUnavailable  # noqa: E402
+from workers import taskspec  # noqa: E402
 from workers.tasks.layout import ROLES, worker_args  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -264,7 +265,7 @@ def run_pipeline(sys_: System, timeout_s: float, profile_s: float = 0.0) -> dict
     with sys_.monitor() as mon:
         t0 = sys_.db_now()
         load0 = loadavg()
-        sys_.app.send_task("silkwire.poll_due_feeds", queue="feeds")
+        sys_.app.send_task(taskspec.POLL_DUE_FEEDS, queue=taskspec.FEEDS_QUEUE)
         if profile_s:
             profilers = {role: start_profiler(sys_.procs[role].pid, profile_s, sys_.tag, role)
                          for role in ("nlp", "io")}
@@ -386,7 +387,7 @@ def run_latency(sys_: System, rate: float, duration_s: float, timeout_s: float) 
                 time.sleep(pause)
             url = sys_.server.publish(live_url, start_index + j)
             published[url] = time.time()
-            sys_.app.send_task("silkwire.poll_feed", args=[feed_id], queue="feeds")
+            sys_.app.send_task(taskspec.POLL_FEED, args=[feed_id], queue=taskspec.FEEDS_QUEUE)
         offered_s = time.time() - t0
         before = sys_.counts()["articles"]
         deadline = time.monotonic() + min(timeout_s, 120 + 5 * duration_s)
