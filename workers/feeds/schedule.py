@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from workers.feeds import caching
-from workers.settings import Settings, get_settings
+from workers.settings import Settings
 
 TARGET_NEW = 1.0
 SMOOTHING_W = 0.25
@@ -128,11 +128,11 @@ def next_interval_s(
     expires_at: datetime | None = None,
     retry_after_s: float | None = None,
     default_s: int | None = None,
-    settings: Settings | None = None,
+    settings: Settings,
     rng: random.Random | None = None,
 ) -> int:
     """Seconds until the next poll of a feed (formulas in the module docstring)."""
-    s = settings or get_settings()
+    s = settings
     now = now or datetime.now(UTC)
     lo, hi = s.poll_min_interval_s, s.poll_max_interval_s
 
@@ -166,7 +166,7 @@ def backoff_interval_s(
     consecutive_errors: int,
     retry_after_s: float | None = None,
     *,
-    settings: Settings | None = None,
+    settings: Settings,
     rng: random.Random | None = None,
 ) -> int:
     """Graded backoff after errors: doubles from 5 minutes, honours Retry-After, capped at the maximum.
@@ -174,7 +174,7 @@ def backoff_interval_s(
     Jitter only shortens the wait, so the result never exceeds poll_max_interval_s; it never cuts
     into Retry-After either: a server that asked for a pause gets at least that (up to the maximum).
     """
-    s = settings or get_settings()
+    s = settings
     n = max(1, consecutive_errors)
     t = BACKOFF_BASE_S * 2.0 ** min(n - 1, 30)
     t = min(max(t, s.poll_min_interval_s), s.poll_max_interval_s)
