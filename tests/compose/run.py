@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -31,7 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a script (make compose-test): the steps in tests/compose/ import
     sys.path.insert(0, str(ROOT))
-from tests.compose import monitoring  # noqa: E402
+from tests.compose import hardening, monitoring  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DOCKER = os.environ.get("DOCKER", "/usr/bin/docker")
@@ -75,14 +76,17 @@ class Stack:
         shutil.copy2(HERE / "compose.test.yaml", self.deploy / "compose.test.yaml")
         # What the monitoring profile mounts (./monitoring), as in the repository.
         shutil.copytree(ROOT / "deploy" / "monitoring", self.deploy / "monitoring")
-        self.pg_password = secrets.token_hex(12)
-        self.redis_password = secrets.token_hex(12)
-        self.flower_auth = f"ops:{secrets.token_hex(12)}"
-        env = (ROOT / "deploy" / ".env.example").read_text()
-        env = (env.replace("change-me-postgres", self.pg_password).replace("change-me-redis", self.redis_password)
-               .replace("admin:change-me-flower", self.flower_auth)
-               .replace("APP_IMAGE=silkwire:local", f"APP_IMAGE={self.image}"))
-        check(self.pg_password in env and self.image in env, ".env.example changed shape")
+        # Every placeholder password (change-me-…) replaced by a generated one, as an operator must:
+        # the services refuse to start on a placeholder (step 11 checks that they do).
+        example = (ROOT / "deploy" / ".env.example").read_text()
+        env = re.sub(r"change-me-[a-z]+", lambda _: secrets.token_hex(12), example)
+        env = env.replace("APP_IMAGE=silkwire:local", f"APP_IMAGE={self.image}")
+        values = dict(line.split("=", 1) for line in env.splitlines() if "=" in line and not line.startswith("#"))
+        check("change-me" not in env and self.image in env, ".env.example changed shape")
+        # Secret values by key (the password part of user:password), for what each container holds.
+        self.secrets = {k: v.split(":")[-1] for k, v in values.items()
+                        if k.endswith(("_PASSWORD", "_BASIC_AUTH")) and v}
+        self.flower_auth = values["FLOWER_BASIC_AUTH"]
         (self.deploy / ".env").write_text(env)
         (self.deploy / ".env").chmod(0o600)
         self.env = {**os.environ, "DOCKER_BUILDKIT": "1", "COMPOSE_DOCKER_CLI_BUILD": "1",
@@ -100,9 +104,11 @@ class Stack:
             raise StepFailed(f"{' '.join(args)[:200]} → exit {done.returncode}: {(done.stderr or done.stdout)[-800:]}")
         return done.stdout
 
+    def compose_args(self) -> list[str]:
+        return [COMPOSE, "-p", self.project, "-f", "compose.yaml", "-f", "compose.test.yaml"]
+
     def compose(self, *args: str, timeout: float = 300, ok: bool = True, input: str | None = None) -> str:
-        return self.run(COMPOSE, "-p", self.project, "-f", "compose.yaml", "-f", "compose.test.yaml", *args,
-                        timeout=timeout, ok=ok, input=input)
+        return self.run(*self.compose_args(), *args, timeout=timeout, ok=ok, input=input)
 
     def exec(self, service: str, *cmd: str, timeout: float = 120, ok: bool = True, index: int = 1) -> str:
         return self.compose("exec", "-T", "--index", str(index), service, *cmd, timeout=timeout, ok=ok)
@@ -503,6 +509,10 @@ def main() -> int:
                 ("5d scale worker-nlp=2", lambda: step_scale(stack)),
                 ("6 compose stop: warm shutdown", lambda: step_warm_stop(stack)),
                 ("7 uid 10001, no ports, redis auth", lambda: step_security(stack)),
+                ("8 JSON lines from every role", lambda: hardening.step_json_logs(stack)),
+                ("9 secrets per container", lambda: hardening.step_secrets(stack)),
+                ("10 app/reader roles: no DDL", lambda: hardening.step_roles(stack)),
+                ("11 placeholder passwords refused", lambda: hardening.step_placeholders(stack)),
                 ("12 exporter from another container", lambda: monitoring.step_exporter_across_network(stack)),
                 ("13 Prometheus: targets up, rules", lambda: monitoring.step_prometheus(stack)),
             ]
