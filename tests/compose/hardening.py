@@ -70,8 +70,9 @@ def step_secrets(s: Stack) -> str:
             if got != wanted:
                 raise AssertionError(f"{svc} holds {sorted(got)}, should hold {sorted(wanted)}")
             held[svc] = got
+    # Connections from other containers (TCP); the healthcheck's pg_isready and our psql use the socket.
     users = {row[0] for row in s.sql("SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = 'silkwire'"
-                                     " AND backend_type = 'client backend' AND pid <> pg_backend_pid()")}
+                                     " AND backend_type = 'client backend' AND client_addr IS NOT NULL")}
     if users != {"silkwire_app"}:
         raise AssertionError(f"connected to the database as {sorted(users)}, expected only silkwire_app")
     table = "; ".join(f"{svc}: {', '.join(sorted(SHORT.get(k, k) for k in keys)) or 'none'}"
