@@ -2,7 +2,7 @@
 
 zstd level 3 against the gzip level 1 used before, on the benchmark's pages (median 116 KB): 0.48 ms
 instead of 1.12 to compress in the I/O worker, 0.20 instead of 0.54 to decompress in the NLP worker,
-and 27.7 KB stored instead of 31.6 (bench/README.md, hot spot 19). The format is told by the frame's
+and 27.7 KB stored instead of 31.6 (bench/LOG.md#hot-spot-19). The format is told by the frame's
 magic number, so old rows read as they are and nothing is rewritten.
 """
 

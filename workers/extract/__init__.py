@@ -20,5 +20,5 @@ def warm_up(settings: Settings) -> None:
     # Everything alive now (models, vocabularies, gazetteer, and in a pool child all of Celery) lives as long
     # as the process: move it out of the collector's reach. Full collections in an NLP pool child scanned
     # ~190,000 such objects, ~2 ms per article, and analysis ran ~7 % slower there than in a plain loop
-    # (bench/README.md, hot spot 20).
+    # (bench/LOG.md#hot-spot-20).
     gc.freeze()

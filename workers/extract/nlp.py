@@ -70,7 +70,7 @@ def _models() -> dict[str, Any]:
 
                 # slovnet multiplies small matrices: OpenBLAS's thread per core only makes the pool
                 # children of one worker spin against each other (2.3–4.6× the CPU per document, see
-                # bench/README.md). One thread per process, whatever the deployment's environment.
+                # bench/LOG.md#hot-spot-1). One thread per process, whatever the deployment's environment.
                 from threadpoolctl import threadpool_limits
 
                 threadpool_limits(limits=1, user_api="blas")

@@ -97,7 +97,7 @@ def make_app(settings: Settings | None = None) -> Celery:
         task_routes={name: {"queue": queue} for name, queue in ROUTES.items()},
         # Flower's task list is built from the workers' events (received, started, succeeded...). A
         # `task-sent` event as well would cost every publish a second Redis message and its JSON
-        # (~0.6 ms of I/O-worker CPU per article, bench/README.md hot spot 13) for one column in Flower;
+        # (~0.6 ms of I/O-worker CPU per article, bench/LOG.md#hot-spot-13) for one column in Flower;
         # what waits in the queues shows in its broker view and in `silkwire status`.
         worker_send_task_events=True,
         task_send_sent_event=False,

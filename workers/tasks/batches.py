@@ -2,7 +2,7 @@
 
 Each message costs the worker processes, Redis and Postgres a fixed amount of work (receive, dispatch
 to a pool child, ack, task events, publish the next step): ~5 ms of CPU per article when every article
-is a message of its own, against ~110 ms of analysis (bench/README.md, hot spot 22). A batch pays it
+is a message of its own, against ~110 ms of analysis (bench/LOG.md#hot-spot-22). A batch pays it
 once for up to `batch_size` articles.
 
 Each article in a batch is still claimed, counted and stored on its own, exactly as by the

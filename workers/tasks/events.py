@@ -3,7 +3,7 @@
 A worker buffers its task events (received, started, succeeded...) and Celery schedules a flush on
 the next turn of the event loop after each one, so in practice every event went out as its own
 PUBLISH and waited for its reply: three per task, six per article across the two workers, and
-about half of the NLP worker main process's CPU (bench/README.md, hot spot 18). Here the first
+about half of the NLP worker main process's CPU (bench/LOG.md#hot-spot-18). Here the first
 buffered event schedules one flush `FLUSH_AFTER_S` later and the events of that window leave
 together as one `task.multi` message, which Flower and `celery events` read like single ones.
 Celery still flushes at once when the buffer holds `buffer_limit` events, and on shutdown.

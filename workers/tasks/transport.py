@@ -3,7 +3,7 @@
 kombu builds a new `redis.Redis` for every publish, ack and unacked-index update
 (`Channel.conn_or_acquire()` without a client); redis-py's constructor copies its ~170 response
 callbacks each time, ~50 µs of CPU, about a dozen times per article across the worker processes
-(bench/README.md, hot spot 9). The client owns no connection (each command borrows one from the
+(bench/LOG.md#hot-spot-9). The client owns no connection (each command borrows one from the
 channel's pool and gives it back), so one per channel serves every caller and thread.
 
 kombu routes a message to a direct exchange through a binding table kept in Redis, and declares a
