@@ -12,6 +12,7 @@ import sys
 from functools import lru_cache
 from typing import Any
 
+from celery import current_task, signals
 from pythonjsonlogger.json import JsonFormatter  # module added in python-json-logger 3.1
 
 # Our tasks take one id (ids, not payloads); these are the names worth lifting into the log.
@@ -37,11 +38,7 @@ class CeleryTaskFilter(logging.Filter):
 
 
 def current_task_fields() -> dict[str, Any]:
-    """The task context as log fields; empty outside a task (or when Celery is not importable)."""
-    try:
-        from celery import current_task
-    except ImportError:  # pragma: no cover - celery is a hard dependency; stay usable without it
-        return {}
+    """The task context as log fields; empty outside a task."""
     task = current_task._get_current_object() if current_task else None
     request = getattr(task, "request", None)
     task_id = getattr(request, "id", None)
@@ -105,23 +102,15 @@ def configure_logging(json: bool, level: str | int = "INFO", stream: Any = None)
     return handler
 
 
-def bind_celery_logging(json: bool | None = None) -> None:
+def bind_celery_logging(*, json: bool) -> None:
     """Make Celery (worker, beat) log through configure_logging instead of its own setup.
 
-    Call once at import time of the Celery app module. `json=None` reads `Settings.log_json`.
-    Connecting `setup_logging` is what stops Celery from installing its handlers at all.
+    Call once, when the Celery app is built, with `settings.log_json`. Connecting `setup_logging` is what
+    stops Celery from installing its handlers at all.
     """
-    from celery import signals
-
-    def use_json() -> bool:
-        if json is not None:
-            return json
-        from workers.settings import get_settings
-
-        return get_settings().log_json
 
     def on_setup_logging(loglevel: Any = None, **_: Any) -> None:
-        configure_logging(use_json(), loglevel or "INFO")
+        configure_logging(json, loglevel or "INFO")
 
     def on_task_logger(logger: logging.Logger, **_: Any) -> None:
         # Only sent when Celery configured logging itself; route task logs to our root handler anyway.

@@ -127,7 +127,7 @@ def get_app() -> Celery:
     if _app is None:
         _app = make_app()
         # Our JSON logs (task id, task name, feed or article id) instead of Celery's handlers, in workers and beat.
-        bind_celery_logging()
+        bind_celery_logging(json=get_settings().log_json)
         # Counters of work done and failures per stage, kept in Redis for the exporter (docs/deploy.md).
         install_task_metrics()
     return _app
