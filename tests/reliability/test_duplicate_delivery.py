@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.reliability.conftest import (
+from tests.reliability.corpus import CorpusServer
+from tests.support.reliability import (
     WorkerPool,
     duplicate_report,
     report,
@@ -16,7 +17,6 @@ from tests.reliability.conftest import (
     wait_for,
     worker_env,
 )
-from tests.reliability.corpus import CorpusServer
 from tests.support.settings import SETTINGS
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration, pytest.mark.timeout(240)]

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from tests.reliability.conftest import (
+from tests.reliability.corpus import CorpusServer
+from tests.support.reliability import (
     Worker,
     WorkerPool,
     alive,
@@ -30,7 +31,6 @@ from tests.reliability.conftest import (
     worker_env,
     working_child,
 )
-from tests.reliability.corpus import CorpusServer
 from tests.support.settings import SETTINGS
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration, pytest.mark.timeout(360)]

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from tests.reliability.conftest import WorkerPool, report, wait_for, worker_env
 from tests.reliability.corpus import CorpusServer, _relevant_text
+from tests.support.reliability import WorkerPool, report, wait_for, worker_env
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration, pytest.mark.timeout(240)]
 

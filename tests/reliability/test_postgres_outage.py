@@ -11,7 +11,9 @@ from typing import Any
 import psycopg.conninfo
 import pytest
 
-from tests.reliability.conftest import (
+from tests.reliability.corpus import CorpusServer
+from tests.reliability.proxy import FlakyProxy
+from tests.support.reliability import (
     WorkerPool,
     duplicate_report,
     import_feeds,
@@ -20,8 +22,6 @@ from tests.reliability.conftest import (
     wait_for,
     worker_env,
 )
-from tests.reliability.corpus import CorpusServer
-from tests.reliability.proxy import FlakyProxy
 from tests.support.settings import SETTINGS
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration, pytest.mark.timeout(300)]

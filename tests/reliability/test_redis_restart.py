@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
-from tests.reliability.conftest import (
+from tests.reliability.corpus import CorpusServer
+from tests.reliability.redis_server import RedisServer
+from tests.support.reliability import (
     WorkerPool,
     duplicate_report,
     import_feeds,
@@ -24,8 +26,6 @@ from tests.reliability.conftest import (
     wait_for,
     worker_env,
 )
-from tests.reliability.corpus import CorpusServer
-from tests.reliability.redis_server import RedisServer
 from tests.support.settings import SETTINGS
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration, pytest.mark.timeout(300)]

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.reliability.conftest import (
+from tests.reliability.corpus import CorpusServer
+from tests.support.reliability import (
     Worker,
     WorkerPool,
     children_of,
@@ -22,7 +23,6 @@ from tests.reliability.conftest import (
     table_counts,
     worker_env,
 )
-from tests.reliability.corpus import CorpusServer
 
 SOAK_S = float(os.environ.get("SILKWIRE_REL_SOAK_S", "45"))
 N = int(os.environ.get("SILKWIRE_REL_SOAK_N", "100"))

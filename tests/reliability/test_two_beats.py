@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.reliability.conftest import WorkerPool, report, worker_env
 from tests.reliability.corpus import CorpusServer
+from tests.support.reliability import WorkerPool, report, worker_env
 from tests.support.services import ROOT
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration, pytest.mark.timeout(180)]
