@@ -201,3 +201,15 @@ def test_a_database_that_is_down_is_reported_not_fatal(clean_redis: Any) -> None
     assert ("silkwire_queue_depth", frozenset({("queue", "nlp")})) in s
     assert ("silkwire_stage_items_total", frozenset({("stage", "fetch"), ("outcome", "done")})) in s
     assert not any(name == "silkwire_articles" for name, _ in s)
+
+
+def test_a_port_in_use_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, out, err = run_cli(capsys, "metrics", "serve", "--port", str(port))
+    assert code == 1 and not out
+    assert err.strip().splitlines() == [f"error: cannot listen on 127.0.0.1:{port}: Address already in use"]
