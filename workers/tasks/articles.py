@@ -31,7 +31,6 @@ from workers.pipeline import analyse_html
 from workers.settings import get_settings
 from workers.tasks.app import app
 from workers.tasks.common import INFRA_RETRY, backoff_s
-from workers.tasks.gates import host_gate, host_key
 from workers.tasks.lanes import enqueue, requeue_here
 from workers.tasks.outcome import (
     Done,
@@ -43,8 +42,8 @@ from workers.tasks.outcome import (
     Stored,
     finish,
 )
+from workers.tasks.politeness import host_gate, host_key, robots_allows
 from workers.tasks.registry import link_article
-from workers.tasks.robots import robots_allows
 from workers.taskspec import ANALYSE_ARTICLE, EXTRACT_ARTICLE, FETCH_ARTICLE
 
 log = logging.getLogger(__name__)

@@ -28,9 +28,9 @@ from workers.settings import get_settings
 from workers.tasks.app import app
 from workers.tasks.batches import fetch_sends
 from workers.tasks.common import DATA_LIMIT_ERRORS, INFRA_ERRORS, INFRA_RETRY
-from workers.tasks.gates import host_gate, host_key
 from workers.tasks.lanes import enqueue_many, requeue_here
 from workers.tasks.outcome import Done, Failed, FailedForGood, Outcome, RequeueAfter, Skipped, finish
+from workers.tasks.politeness import host_gate, host_key
 from workers.taskspec import POLL_DUE_FEEDS, POLL_FEED
 
 log = logging.getLogger(__name__)
