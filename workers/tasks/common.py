@@ -1,4 +1,4 @@
-"""What every task shares: retry policy for infrastructure errors, backoff, per-process Redis and gates."""
+"""What every task shares: retry policy for infrastructure errors, backoff, the per-process Redis client."""
 
 from __future__ import annotations
 
