@@ -77,3 +77,23 @@ def test_the_image_installs_the_lock_with_hashes_and_the_wheel_without_resolving
     assert "source=requirements.lock" in final
     ignore = (ROOT / "deploy" / "Dockerfile.dockerignore").read_text().splitlines()
     assert "!requirements.lock" in ignore, "the lock must be in the build context"
+
+
+def test_what_any_python_311_needs_is_locked() -> None:
+    # pip-compile resolves for the venv's Python; the stand-in image runs Debian's 3.11.2, where redis
+    # also needs async-timeout (python_full_version < 3.11.3). The image failed to import redis without it.
+    lock = locked()
+    env = {"python_version": "3.11", "sys_platform": "linux", "platform_system": "Linux", "os_name": "posix",
+           "implementation_name": "cpython", "platform_python_implementation": "CPython", "extra": ""}
+    missing = []
+    for name in lock:
+        try:
+            declared = [Requirement(r) for r in requires(name) or []]
+        except PackageNotFoundError:
+            continue
+        for dep in declared:
+            needed = dep.marker is None or any(
+                dep.marker.evaluate({**env, "python_full_version": f"3.11.{patch}"}) for patch in range(0, 12))
+            if needed and canonicalize_name(dep.name) not in lock:
+                missing.append(f"{dep} (of {name})")
+    assert not missing, f"not in requirements.lock (run scripts/lock.sh): {missing}"
