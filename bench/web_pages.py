@@ -102,7 +102,7 @@ def explain(dsn: str) -> None:
     from psycopg.rows import dict_row
 
     from workers.db import QUERIES
-    from workers.db.web import LEVELS, WINDOW_CHARS
+    from workers.db.web import LEVELS, PEOPLE_FROM_REPORTS, WINDOW_CHARS
 
     sample = _sample(dsn)
     none = {"since": None, "until": None, "types": None, "statuses": None, "level_re": None, "text": None}
@@ -110,12 +110,10 @@ def explain(dsn: str) -> None:
         ("web_events", {**none, "limit": 200}), ("web_events", {**none, "types": ["visit"], "limit": 200}),
         ("web_events", {**none, "level_re": LEVELS["state"][1], "limit": 200}),
         ("web_events", {**none, "text": "Токаев", "limit": 200}), ("web_event_months", none),
-        ("registry_list_events", {"id": sample["events"][0], "since": None, "until": None, "countries": None,
-                                  "types": None, "party": None, "limit": 1}),
-        ("registry_event_reports_of", {"ids": sample["events"][:1]}),
-        ("web_report_windows", {"id": sample["events"][0], "chars": WINDOW_CHARS}),
-        ("web_event_people", {"id": sample["events"][0]}),
-        ("web_event_participant_countries", {"id": sample["events"][0]}),
+        ("web_event", {"id": sample["events"][0]}),
+        ("web_event_reports", {"id": sample["events"][0], "chars": WINDOW_CHARS, "limit": 200, "offset": 0}),
+        ("web_event_people", {"id": sample["events"][0], "reports": PEOPLE_FROM_REPORTS}),
+        ("web_event_participant_countries", {"id": sample["events"][0], "reports": PEOPLE_FROM_REPORTS}),
         ("web_report", dict(zip(("event_id", "article_id", "ord"), sample["reports"][0], strict=True))),
         ("web_agreements", {"statuses": None, "party": None, "sector": None, "since": None, "until": None,
                             "limit": 200}),

@@ -21,6 +21,8 @@ from workers.db import QUERIES
 Row = dict[str, Any]
 # Characters of cleaned text shown on each side of a report's evidence on the event page.
 WINDOW_CHARS = 240
+# The participants' countries and positions on the event page come from this many of its first reports.
+PEOPLE_FROM_REPORTS = 50
 # Participant levels for the timeline filter: a participant's position (entities.position) matches the pattern.
 LEVELS: dict[str, tuple[str, str]] = {
     "state": ("главы государств", r"президент|председател[ья]? (кнр|китайской народной)|глава государства|"
@@ -67,26 +69,27 @@ def _event_params(since: date | None, until: date | None, types: Sequence[str] |
             "text": text or None}
 
 
-def event(conn: Connection[Any], event_id: int) -> Row | None:
-    """One canonical event with its reports (each with its evidence window) and its participants."""
-    rows = _rows(conn, "registry_list_events", {"id": event_id, "since": None, "until": None, "countries": None,
-                                                "types": None, "party": None, "article": None, "feed": None,
-                                                "limit": 1})
+def event(conn: Connection[Any], event_id: int, *, page: int = 1, per_page: int = 200) -> Row | None:
+    """One canonical event with one page of its reports (each with its evidence window) and its participants.
+
+    A story reprinted for weeks can gather thousands of reports: they come a page at a time, and the
+    participants' countries and positions are read from the first pages' worth of them.
+    """
+    rows = _rows(conn, "web_event", {"id": event_id})
     if not rows:
         return None
     record = rows[0]
-    windows = {(w["article_id"], w["ord"]): w for w in _rows(conn, "web_report_windows",
-                                                            {"id": event_id, "chars": WINDOW_CHARS})}
-    reports = _rows(conn, "registry_event_reports_of", {"ids": [event_id]})
-    for r in reports:
-        r["window"] = windows.get((r["article_id"], r["ord"]))
-    countries = {r["name"]: r["country"] for r in _rows(conn, "web_event_participant_countries", {"id": event_id})}
-    people = _rows(conn, "web_event_people", {"id": event_id})
+    reports = _rows(conn, "web_event_reports", {"id": event_id, "chars": WINDOW_CHARS, "limit": per_page,
+                                                "offset": (page - 1) * per_page})
+    first = {"id": event_id, "reports": PEOPLE_FROM_REPORTS}
+    countries = {r["name"]: r["country"] for r in _rows(conn, "web_event_participant_countries", first)}
+    people = _rows(conn, "web_event_people", first)
     order = {name: i for i, name in enumerate(record["participants"] or [])}
     for p in people:
         p["country"] = p["country"] or countries.get(p["name"])
     people.sort(key=lambda p: order.get(p["name"], len(order)))
-    return {**record, "reports": reports, "people": people}
+    return {**record, "reports": reports, "people": people, "page": page,
+            "pages": max(1, -(-int(record["report_count"]) // per_page))}
 
 
 def report(conn: Connection[Any], event_id: int, article_id: int, ord_: int) -> Row | None:

@@ -64,14 +64,17 @@ def timeline(request: Request) -> Response:
 
 
 def event(request: Request) -> Response:
-    p.only(request.query_params, ())
+    p.only(request.query_params, ("page",))
     event_id = p.ident(request.path_params["event_id"], "id")
+    page = p.ident(request.query_params.get("page") or "1", "page")
     with _conn(request) as conn:
-        record = db.event(conn, event_id)
+        record = db.event(conn, event_id, page=page, per_page=request.app.state.settings.web_page_rows)
     if record is None:
         return Response(f"нет события {event_id}\n", status_code=404, media_type="text/plain; charset=utf-8")
+    if page > record["pages"]:
+        raise p.BadRequest(f"page: {page} — у события {record['pages']} стр. сообщений")
     for r in record["reports"]:
-        w = r.pop("window")
+        w = r.pop("evidence_window")
         r["window_html"] = highlight.window(w["before"], w["marked"], w["after"]) if w else None
     return _render(request, "event.html", e=record)
 

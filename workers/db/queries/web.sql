@@ -50,25 +50,60 @@ WHERE e.countries && ARRAY['KZ', 'CN']
 GROUP BY 1, 2
 ORDER BY 1, 2
 
+-- web_event --
+-- One canonical event by id, with the columns of registry_list_events.
+SELECT e.id, e.event_date AS date, e.type, e.status, e.location, e.countries, e.participants, e.report_count,
+       e.first_report_at, e.last_report_at, e.totals, e.registry_version,
+       (SELECT array_agg(DISTINCT r.outlet) FROM registry_event_reports r WHERE r.event_id = e.id) AS outlets,
+       d.title AS first_title, a.url AS first_url
+FROM registry_events e
+LEFT JOIN articles a ON a.id = e.first_article_id
+LEFT JOIN documents d ON d.article_id = e.first_article_id
+WHERE e.id = %(id)s
+
 -- web_event_people --
--- Each participant of one canonical event as its reports' extractions name it: country and position.
+-- Each participant of one canonical event as its first reports' extractions name it: country and position.
+WITH first AS MATERIALIZED (
+    SELECT article_id, ord FROM registry_event_reports WHERE event_id = %(id)s
+    ORDER BY published, article_id, ord LIMIT %(reports)s
+)
 SELECT DISTINCT ON (p.name) p.name, n.country, n.position
 FROM jsonb_array_elements_text((SELECT participants FROM registry_events WHERE id = %(id)s)) WITH ORDINALITY AS p(name, i)
 LEFT JOIN LATERAL (
-    SELECT n.country, n.position FROM registry_event_reports r
-    JOIN entities n ON n.article_id = r.article_id AND n.name = p.name
-    WHERE r.event_id = %(id)s
-    ORDER BY (n.position IS NULL), n.mentions DESC, r.published
+    SELECT n.country, n.position FROM first f
+    JOIN entities n ON n.article_id = f.article_id AND n.name = p.name
+    ORDER BY (n.position IS NULL), n.mentions DESC
     LIMIT 1) n ON true
 ORDER BY p.name, p.i
 
 -- web_event_participant_countries --
--- The countries of a canonical event's participants from the per-article rows, for names the entities lack.
+-- The countries of a canonical event's participants from its first reports' rows, for names the entities lack.
+WITH first AS MATERIALIZED (
+    SELECT article_id, ord FROM registry_event_reports WHERE event_id = %(id)s
+    ORDER BY published, article_id, ord LIMIT %(reports)s
+)
 SELECT DISTINCT p->>'name' AS name, p->>'country' AS country
-FROM registry_event_reports r
-JOIN events ev ON ev.article_id = r.article_id AND ev.ord = r.ord
+FROM first f
+JOIN events ev ON ev.article_id = f.article_id AND ev.ord = f.ord
 CROSS JOIN jsonb_array_elements(ev.participants) p
-WHERE r.event_id = %(id)s AND jsonb_typeof(p) = 'object'
+WHERE jsonb_typeof(p) = 'object'
+
+-- web_event_reports --
+-- One page of a canonical event's reports, in publication order, with the cleaned text around each evidence.
+SELECT r.article_id, r.ord, r.status, r.report_date, r.published, r.outlet, r.location,
+       r.evidence->>'text' AS evidence, d.title, a.url,
+       CASE WHEN r.evidence ? 'start' AND r.evidence ? 'end' THEN jsonb_build_object(
+           'before', substr(d.text, greatest(1, (r.evidence->>'start')::int + 1 - %(chars)s),
+                            least((r.evidence->>'start')::int, %(chars)s)),
+           'marked', substr(d.text, (r.evidence->>'start')::int + 1,
+                            (r.evidence->>'end')::int - (r.evidence->>'start')::int),
+           'after', substr(d.text, (r.evidence->>'end')::int + 1, %(chars)s)) END AS evidence_window
+FROM registry_event_reports r
+JOIN articles a ON a.id = r.article_id
+LEFT JOIN documents d ON d.article_id = r.article_id
+WHERE r.event_id = %(id)s
+ORDER BY r.published, r.article_id, r.ord
+LIMIT %(limit)s OFFSET %(offset)s
 
 -- web_report --
 -- One report of a canonical event with the cleaned text its evidence offsets point into.
@@ -79,18 +114,6 @@ FROM registry_event_reports r
 JOIN articles a ON a.id = r.article_id
 LEFT JOIN documents d ON d.article_id = r.article_id
 WHERE r.event_id = %(event_id)s AND r.article_id = %(article_id)s AND r.ord = %(ord)s
-
--- web_report_windows --
--- The cleaned text around each report's evidence of one event (a window, not the whole article).
-SELECT r.article_id, r.ord,
-       substr(d.text, greatest(1, (r.evidence->>'start')::int + 1 - %(chars)s),
-              least((r.evidence->>'start')::int, %(chars)s)) AS before,
-       substr(d.text, (r.evidence->>'start')::int + 1,
-              (r.evidence->>'end')::int - (r.evidence->>'start')::int) AS marked,
-       substr(d.text, (r.evidence->>'end')::int + 1, %(chars)s) AS after
-FROM registry_event_reports r
-JOIN documents d ON d.article_id = r.article_id
-WHERE r.event_id = %(id)s AND r.evidence ? 'start' AND r.evidence ? 'end'
 
 -- web_agreements --
 -- Canonical agreements for the tracker, filtered by sector, party and status; the columns of registry_list_agreements.
