@@ -268,7 +268,14 @@ def step_flower(s: Stack) -> str:
               for t in polls), f"poll_feed args are not feed ids: {[t.get('args') for t in polls][:5]}")
     article_tasks = [n for n in by_name if n not in ("silkwire.poll_due_feeds", "silkwire.poll_feed")]
     check(bool(article_tasks), f"no article task listed: {by_name}")
-    return "401 without login; " + ", ".join(f"{n} ×{c}" for n, c in sorted(by_name.items()))
+    # The replay's dead link failed for good: its fetch is a FAILURE naming the article and the 404.
+    failed = [t for t in tasks.values() if t.get("state") == "FAILURE" and "fetch_article" in (t.get("name") or "")]
+    check(any("FailedForGood" in str(t.get("exception")) and "404" in str(t.get("exception")) for t in failed),
+          f"no failed fetch with its reason: {[t.get('exception') for t in failed][:3]}")
+    workers = {str(t.get("worker", "")).split("@")[0] for t in tasks.values()}
+    check({"io", "nlp"} <= workers, f"workers not named by role: {workers}")
+    return ("401 without login; " + ", ".join(f"{n} ×{c}" for n, c in sorted(by_name.items()))
+            + f"; failed for good: {failed[0].get('exception')}")
 
 
 def step_reprocess(s: Stack) -> str:
@@ -347,7 +354,7 @@ def step_scale(s: Stack) -> str:
     s.compose("up", "-d", "--scale", "worker-nlp=2", timeout=300)
     nlp = s.containers("worker-nlp")
     check(len(nlp) == 2, f"worker-nlp containers: {nlp}")
-    nodes = {f"celery@{s.inspect(c)['Config']['Hostname']}" for c in nlp}
+    nodes = {f"nlp@{s.inspect(c)['Config']['Hostname']}" for c in nlp}  # named by role (tasks/layout.py)
     wait_for("both NLP workers answering", lambda: nodes <= set(s.worker_totals()), 180, every_s=5)
     before = s.worker_totals()
     stamp = s.now()
