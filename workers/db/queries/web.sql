@@ -1,9 +1,16 @@
 -- web_events --
 -- Canonical events for the timeline, filtered; the columns of registry_list_events (so exports match `silkwire export`).
+-- text: a participant or the place contains it, or a report's title has its words.
 WITH hits AS MATERIALIZED (
-    -- the events whose reports' documents match the text (GIN on documents.tsv, then reports by article)
+    -- the events a report of which has the words in its title (GIN documents_title_tsv, then reports by article)
     SELECT DISTINCT r.event_id FROM documents d JOIN registry_event_reports r ON r.article_id = d.article_id
-    WHERE %(text)s::text IS NOT NULL AND d.tsv @@ websearch_to_tsquery('russian', %(text)s::text)
+    WHERE %(text)s::text IS NOT NULL
+      AND to_tsvector('russian', coalesce(d.title, '')) @@ websearch_to_tsquery('russian', %(text)s::text)
+), level AS MATERIALIZED (
+    -- the people whose position (in any article) is of the level asked for (entities_person_position)
+    SELECT coalesce(array_agg(DISTINCT n.name), '{}') AS names FROM entities n
+    WHERE %(level_re)s::text IS NOT NULL AND n.kind = 'person' AND n.position IS NOT NULL
+      AND n.position ~* %(level_re)s::text
 )
 SELECT e.id, e.event_date AS date, e.type, e.status, e.location, e.countries, e.participants, e.report_count,
        e.first_report_at, e.last_report_at, e.totals, e.registry_version,
@@ -20,10 +27,7 @@ WHERE e.countries && ARRAY['KZ', 'CN']
   AND (%(text)s::text IS NULL OR e.id IN (SELECT event_id FROM hits)
        OR strpos(lower(e.participants::text), lower(%(text)s::text)) > 0
        OR strpos(lower(coalesce(e.location, '')), lower(%(text)s::text)) > 0)
-  AND (%(level_re)s::text IS NULL OR EXISTS (
-           SELECT 1 FROM registry_event_reports r
-           JOIN entities n ON n.article_id = r.article_id AND n.kind = 'person'
-           WHERE r.event_id = e.id AND e.participants ? n.name AND n.position ~* %(level_re)s::text))
+  AND (%(level_re)s::text IS NULL OR e.participants ?| (SELECT names FROM level))
 ORDER BY e.event_date DESC, e.id DESC
 LIMIT %(limit)s
 
@@ -31,7 +35,12 @@ LIMIT %(limit)s
 -- The same filter counted by month and type: the timeline's chart (every matching event, not one page).
 WITH hits AS MATERIALIZED (
     SELECT DISTINCT r.event_id FROM documents d JOIN registry_event_reports r ON r.article_id = d.article_id
-    WHERE %(text)s::text IS NOT NULL AND d.tsv @@ websearch_to_tsquery('russian', %(text)s::text)
+    WHERE %(text)s::text IS NOT NULL
+      AND to_tsvector('russian', coalesce(d.title, '')) @@ websearch_to_tsquery('russian', %(text)s::text)
+), level AS MATERIALIZED (
+    SELECT coalesce(array_agg(DISTINCT n.name), '{}') AS names FROM entities n
+    WHERE %(level_re)s::text IS NOT NULL AND n.kind = 'person' AND n.position IS NOT NULL
+      AND n.position ~* %(level_re)s::text
 )
 SELECT date_trunc('month', e.event_date)::date AS month, e.type, count(*) AS n
 FROM registry_events e
@@ -43,10 +52,7 @@ WHERE e.countries && ARRAY['KZ', 'CN']
   AND (%(text)s::text IS NULL OR e.id IN (SELECT event_id FROM hits)
        OR strpos(lower(e.participants::text), lower(%(text)s::text)) > 0
        OR strpos(lower(coalesce(e.location, '')), lower(%(text)s::text)) > 0)
-  AND (%(level_re)s::text IS NULL OR EXISTS (
-           SELECT 1 FROM registry_event_reports r
-           JOIN entities n ON n.article_id = r.article_id AND n.kind = 'person'
-           WHERE r.event_id = e.id AND e.participants ? n.name AND n.position ~* %(level_re)s::text))
+  AND (%(level_re)s::text IS NULL OR e.participants ?| (SELECT names FROM level))
 GROUP BY 1, 2
 ORDER BY 1, 2
 
