@@ -107,6 +107,11 @@ def test_the_agreement_tracker_shows_steps_with_sources_and_filters(client: Any,
     steps = db.execute("SELECT step, step_date FROM registry_agreement_steps").fetchall()
     for s in steps:
         assert str(s["step_date"]) in page.text
+    # every step names its first sources, each linking to its original
+    sources = db.execute("SELECT count(*) AS n FROM (SELECT row_number() OVER (PARTITION BY agreement_id, step"
+                         " ORDER BY published) AS k FROM registry_agreement_reports) x WHERE k <= 5").fetchone()["n"]
+    tracker = page.text.split('id="agreements"')[1]
+    assert tracker.count('rel="noopener noreferrer nofollow"') == sources > 0
     party = agreements[0]["parties"][0]
     narrowed = client.get("/agreements", params={"party": party[:8]})
     assert party in narrowed.text
@@ -126,9 +131,9 @@ def test_search_finds_ranks_and_marks_like_the_cli(client: Any, db: Any) -> None
     page = client.get("/search", params={"q": "Казахстан"})
     assert page.status_code == 200
     cli = db.execute(QUERIES["search_documents"], {
-        "query": "Казахстан", "prefix": False, "since": None, "until": None, "relevant_only": False, "limit": 200,
+        "query": "Казахстан", "prefix": False, "since": None, "until": None, "relevant_only": False, "limit": 50,
         "countries": None, "types": None, "party": None}).fetchall()
-    assert cli and f"Найдено: {len(cli)}." in page.text
+    assert cli and f"Найдено: {len(cli)}" in page.text
     assert "<mark>" in page.text
     titles = re.findall(r"<strong>(.*?)</strong>", page.text.split('id="results"')[1])
     from markupsafe import escape

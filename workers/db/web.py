@@ -23,6 +23,8 @@ Row = dict[str, Any]
 WINDOW_CHARS = 240
 # The participants' countries and positions on the event page come from this many of its first reports.
 PEOPLE_FROM_REPORTS = 50
+# Sources listed under each step of an agreement on the tracker (the rest are counted, and in the exports).
+SOURCES_PER_STEP = 5
 # Participant levels for the timeline filter: a participant's position (entities.position) matches the pattern.
 LEVELS: dict[str, tuple[str, str]] = {
     "state": ("главы государств", r"президент|председател[ья]? (кнр|китайской народной)|глава государства|"
@@ -113,6 +115,15 @@ def with_reports(conn: Connection[Any], rows: list[Row], kind: str) -> list[Row]
         for r in _rows(conn, query, {"ids": [row["id"] for row in rows]}):
             by_record[r.pop(key)].append(r)
     return [{**row, "reports": by_record.get(row["id"], [])} for row in rows]
+
+
+def agreement_sources(conn: Connection[Any], rows: list[Row], per_step: int = SOURCES_PER_STEP) -> list[Row]:
+    """Each agreement with `sources`: the first reports of each of its steps (an agreement can have thousands)."""
+    by_record: dict[int, list[Row]] = defaultdict(list)
+    if rows:
+        for r in _rows(conn, "web_agreement_sources", {"ids": [row["id"] for row in rows], "per_step": per_step}):
+            by_record[r.pop("agreement_id")].append(r)
+    return [{**row, "sources": by_record.get(row["id"], [])} for row in rows]
 
 
 def search(conn: Connection[Any], *, query: str, prefix: bool, since: date | None, until: date | None,

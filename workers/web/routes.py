@@ -22,6 +22,8 @@ EVENT_FILTERS = ("type", "status", "level", "since", "until", "text")
 AGREEMENT_FILTERS = ("status", "party", "sector", "since", "until")
 SEARCH_FILTERS = ("q", "prefix", "since", "until", "relevant")
 MONTH = "month"
+# Search results on one page: each snippet is a ts_headline over a whole article (the export takes them all).
+SEARCH_ROWS = 50
 
 
 def _conn(request: Request) -> Any:
@@ -105,11 +107,11 @@ def agreements(request: Request) -> Response:
     f = _agreement_filters(request)
     limit = request.app.state.settings.web_page_rows
     with _conn(request) as conn:
-        rows = db.with_reports(conn, db.agreements(conn, **f, limit=limit), "agreement")
+        rows = db.agreement_sources(conn, db.agreements(conn, **f, limit=limit))
     for row in rows:
         steps = {s["step"]: s for s in row["steps"] or []}
-        row["lifecycle"] = [{"step": step, "date": steps[step]["date"] if step in steps else None,
-                             "sources": [r for r in row["reports"] if r["step"] == step]}
+        row["lifecycle"] = [{"step": step, "date": steps[step]["date"], "reports": steps[step]["reports"],
+                             "sources": [r for r in row["sources"] if r["step"] == step]}
                             for step in AGREEMENT_STATUSES if step in steps]
     return _render(request, "agreements.html", f=f, rows=rows, limit=limit, query=request.url.query)
 
@@ -138,10 +140,11 @@ def search(request: Request) -> Response:
     if args is not None:
         with _conn(request) as conn:
             rows = db.search(conn, **{k: v for k, v in args.items() if k != "text"},
-                             limit=request.app.state.settings.web_page_rows)
+                             limit=min(SEARCH_ROWS, request.app.state.settings.web_page_rows))
         for r in rows:
             r["snippet_html"] = highlight.snippet(r["snippet"])
-    return _render(request, "search.html", args=args or {}, rows=rows, query=request.url.query)
+    return _render(request, "search.html", args=args or {}, rows=rows, query=request.url.query,
+                   limit=min(SEARCH_ROWS, request.app.state.settings.web_page_rows))
 
 
 def feeds(request: Request) -> Response:

@@ -145,6 +145,21 @@ WHERE (%(statuses)s::text[] IS NULL OR g.status = ANY(%(statuses)s::text[]))
 ORDER BY g.last_report_at DESC, g.id DESC
 LIMIT %(limit)s
 
+-- web_agreement_sources --
+-- The first few reports of each step of these agreements (the tracker's sources), with how many the step has.
+SELECT x.agreement_id, x.step, x.published, x.outlet, x.step_reports, d.title, a.url
+FROM (
+    SELECT r.agreement_id, r.step, r.published, r.outlet, r.article_id,
+           row_number() OVER (PARTITION BY r.agreement_id, r.step ORDER BY r.published, r.article_id, r.ord) AS n,
+           count(*) OVER (PARTITION BY r.agreement_id, r.step) AS step_reports
+    FROM registry_agreement_reports r
+    WHERE r.agreement_id = ANY(%(ids)s::bigint[])
+) x
+JOIN articles a ON a.id = x.article_id
+LEFT JOIN documents d ON d.article_id = x.article_id
+WHERE x.n <= %(per_step)s
+ORDER BY x.agreement_id, x.step, x.n
+
 -- web_search --
 -- `silkwire search` (search_documents) for the page: same tsquery and rank; private-use marks around matches,
 -- so the page escapes the snippet and then marks exactly what ts_headline marked (press text has «» of its own).
