@@ -42,14 +42,16 @@ def test_the_chart_fills_empty_months_and_stacks_types() -> None:
             {"month": date(2026, 4, 1), "type": "visit", "n": 3}]
     drawn = chart.build(rows, labels.EVENT_TYPE)
     assert drawn is not None and drawn.total == 6
-    assert sorted({b.month for b in drawn.bars}) == ["2026-01", "2026-04"]
-    january = [b for b in drawn.bars if b.month == "2026-01"]
-    assert len(january) == 2 and sum(b.height for b in january) == pytest.approx(
-        next(b.height for b in drawn.bars if b.month == "2026-04"))
+    assert [m.month for m in drawn.months] == ["2026-01", "2026-04"]
+    january, april = drawn.months
+    # stacked: visit under talks in January, the two as tall as April's three visits
+    assert [b.title for b in january.bars] == ["2026-01: визит — 2", "2026-01: переговоры — 1"]
+    assert sum(b.height for b in january.bars) == pytest.approx(april.bars[0].height)
+    assert january.bars[1].y + january.bars[1].height == pytest.approx(january.bars[0].y)
     # February and March are drawn as empty slots: four months, April three slots after January
     assert [t for _, t in drawn.labels] == ["янв 26", "фев 26", "мар 26", "апр 26"]
     (jan_x, _), (feb_x, _) = drawn.labels[:2]
-    assert sorted({b.x for b in drawn.bars}) == pytest.approx([jan_x, jan_x + 3 * (feb_x - jan_x)], abs=0.2)
+    assert april.x == pytest.approx(jan_x + 3 * (feb_x - jan_x), abs=0.2)
     assert chart.build([], labels.EVENT_TYPE) is None
 
 

@@ -6,34 +6,38 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from workers.extract.vocabulary import EVENT_TYPES
 
 # One colour per event type, distinguishable in print and for the common colour blindnesses (Okabe–Ito + greys).
 COLOURS = dict(zip(EVENT_TYPES, ("#0072B2", "#E69F00", "#009E73", "#56B4E9", "#CC79A7", "#D55E00", "#F0E442",
                                  "#000000", "#999999"), strict=True))
+ORDER = {t: i for i, t in enumerate(EVENT_TYPES)}
 # The drawing is this wide whatever the span (the SVG scales to the screen); a month's slot shrinks with more months.
 WIDTH, HEIGHT, TOP, BOTTOM, LEFT, MAX_SLOT, LABEL_W = 960, 180, 12, 36, 32, 60, 48
 MONTHS_RU = ("янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек")
 
 
-@dataclass(frozen=True)
-class Bar:
-    x: float
-    width: float
+class Bar(NamedTuple):  # a tuple, not a frozen dataclass: twenty years of months make thousands
     y: float
     height: float
     colour: str
     title: str
+
+
+class Month(NamedTuple):
+    x: float
     month: str  # YYYY-MM, the link that narrows the timeline to that month
+    bars: list[Bar]
 
 
 @dataclass(frozen=True)
 class Chart:
     width: int
     height: int
-    bars: list[Bar]
+    bar_width: float
+    months: list[Month]
     labels: list[tuple[float, str]]  # x, text under the axis
     ticks: list[tuple[float, int]]  # y, count on the left axis
     top: int
@@ -63,20 +67,23 @@ def build(rows: Sequence[dict[str, Any]], type_names: dict[str, str]) -> Chart |
     slot = min(MAX_SLOT, (WIDTH - LEFT) / len(months))
     bar_w = max(1.0, round(slot * 0.8, 1))
     every = max(1, -(-LABEL_W // int(max(slot, 1))))  # a label every `every` months, so they do not overlap
-    bars, labels = [], []
+    months_drawn, labels = [], []
     for i, month in enumerate(months):
         x = round(LEFT + i * slot, 1)
+        ym = f"{month.year:04d}-{month.month:02d}"
         y = float(base)
-        for type_ in EVENT_TYPES:
-            n = counts.get(month, {}).get(type_, 0)
-            if n:
-                h = n * scale
-                y -= h
-                bars.append(Bar(x, bar_w, round(y, 1), round(h, 1), COLOURS[type_],
-                                f"{month:%Y-%m}: {type_names.get(type_, type_)} — {n}", f"{month:%Y-%m}"))
+        bars = []
+        for type_, n in sorted(counts.get(month, {}).items(), key=lambda kv: ORDER.get(kv[0], len(ORDER))):
+            h = n * scale
+            y -= h
+            bars.append(Bar(round(y, 1), round(h, 1), COLOURS.get(type_, "#999999"),
+                            f"{ym}: {type_names.get(type_, type_)} — {n}"))
+        if bars:
+            months_drawn.append(Month(x, ym, bars))
         if i % every == 0:
-            labels.append((x, f"{MONTHS_RU[month.month - 1]} {month:%y}"))
+            labels.append((x, f"{MONTHS_RU[month.month - 1]} {month.year % 100:02d}"))
     step = max(1, round(peak / 4))
     ticks = [(round(base - v * scale, 1), v) for v in range(0, peak + 1, step)]
-    return Chart(width=round(LEFT + len(months) * slot) + 4, height=HEIGHT, bars=bars, labels=labels,
+    return Chart(width=round(LEFT + len(months) * slot) + 4, height=HEIGHT, bar_width=bar_w, months=months_drawn,
+                 labels=labels,
                  ticks=ticks, top=TOP, bottom=base, total=sum(sum(c.values()) for c in counts.values()))
