@@ -105,11 +105,18 @@ def explain(dsn: str) -> None:
     from workers.db.web import LEVELS, PEOPLE_FROM_REPORTS, WINDOW_CHARS
 
     sample = _sample(dsn)
-    none = {"since": None, "until": None, "types": None, "statuses": None, "level_re": None, "text": None}
+    none = {"since": None, "until": None, "types": None, "statuses": None, "text": None, "text_ids": [],
+            "level_names": None}
+    with psycopg.connect(dsn, row_factory=dict_row) as conn:
+        state = conn.execute(QUERIES["web_level_people"], {"level_re": LEVELS["state"][1]}).fetchone()
+        tokayev = conn.execute(QUERIES["web_title_events"], {"text": "Токаев"}).fetchone()
     cases = [
         ("web_events", {**none, "limit": 200}), ("web_events", {**none, "types": ["visit"], "limit": 200}),
-        ("web_events", {**none, "level_re": LEVELS["state"][1], "limit": 200}),
-        ("web_events", {**none, "text": "Токаев", "limit": 200}), ("web_event_months", none),
+        ("web_level_people", {"level_re": LEVELS["state"][1]}),
+        ("web_events", {**none, "level_names": state["names"], "limit": 200}),  # type: ignore[index]
+        ("web_title_events", {"text": "Токаев"}),
+        ("web_events", {**none, "text": "Токаев", "text_ids": tokayev["ids"], "limit": 200}),  # type: ignore[index]
+        ("web_event_months", none),
         ("web_event", {"id": sample["events"][0]}),
         ("web_event_reports", {"id": sample["events"][0], "chars": WINDOW_CHARS, "limit": 200, "offset": 0}),
         ("web_event_people", {"id": sample["events"][0], "reports": PEOPLE_FROM_REPORTS}),
@@ -119,7 +126,8 @@ def explain(dsn: str) -> None:
                             "limit": 200}),
         ("web_agreements", {"statuses": None, "party": None, "sector": "energy", "since": None, "until": None,
                             "limit": 200}),
-        ("registry_agreement_reports_of", {"ids": list(range(1, 200))}),
+        ("web_agreement_sources", {"ids": list(range(1, 200)), "per_step": 5}),
+        ("registry_agreement_reports_of", {"ids": list(range(1, 200))}),  # the JSON Lines export
         ("web_search", {"query": "железная дорога", "prefix": False, "since": None, "until": None,
                         "relevant_only": False, "limit": 200}),
         ("list_feeds", {}),
@@ -130,7 +138,7 @@ def explain(dsn: str) -> None:
             root = plan["QUERY PLAN"][0]  # type: ignore[index]
             seq = sorted({n.get("Relation Name", "?") for n in _nodes(root["Plan"]) if n["Node Type"] == "Seq Scan"})
             print(f"  {name:34} {root['Execution Time']:8.1f} ms   seq scans: {', '.join(seq) or 'none'}"
-                  f"   {json.dumps({k: v for k, v in params.items() if v is not None}, ensure_ascii=False)[:60]}")
+                  f"   {json.dumps({k: v for k, v in params.items() if v}, ensure_ascii=False, default=str)[:60]}")
 
 
 def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:

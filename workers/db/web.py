@@ -52,23 +52,26 @@ def _rows(conn: Connection[Any], name: str, params: dict[str, Any]) -> list[Row]
     return [dict(r) for r in conn.execute(QUERIES[name], params).fetchall()]
 
 
-def events(conn: Connection[Any], *, since: date | None = None, until: date | None = None,
-           types: Sequence[str] | None = None, statuses: Sequence[str] | None = None, level: str | None = None,
-           text: str | None = None, limit: int | None = None) -> list[Row]:
-    return _rows(conn, "web_events", _event_params(since, until, types, statuses, level, text) | {"limit": limit})
-
-
-def event_months(conn: Connection[Any], *, since: date | None = None, until: date | None = None,
+def event_filter(conn: Connection[Any], *, since: date | None = None, until: date | None = None,
                  types: Sequence[str] | None = None, statuses: Sequence[str] | None = None,
-                 level: str | None = None, text: str | None = None) -> list[Row]:
-    return _rows(conn, "web_event_months", _event_params(since, until, types, statuses, level, text))
+                 level: str | None = None, text: str | None = None) -> dict[str, Any]:
+    """The timeline's filter as query parameters, its two lookups done once for the list and the chart."""
+    params: dict[str, Any] = {"since": since, "until": until, "types": list(types) if types else None,
+                              "statuses": list(statuses) if statuses else None, "text": text or None,
+                              "text_ids": [], "level_names": None}
+    if text:
+        params["text_ids"] = _rows(conn, "web_title_events", {"text": text})[0]["ids"]
+    if level:
+        params["level_names"] = _rows(conn, "web_level_people", {"level_re": LEVELS[level][1]})[0]["names"]
+    return params
 
 
-def _event_params(since: date | None, until: date | None, types: Sequence[str] | None,
-                  statuses: Sequence[str] | None, level: str | None, text: str | None) -> dict[str, Any]:
-    return {"since": since, "until": until, "types": list(types) if types else None,
-            "statuses": list(statuses) if statuses else None, "level_re": LEVELS[level][1] if level else None,
-            "text": text or None}
+def events(conn: Connection[Any], where: dict[str, Any], limit: int | None = None) -> list[Row]:
+    return _rows(conn, "web_events", where | {"limit": limit})
+
+
+def event_months(conn: Connection[Any], where: dict[str, Any]) -> list[Row]:
+    return _rows(conn, "web_event_months", where)
 
 
 def event(conn: Connection[Any], event_id: int, *, page: int = 1, per_page: int = 200) -> Row | None:

@@ -54,8 +54,9 @@ def timeline(request: Request) -> Response:
     f = _event_filters(request)
     limit = request.app.state.settings.web_page_rows
     with _conn(request) as conn:
-        rows = db.events(conn, **f, limit=limit)
-        months = db.event_months(conn, **f)
+        where = db.event_filter(conn, **f)
+        rows = db.events(conn, where, limit=limit)
+        months = db.event_months(conn, where)
     drawn = chart.build(months, labels.EVENT_TYPE)
     by_month: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
@@ -163,7 +164,7 @@ def export(request: Request) -> Response:
     most = request.app.state.settings.query_max_rows
     with _conn(request) as conn:
         if kind == "events":
-            rows = db.events(conn, **_event_filters(request), limit=most)
+            rows = db.events(conn, db.event_filter(conn, **_event_filters(request)), limit=most)
         elif kind == "agreements":
             rows = db.agreements(conn, **_agreement_filters(request), limit=most)
         elif kind == "search":

@@ -1,17 +1,18 @@
+-- web_title_events --
+-- The events a report of which has these words in its title (GIN documents_title_tsv, then reports by article).
+SELECT coalesce(array_agg(DISTINCT r.event_id), '{}') AS ids
+FROM documents d JOIN registry_event_reports r ON r.article_id = d.article_id
+WHERE to_tsvector('russian', coalesce(d.title, '')) @@ websearch_to_tsquery('russian', %(text)s)
+
+-- web_level_people --
+-- The people whose position (in any article) is of a level (entities_person_position, read index-only).
+SELECT coalesce(array_agg(DISTINCT n.name), '{}') AS names FROM entities n
+WHERE n.kind = 'person' AND n.position IS NOT NULL AND n.position ~* %(level_re)s
+
 -- web_events --
 -- Canonical events for the timeline, filtered; the columns of registry_list_events (so exports match `silkwire export`).
--- text: a participant or the place contains it, or a report's title has its words.
-WITH hits AS MATERIALIZED (
-    -- the events a report of which has the words in its title (GIN documents_title_tsv, then reports by article)
-    SELECT DISTINCT r.event_id FROM documents d JOIN registry_event_reports r ON r.article_id = d.article_id
-    WHERE %(text)s::text IS NOT NULL
-      AND to_tsvector('russian', coalesce(d.title, '')) @@ websearch_to_tsquery('russian', %(text)s::text)
-), level AS MATERIALIZED (
-    -- the people whose position (in any article) is of the level asked for (entities_person_position)
-    SELECT coalesce(array_agg(DISTINCT n.name), '{}') AS names FROM entities n
-    WHERE %(level_re)s::text IS NOT NULL AND n.kind = 'person' AND n.position IS NOT NULL
-      AND n.position ~* %(level_re)s::text
-)
+-- text: a participant or the place contains it, or a report's title has its words (text_ids: web_title_events);
+-- level_names: the people of the level asked for (web_level_people).
 SELECT e.id, e.event_date AS date, e.type, e.status, e.location, e.countries, e.participants, e.report_count,
        e.first_report_at, e.last_report_at, e.totals, e.registry_version,
        (SELECT array_agg(DISTINCT r.outlet) FROM registry_event_reports r WHERE r.event_id = e.id) AS outlets,
@@ -24,24 +25,15 @@ WHERE e.countries && ARRAY['KZ', 'CN']
   AND (%(until)s::date IS NULL OR e.event_date <= %(until)s::date)
   AND (%(types)s::text[] IS NULL OR e.type = ANY(%(types)s::text[]))
   AND (%(statuses)s::text[] IS NULL OR e.status = ANY(%(statuses)s::text[]))
-  AND (%(text)s::text IS NULL OR e.id IN (SELECT event_id FROM hits)
+  AND (%(text)s::text IS NULL OR e.id = ANY(%(text_ids)s::bigint[])
        OR strpos(lower(e.participants::text), lower(%(text)s::text)) > 0
        OR strpos(lower(coalesce(e.location, '')), lower(%(text)s::text)) > 0)
-  AND (%(level_re)s::text IS NULL OR e.participants ?| (SELECT names FROM level))
+  AND (%(level_names)s::text[] IS NULL OR e.participants ?| %(level_names)s::text[])
 ORDER BY e.event_date DESC, e.id DESC
 LIMIT %(limit)s
 
 -- web_event_months --
 -- The same filter counted by month and type: the timeline's chart (every matching event, not one page).
-WITH hits AS MATERIALIZED (
-    SELECT DISTINCT r.event_id FROM documents d JOIN registry_event_reports r ON r.article_id = d.article_id
-    WHERE %(text)s::text IS NOT NULL
-      AND to_tsvector('russian', coalesce(d.title, '')) @@ websearch_to_tsquery('russian', %(text)s::text)
-), level AS MATERIALIZED (
-    SELECT coalesce(array_agg(DISTINCT n.name), '{}') AS names FROM entities n
-    WHERE %(level_re)s::text IS NOT NULL AND n.kind = 'person' AND n.position IS NOT NULL
-      AND n.position ~* %(level_re)s::text
-)
 SELECT date_trunc('month', e.event_date)::date AS month, e.type, count(*) AS n
 FROM registry_events e
 WHERE e.countries && ARRAY['KZ', 'CN']
@@ -49,10 +41,10 @@ WHERE e.countries && ARRAY['KZ', 'CN']
   AND (%(until)s::date IS NULL OR e.event_date <= %(until)s::date)
   AND (%(types)s::text[] IS NULL OR e.type = ANY(%(types)s::text[]))
   AND (%(statuses)s::text[] IS NULL OR e.status = ANY(%(statuses)s::text[]))
-  AND (%(text)s::text IS NULL OR e.id IN (SELECT event_id FROM hits)
+  AND (%(text)s::text IS NULL OR e.id = ANY(%(text_ids)s::bigint[])
        OR strpos(lower(e.participants::text), lower(%(text)s::text)) > 0
        OR strpos(lower(coalesce(e.location, '')), lower(%(text)s::text)) > 0)
-  AND (%(level_re)s::text IS NULL OR e.participants ?| (SELECT names FROM level))
+  AND (%(level_names)s::text[] IS NULL OR e.participants ?| %(level_names)s::text[])
 GROUP BY 1, 2
 ORDER BY 1, 2
 
