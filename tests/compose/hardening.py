@@ -70,14 +70,29 @@ def step_secrets(s: Stack) -> str:
             if got != wanted:
                 raise AssertionError(f"{svc} holds {sorted(got)}, should hold {sorted(wanted)}")
             held[svc] = got
-    # Connections from other containers (TCP); the healthcheck's pg_isready and our psql use the socket.
-    users = {row[0] for row in s.sql("SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = 'silkwire'"
-                                     " AND backend_type = 'client backend' AND client_addr IS NOT NULL")}
-    if users != {"silkwire_app"}:
-        raise AssertionError(f"connected to the database as {sorted(users)}, expected only silkwire_app")
+    # Connections from other containers (TCP; the healthcheck's pg_isready and our psql use the socket),
+    # each traced to its container by address: the app as silkwire_app, web as silkwire_reader.
+    address_of = {}
+    for svc, cids in services_running(s).items():
+        for cid in cids:
+            for net in (s.inspect(cid)["NetworkSettings"]["Networks"] or {}).values():
+                if net.get("IPAddress"):
+                    address_of[net["IPAddress"]] = svc
+    rows = s.sql("SELECT DISTINCT host(client_addr), usename FROM pg_stat_activity WHERE datname = 'silkwire'"
+                 " AND backend_type = 'client backend' AND client_addr IS NOT NULL")
+    connected: dict[str, set[str]] = {}
+    for address, user in rows:
+        connected.setdefault(address_of.get(address, address), set()).add(user)
+    for svc, users in connected.items():
+        wanted = {"silkwire_reader"} if svc == "web" else {"silkwire_app"}
+        if users != wanted:
+            raise AssertionError(f"{svc} connected to the database as {sorted(users)}, expected {sorted(wanted)}")
+    if not {"worker-io", "worker-nlp", "metrics"} & set(connected):
+        raise AssertionError(f"no worker connection seen: {connected}")
+    roles = ", ".join(f"{svc} as {'/'.join(sorted(users))}" for svc, users in sorted(connected.items()))
     table = "; ".join(f"{svc}: {', '.join(sorted(SHORT.get(k, k) for k in keys)) or 'none'}"
                       for svc, keys in held.items())
-    return f"app connected only as silkwire_app; {table}"
+    return f"connected: {roles}. Holds: {table}"
 
 
 def _psql_as(s: Stack, role: str, password: str, statement: str) -> tuple[bool, str]:
