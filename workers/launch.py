@@ -171,8 +171,19 @@ def main(argv: list[str] | None = None) -> int:
     program = os.path.basename(args[0])
     if as_json:
         use_json_lines(program)
+    if not as_json:
+        return run(program, args[1:])
+    try:
+        return run(program, args[1:])
+    except Exception:
+        # One record with the whole traceback (the JSON formatter folds it into `exc_info`), not one per line.
+        logging.getLogger("silkwire.launch").exception("%s stopped on an unexpected error", program)
+        return 1
+
+
+def run(program: str, args: list[str]) -> int:
     entry = console_script(program)
-    sys.argv = [program, *args[1:]]
+    sys.argv = [program, *args]
     result = entry()
     return result if isinstance(result, int) else 0
 

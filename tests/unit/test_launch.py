@@ -96,3 +96,18 @@ def test_json_lines_wraps_text_passes_json_and_joins_partial_writes() -> None:
     records = [json.loads(line) for line in raw.getvalue().splitlines()]
     assert [r["message"] for r in records] == ["hello wor\u200bld", "already json", "{not json", "tail"]
     assert records[0]["logger"] == "prog.stdout"
+
+
+def test_a_crash_is_one_json_record_with_its_traceback() -> None:
+    # A program that cannot even be imported (the image once lacked a module redis imports)
+    crash = ("import sys, workers.launch as launch\n"
+             "def broken(name):\n    raise ModuleNotFoundError(\"No module named 'async_timeout'\")\n"
+             "launch.console_script = broken\nsys.exit(launch.main(['silkwire', '--version']))\n")
+    done = subprocess.run([sys.executable, "-c", crash], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                          env={**{k: v for k, v in os.environ.items() if not k.startswith("SILKWIRE_")}, **SAFE,
+                               "SILKWIRE_LOG_JSON": "true"}, check=False)
+    assert done.returncode == 1
+    (line,) = done.stderr.splitlines()
+    record = json.loads(line)
+    assert record["level"] == "ERROR" and "silkwire stopped" in record["message"]
+    assert "async_timeout" in record["exc_info"] and "Traceback" in record["exc_info"]
