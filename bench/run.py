@@ -147,10 +147,10 @@ class System:
         from psycopg.rows import dict_row
 
         from bench._server import BenchServer
-        from workers.cli.demo_cmd import _reset_database
+        from workers.db.demo import recreate_database
         from workers.tasks.app import make_app
 
-        _reset_database(self.dsn)
+        recreate_database(self.dsn)
         self.server = BenchServer(self.corpus).__enter__()
         self.conn = psycopg.connect(self.dsn, autocommit=True, row_factory=dict_row)
         self.app = make_app(self.settings)
@@ -517,10 +517,10 @@ def profile_limit(corpus: Corpus, pages: int) -> dict[str, Any]:
 
 
 def services_missing() -> list[str]:
-    from workers.cli.demo_cmd import _services_ok
+    from workers.cli.demo_cmd import services_missing as missing
     from workers.settings import get_settings
 
-    return _services_ok(get_settings())
+    return missing(get_settings())
 
 
 def versions() -> dict[str, str]:

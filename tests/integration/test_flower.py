@@ -177,7 +177,9 @@ def test_flower_sees_the_whole_pipeline(db: Any, clean_redis: Any, replay: Any, 
             for name in OUR_TASKS:
                 finished = sum(float(line.rsplit(" ", 1)[1]) for line in events if f'task="{name}"' in line
                                and ('type="task-succeeded"' in line or 'type="task-failed"' in line))
-                assert finished >= len(expected[name]), (name, events)  # requeues also succeed
+                # one finish event per task Flower lists (each listed task ended above); a batch holds several
+                # items, so the count of items is no bound here, the count of tasks is
+                assert finished >= by_name[name] > 0, (name, by_name, events)
 
             assert _get(base, "/healthcheck", auth=None).text.strip() == "OK"
             assert _get(base, "/api/tasks", auth=None).status_code == 401

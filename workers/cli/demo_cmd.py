@@ -37,7 +37,7 @@ console = output_console()  # a pipe gets whole lines (URLs, errors), not 80 col
 FORMAT_KIND = {"rss2": "rss", "rss1": "rss", "atom": "atom"}
 
 
-def _services_ok(s: Settings) -> list[str]:
+def services_missing(s: Settings) -> list[str]:
     """What the demo cannot reach, each said without the URLs' passwords; empty when both answer."""
     missing = []
     try:
@@ -50,9 +50,6 @@ def _services_ok(s: Settings) -> list[str]:
         missing.append(f"Redis ({' '.join(str(exc).split()).rstrip('.')})")
     return missing
 
-
-# bench/run.py still imports it under this name
-_reset_database = demo_db.recreate_database
 
 
 def import_replay_feeds(conn: psycopg.Connection[Any], server: Any) -> int:
@@ -121,7 +118,7 @@ def demo(
         "database_url": dsn, "key_prefix": f"silkwire-demo-{uuid.uuid4().hex[:8]}:",
         "allow_private_hosts": ["127.0.0.1"], "host_min_delay_s": 0.1, "log_json": False,
     })
-    missing = _services_ok(demo_settings)
+    missing = services_missing(demo_settings)
     if missing:
         # one line, like every missing service: where each was looked for, and how to start them
         print(f"silkwire: error: the demo cannot reach {'; '.join(missing)}: start local ones with "
