@@ -30,6 +30,12 @@ INFRA_RETRY = {
 }
 
 
+# A beat tick is never retried: the next tick (30 s or 5 min later) repeats it, since what is due lives in
+# Postgres. A retried tick kept the tick's `expires` and, once that passed, sat in Flower as RETRY for good
+# (#16); now an outage shows as one FAILURE per tick with its reason, logged as one line without traceback.
+TICK = {"throws": INFRA_ERRORS, "max_retries": 0}
+
+
 def backoff_s(attempt: int, retry_after_s: float | None = None, *, base_s: float = 10.0) -> float:
     """Exponential backoff with full jitter, honouring Retry-After, capped below the visibility timeout."""
     wait = base_s * (2 ** max(attempt - 1, 0))

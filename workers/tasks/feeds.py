@@ -27,7 +27,7 @@ from workers.models import HttpResponse, ParsedFeed
 from workers.settings import get_settings
 from workers.tasks.app import app
 from workers.tasks.batches import fetch_sends
-from workers.tasks.common import DATA_LIMIT_ERRORS, INFRA_ERRORS, INFRA_RETRY
+from workers.tasks.common import DATA_LIMIT_ERRORS, INFRA_ERRORS, INFRA_RETRY, TICK
 from workers.tasks.lanes import enqueue_many, requeue_here
 from workers.tasks.outcome import Done, Failed, FailedForGood, Outcome, RequeueAfter, Skipped, finish
 from workers.tasks.politeness import host_gate, host_key
@@ -42,7 +42,7 @@ LEASE_S = 600
 MAX_VALIDATOR_CHARS = 1000
 
 
-@app.task(name=POLL_DUE_FEEDS, **INFRA_RETRY)
+@app.task(name=POLL_DUE_FEEDS, **TICK)
 def poll_due_feeds(limit: int = 200) -> int:
     ids = db.claim_due(limit, LEASE_S)
     for feed_id in ids:

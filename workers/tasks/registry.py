@@ -18,7 +18,7 @@ from workers.db import articles
 from workers.db.registry import link_article_now as link_rows
 from workers.settings import get_settings
 from workers.tasks.app import app
-from workers.tasks.common import INFRA_RETRY
+from workers.tasks.common import INFRA_RETRY, TICK
 from workers.tasks.lanes import enqueue_many
 from workers.taskspec import LINK_ARTICLE, SWEEP_UNLINKED
 
@@ -31,7 +31,7 @@ def link_article(self: Task, article_id: int) -> dict[str, Any]:
     return {"events": written["events"], "agreements": written["agreements"]}
 
 
-@app.task(name=SWEEP_UNLINKED, **INFRA_RETRY)
+@app.task(name=SWEEP_UNLINKED, **TICK)
 def sweep_unlinked(limit: int = 1000) -> int:
     """Send to linking the articles whose link message was lost (a beat tick, like the sweeper)."""
     rows = articles.sweep_unlinked(get_settings().sweeper_stuck_after_s, limit)
