@@ -26,7 +26,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tests.support.httpserver import Route, ScriptedServer  # noqa: E402
-from workers.politeness import HostGate, host_key  # noqa: E402
+from workers.fetch.politeness import HostGate, host_key  # noqa: E402
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 FEEDS = 20

@@ -29,11 +29,11 @@ def server() -> Any:
 @pytest.fixture
 def no_politeness_wait(monkeypatch: pytest.MonkeyPatch) -> None:
     """The real Redis gate with no delay between starts: every page here is on 127.0.0.1."""
-    from workers.politeness import HostGate
+    from workers.fetch.politeness import HostGate
     from workers.tasks import articles
     from workers.tasks.common import redis_client
 
-    gate = HostGate(redis_client(), min_delay_s=0, max_concurrency=4, lease_s=60)
+    gate = HostGate(redis_client(), min_delay_s=0, max_concurrency=4, lease_s=60, key_prefix=SETTINGS.key_prefix)
     monkeypatch.setattr(articles, "host_gate", lambda: gate)
 
 
@@ -84,13 +84,13 @@ def test_a_fetch_batch_stores_each_page_records_each_failure_and_sends_one_analy
 
 def test_a_politeness_wait_sends_the_rest_of_the_batch_back_as_one_message(
         db: Any, clean_redis: Any, server: ScriptedServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    from workers.politeness import HostGate
+    from workers.fetch.politeness import HostGate
     from workers.tasks import articles
     from workers.tasks.batches import fetch_articles
     from workers.tasks.common import redis_client
 
     # A real gate that wants a minute between starts on one host: the first page goes, the rest wait.
-    gate = HostGate(redis_client(), min_delay_s=60, max_concurrency=4, lease_s=60)
+    gate = HostGate(redis_client(), min_delay_s=60, max_concurrency=4, lease_s=60, key_prefix=SETTINGS.key_prefix)
     monkeypatch.setattr(articles, "host_gate", lambda: gate)
     urls = [server.route(f"/p{i}", Route(body=article_html(f"Визит {i}"), headers=HTML)) for i in range(4)]
     ids = _articles(db, urls)

@@ -15,7 +15,7 @@ from tests.support.httpserver import LoggedRequest, Route, ScriptedServer
 from tests.support.services import require_service
 from tests.support.settings import SETTINGS
 from workers.errors import TransientError
-from workers.politeness import MAX_CRAWL_DELAY_S, HostGate, RobotsCache, host_key
+from workers.fetch.politeness import MAX_CRAWL_DELAY_S, HostGate, RobotsCache, host_key
 
 pytestmark = pytest.mark.integration
 

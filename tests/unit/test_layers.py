@@ -45,7 +45,7 @@ LAYERS: dict[str, Layer] = {
     "glue": Layer(("workers.pipeline",), frozenset({"data", "settings", "stages"}), BELOW_SERVICES),
     "storage": Layer(("workers.db",), frozenset({"data", "settings", "registry"}),
                      frozenset({"celery", "kombu", "redis"}) | PRESENTATION),
-    "shared state": Layer(("workers.politeness",), frozenset({"data", "settings", "stages"}),
+    "shared state": Layer(("workers.fetch.politeness",), frozenset({"data", "settings", "stages"}),
                           frozenset({"celery", "kombu", "psycopg", "psycopg_pool"}) | PRESENTATION),
     "observability": Layer(("workers.observability",), frozenset({"data", "settings", "storage"}),
                            PRESENTATION - {"prometheus_client"}),

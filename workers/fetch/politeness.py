@@ -1,4 +1,6 @@
-"""Shared state: per-host politeness gates and a robots.txt cache, in Redis, shared by every worker.
+"""Politeness, in one place: per-host gates and a robots.txt cache in Redis, shared by every worker, and the
+per-process pair a worker builds from its settings (`for_process`). Rules are parsed in workers.fetch.robots.
+The Redis client is handed in, so this module imports no service library (the layer table's shared state).
 
 `HostGate.acquire(host)` → 0.0 (go now: a concurrency slot is leased and the next start time is
 reserved, in one Lua script so two processes can never both pass) or seconds to wait (re-queue).
@@ -12,10 +14,12 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from workers.fetch.robots import Robots, parse_robots, robots_url
+from workers.fetch.robots import Robots, fetch_robots_txt, parse_robots, robots_url
+from workers.settings import Settings
 
 # Crawl-delay is honoured up to this many seconds: beyond it a site would hold a worker's task in
 # re-queue loops for hours; we would rather fetch slowly than not at all. Caller may lower it.
@@ -93,12 +97,6 @@ return 1
 """
 
 
-def _default_prefix() -> str:
-    from workers.settings import get_settings
-
-    return get_settings().key_prefix
-
-
 def host_key(url: str) -> str:
     """The politeness key of a URL: host:port as written (two ports on one host are two sites)."""
     return urlsplit(url).netloc.lower().rsplit("@", 1)[-1]
@@ -108,14 +106,14 @@ class HostGate:
     """At most `max_concurrency` requests in flight per host, starts at least `min_delay_s` apart."""
 
     def __init__(self, redis_client: Any, *, min_delay_s: float, max_concurrency: int, lease_s: float,
-                 key_prefix: str | None = None):
+                 key_prefix: str):
         if max_concurrency < 1 or lease_s <= 0 or min_delay_s < 0:
             raise ValueError("need max_concurrency >= 1, lease_s > 0, min_delay_s >= 0")
         self._redis = redis_client
         self._min_delay_s = min_delay_s
         self._max_concurrency = max_concurrency
         self._lease_s = lease_s
-        self._prefix = (_default_prefix() if key_prefix is None else key_prefix) + "polite:"
+        self._prefix = key_prefix + "polite:"
         self._acquire = redis_client.register_script(_ACQUIRE)
         self._release = redis_client.register_script(_RELEASE)
         # Tokens of the leases this process holds, so release() frees ours and never another worker's.
@@ -171,13 +169,13 @@ class RobotsCache:
     """
 
     def __init__(self, redis_client: Any, ttl_s: float, *, fetch: Callable[[str], bytes], user_agent: str,
-                 gate: HostGate | None = None, key_prefix: str | None = None, local_s: float = ROBOTS_LOCAL_S):
+                 key_prefix: str, gate: HostGate | None = None, local_s: float = ROBOTS_LOCAL_S):
         self._redis = redis_client
         self._ttl_s = ttl_s
         self._fetch = fetch
         self._user_agent = user_agent
         self._gate = gate
-        self._prefix = (_default_prefix() if key_prefix is None else key_prefix) + "robots:"
+        self._prefix = key_prefix + "robots:"
         # Parsed rules per origin, reused while Redis still holds the same body (a big robots.txt
         # would otherwise be parsed again for every page of its site): (body, rules, read at).
         self._parsed: dict[str, tuple[bytes, Robots, float]] = {}
@@ -210,3 +208,22 @@ class RobotsCache:
 
     def allowed(self, url: str) -> bool:
         return self.rules(url).allowed(url, self._user_agent)
+
+
+@dataclass(frozen=True)
+class Politeness:
+    """What one worker process consults before a request: the host's gate and the site's robots.txt."""
+
+    gate: HostGate
+    robots: RobotsCache
+
+
+def for_process(redis_client: Any, settings: Settings) -> Politeness:
+    """The gate and robots cache of one process, on its own Redis client (a forked child must not share its
+    parent's sockets). A lease outlives the hard time limit, so a killed worker frees its slot by then."""
+    s = settings
+    gate = HostGate(redis_client, min_delay_s=s.host_min_delay_s, max_concurrency=s.host_max_concurrency,
+                    lease_s=float(s.task_hard_limit_s), key_prefix=s.key_prefix)
+    robots = RobotsCache(redis_client, DEFAULT_ROBOTS_TTL_S, fetch=lambda url: fetch_robots_txt(url, settings=s),
+                         user_agent=s.user_agent, gate=gate, key_prefix=s.key_prefix)
+    return Politeness(gate, robots)

@@ -26,11 +26,12 @@ from workers.db.pages import unpack_page
 from workers.errors import PermanentError, QuarantineError, StageError, TransientError
 from workers.extract import extract_document
 from workers.fetch.http import fetch_url
+from workers.fetch.politeness import host_key
 from workers.models import CleanDoc
 from workers.pipeline import analyse_html
 from workers.settings import get_settings
 from workers.tasks.app import app
-from workers.tasks.common import INFRA_RETRY, backoff_s
+from workers.tasks.common import INFRA_RETRY, backoff_s, host_gate, robots_allows
 from workers.tasks.lanes import enqueue, requeue_here
 from workers.tasks.outcome import (
     Done,
@@ -42,7 +43,6 @@ from workers.tasks.outcome import (
     Stored,
     finish,
 )
-from workers.tasks.politeness import host_gate, host_key, robots_allows
 from workers.tasks.registry import link_article
 from workers.taskspec import ANALYSE_ARTICLE, EXTRACT_ARTICLE, FETCH_ARTICLE
 

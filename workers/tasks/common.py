@@ -1,4 +1,5 @@
-"""What every task shares: retry policy for infrastructure errors, backoff, the per-process Redis client."""
+"""What every task shares: retry policy for infrastructure errors, backoff, the per-process Redis client and
+the politeness (workers.fetch.politeness) built on it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import psycopg
 import redis
 from psycopg_pool import PoolTimeout
 
+from workers.fetch.politeness import HostGate, Politeness, for_process
 from workers.settings import get_settings
 from workers.tasks.app import MAX_COUNTDOWN_S
 
@@ -53,3 +55,18 @@ def _redis(pid: int) -> redis.Redis:
 def redis_client() -> redis.Redis:
     """This process's Redis client (keyed by pid: a forked child must not share its parent's sockets)."""
     return _redis(os.getpid())
+
+
+@cache
+def _politeness(pid: int) -> Politeness:
+    return for_process(redis_client(), get_settings())
+
+
+def host_gate() -> HostGate:
+    """This process's per-host gate (shared with every worker through Redis)."""
+    return _politeness(os.getpid()).gate
+
+
+def robots_allows(url: str) -> bool:
+    """Whether robots.txt lets us fetch `url`, fetched once per origin and cached in Redis."""
+    return _politeness(os.getpid()).robots.allowed(url)

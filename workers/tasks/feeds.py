@@ -23,14 +23,14 @@ from workers.feeds.conditional import Validators, after_response, plan_request
 from workers.feeds.entries import read_entries
 from workers.feeds.schedule import Poll, backoff_interval_s, plan_next_poll
 from workers.fetch.http import fetch_url
+from workers.fetch.politeness import host_key
 from workers.models import HttpResponse, ParsedFeed
 from workers.settings import get_settings
 from workers.tasks.app import app
 from workers.tasks.batches import fetch_sends
-from workers.tasks.common import DATA_LIMIT_ERRORS, INFRA_ERRORS, INFRA_RETRY, TICK
+from workers.tasks.common import DATA_LIMIT_ERRORS, INFRA_ERRORS, INFRA_RETRY, TICK, host_gate
 from workers.tasks.lanes import enqueue_many, requeue_here
 from workers.tasks.outcome import Done, Failed, FailedForGood, Outcome, RequeueAfter, Skipped, finish
-from workers.tasks.politeness import host_gate, host_key
 from workers.taskspec import POLL_DUE_FEEDS, POLL_FEED
 
 log = logging.getLogger(__name__)
