@@ -7,8 +7,9 @@ import pytest
 import typer
 
 from workers.cli.main import main
-from workers.cli.query_cmd import parse_countries, parse_types, prefix_tsquery
+from workers.cli.query_cmd import parse_countries, parse_types
 from workers.cli.reprocess_cmd import Stage, parse_version
+from workers.listings import prefix_tsquery
 from workers.observability.metrics import queue_keys
 
 BAD = [

@@ -33,7 +33,8 @@ PRESENTATION = frozenset({"typer", "rich", "click", "starlette", "uvicorn", "jin
 BELOW_SERVICES = SERVICES | PRESENTATION
 
 LAYERS: dict[str, Layer] = {
-    "data": Layer(("workers.models", "workers.errors", "workers.versions", "workers.safetext", "workers.taskspec"),
+    "data": Layer(("workers.models", "workers.errors", "workers.versions", "workers.safetext", "workers.taskspec",
+                   "workers.listings"),
                   frozenset(), stdlib_only=True),
     "package": Layer(("workers",), frozenset(), stdlib_only=True),  # workers/__init__.py: the version
     "settings": Layer(("workers.settings",), frozenset(), BELOW_SERVICES),
@@ -55,7 +56,7 @@ LAYERS: dict[str, Layer] = {
                    PRESENTATION),
     "launch": Layer(("workers.launch",), frozenset({"data", "settings", "observability"}), PRESENTATION),
     "devtools": Layer(("workers.devtools",), frozenset({"data", "settings"}), BELOW_SERVICES),
-    "web": Layer(("workers.web",), frozenset({"data", "settings", "stages", "registry", "storage", "cli"}),
+    "web": Layer(("workers.web",), frozenset({"data", "settings", "stages", "registry", "storage"}),
                  frozenset({"celery", "kombu", "typer"})),
     "cli": Layer(("workers.cli",), frozenset({"data", "settings", "readers", "stages", "registry", "glue", "storage",
                                               "shared state", "observability", "schedule", "tasks", "launch",

@@ -12,12 +12,13 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from workers.cli.output import Output, _plain, console, render
+from workers.cli.output import Output, console, render
 from workers.db import articles_view, connect
+from workers.listings import plain
 
 
 def _line(label: str, *values: Any) -> Text:
-    shown = " · ".join(str(_plain(v)) for v in values if v not in (None, ""))
+    shown = " · ".join(str(plain(v)) for v in values if v not in (None, ""))
     return Text.assemble((f"{label:<11}", "bold"), shown or "—")
 
 
@@ -32,20 +33,20 @@ def _print(a: dict[str, Any], out: Console) -> None:
                     f"attempts {a['attempts']}"))
     if a["last_error"]:
         out.print(_line("error", f"at {a['last_error_stage'] or a['stage']}: {a['last_error']}"))
-    out.print(_line("seen", f"first {_plain(a['first_seen_at'])}", f"updated {_plain(a['updated_at'])}",
-                    f"feed date {_plain(a['feed_published_at'])}" if a["feed_published_at"] else None))
+    out.print(_line("seen", f"first {plain(a['first_seen_at'])}", f"updated {plain(a['updated_at'])}",
+                    f"feed date {plain(a['feed_published_at'])}" if a["feed_published_at"] else None))
     out.print(_line("feeds", *(f"{f['id']} {f['name']}" + ("" if f["enabled"] else " (disabled)")
                                for f in a["feeds"])))
     out.print(_line("fetch", *(
         (a["fetch_version"], f"HTTP {a['http_status']}", a["content_type"], f"{a['body_bytes']} bytes",
-         f"{a['elapsed_ms']} ms", a["final_url"] if a["final_url"] != a["url"] else None, _plain(a["fetched_at"]))
+         f"{a['elapsed_ms']} ms", a["final_url"] if a["final_url"] != a["url"] else None, plain(a["fetched_at"]))
         if a["fetch_version"] else ("no page stored",))))
     out.print(_line("clean", *(
         (a["clean_version"], a["language"], f"published {a['published']}", f"{a['text_chars']} chars",
-         f"near-duplicate of {a['near_dup_of']}" if a["near_dup_of"] else None, _plain(a["cleaned_at"]))
+         f"near-duplicate of {a['near_dup_of']}" if a["near_dup_of"] else None, plain(a["cleaned_at"]))
         if a["clean_version"] else ("no document stored",))))
     out.print(_line("extract", *(
-        (a["extractor_version"], f"relevant {a['relevant']} ({a['relevance_score']:.2f})", _plain(a["extracted_at"]))
+        (a["extractor_version"], f"relevant {a['relevant']} ({a['relevance_score']:.2f})", plain(a["extracted_at"]))
         if a["extractor_version"] else ("no extraction stored",))))
     if a.get("excerpt"):
         more = "…" if (a["text_chars"] or 0) > len(a["excerpt"]) else ""
@@ -84,6 +85,6 @@ def article(
                                      param_hint="ID|URL")
         detail = articles_view.article_detail(conn, found)
     if as_json:
-        print(json.dumps(detail, ensure_ascii=False, default=_plain))
+        print(json.dumps(detail, ensure_ascii=False, default=plain))
     else:
         _print(detail, console())

@@ -15,6 +15,7 @@ from workers.cli.output import Output, console, render
 from workers.db import connect, feed_admin
 from workers.db.feeds import upsert_feed
 from workers.feeds.registry import load_registry
+from workers.listings import HEALTH_COLUMNS
 from workers.settings import get_settings
 from workers.tasks.operator import send_poll
 
@@ -22,9 +23,6 @@ app = typer.Typer(help="Feed registry and feed health.", no_args_is_help=True)
 err = console(stderr=True)
 
 # last_dropped / last_capped: entries the last poll refused one by one, or left out over the per-poll cap.
-HEALTH_COLUMNS = ["id", "name", "last_status", "consecutive_errors", "last_error", "next_poll_at",
-                  "poll_interval_s", "items_last_day", "last_dropped", "last_capped", "trusts_304", "quiet",
-                  "muted_reason"]
 
 
 @app.command("import")

@@ -14,13 +14,14 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+
+from workers.listings import plain
 
 
 class Output(StrEnum):
@@ -42,35 +43,29 @@ def console(*, stderr: bool = False) -> Console:
     return Console(stderr=stderr, width=PIPE_WIDTH)
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
-
-
 def _tsv(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list | dict):
         value = json.dumps(value, ensure_ascii=False, default=str)
-    return " ".join(str(_plain(value)).split())
+    return " ".join(str(plain(value)).split())
 
 
 def cell(value: Any) -> Text:
     """A value as a table cell or title that rich never parses as markup."""
-    return value if isinstance(value, Text) else Text("" if value is None else str(_plain(value)))
+    return value if isinstance(value, Text) else Text("" if value is None else str(plain(value)))
 
 
 def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], output: Output, *, title: str = "") -> None:
     if output is Output.json:
         for row in rows:
-            print(json.dumps({k: _plain(v) for k, v in row.items()}, ensure_ascii=False, default=str))
+            print(json.dumps({k: plain(v) for k, v in row.items()}, ensure_ascii=False, default=str))
         return
     if output is Output.csv:
         writer = csv.DictWriter(sys.stdout, fieldnames=list(columns), extrasaction="ignore")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: _plain(row.get(k)) for k in columns})
+            writer.writerow({k: plain(row.get(k)) for k in columns})
         return
     if output is Output.tsv:
         # one line per row for cut/awk/sort: tabs and line breaks inside a value become spaces

@@ -20,6 +20,7 @@ from workers.cli import params
 from workers.cli.output import Output, cell, console, render
 from workers.db import articles_view, connect
 from workers.extract.vocabulary import AGREEMENT_KINDS, EVENT_TYPES
+from workers.listings import prefix_tsquery
 from workers.settings import get_settings
 
 EVIDENCE_CHARS = 160
@@ -61,15 +62,6 @@ def parse_types(value: str | None, allowed: Sequence[str], option: str) -> list[
         raise typer.BadParameter(f"unknown {', '.join(bad) or repr(value)}; choose from {', '.join(allowed)}",
                                  param_hint=option)
     return types
-
-
-def prefix_tsquery(text: str) -> str:
-    """Every word as a prefix term, all required: 'налоговые льготы' → 'налоговые:* & льготы:*'.
-
-    to_tsquery stems each word before adding the prefix, so 'налогов:*' also finds 'налог'. Only word
-    characters survive: the user's text can never inject tsquery operators.
-    """
-    return " & ".join(f"{w}:*" for w in _WORD.findall(text))
 
 
 def _check_range(since: date | None, until: date | None) -> None:

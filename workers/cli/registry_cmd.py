@@ -16,7 +16,7 @@ from typing import Any
 import typer
 
 from workers.cli import params, query_cmd
-from workers.cli.output import Output, _plain, render
+from workers.cli.output import Output, render
 from workers.cli.output import console as output_console
 from workers.cli.query_cmd import (
     SINCE_HELP,
@@ -33,11 +33,8 @@ from workers.cli.query_cmd import (
 from workers.db import articles_view, connect
 from workers.db.registry import rebuild as rebuild_registry
 from workers.extract.vocabulary import AGREEMENT_KINDS, EVENT_TYPES
+from workers.listings import AGREEMENT_COLUMNS, EVENT_COLUMNS, flat_records, plain
 
-EVENT_COLUMNS = ["id", "date", "type", "status", "location", "countries", "participants", "report_count",
-                 "first_report_at", "last_report_at", "outlets", "first_title", "first_url"]
-AGREEMENT_COLUMNS = ["id", "kind", "status", "level", "subject", "agreement", "countries", "parties", "steps",
-                     "report_count", "first_report_at", "last_report_at", "outlets", "first_title", "first_url"]
 MENTIONS_HELP = "The per-article mentions instead of canonical records (one row per article that names it)."
 
 
@@ -51,37 +48,15 @@ class Format(StrEnum):
     csv = "csv"
 
 
-def _steps_text(steps: Sequence[dict[str, Any]] | None) -> str:
-    return "; ".join(f"{s['step']} {s['date']} ({s['reports']})" for s in steps or [])
-
-
 def _rendered_as_lines(rows: Sequence[dict[str, Any]], columns: list[str], output: Output) -> bool:
     """JSON Lines or CSV of canonical records (CSV with lists as text); False when a table is wanted."""
     if output is Output.json:
         render(rows, columns, output)
     elif output in (Output.csv, Output.tsv):
-        render(_flat(rows), columns, output)
+        render(flat_records(rows), columns, output)
     else:
         return False
     return True
-
-
-def _flat(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """For CSV: lists become text."""
-    out = []
-    for r in rows:
-        flat = dict(r)
-        for key in ("countries", "outlets"):
-            flat[key] = ",".join(x for x in r.get(key) or [] if x)
-        for key in ("participants", "parties"):
-            if key in r:
-                flat[key] = "; ".join(r.get(key) or [])
-        if "steps" in r:
-            flat["steps"] = _steps_text(r["steps"])
-        if "totals" in r:
-            flat["totals"] = json.dumps(r["totals"], ensure_ascii=False, default=str)
-        out.append(flat)
-    return out
 
 
 def _event_rows(since: date | None, until: date | None, countries: str | None, type_: str | None,
@@ -168,7 +143,7 @@ def event(
         raise typer.BadParameter(f"no canonical event {event_id}", param_hint="ID")
     [record] = _with_reports(rows, "event")
     if output is Output.json:
-        print(json.dumps({k: _plain(v) for k, v in record.items()}, ensure_ascii=False, default=str))
+        print(json.dumps({k: plain(v) for k, v in record.items()}, ensure_ascii=False, default=str))
         return
     reports = record["reports"]
     if output in (Output.csv, Output.tsv):
@@ -242,7 +217,7 @@ def export(
         rows, columns = _agreement_rows(since, until, None, None, None, None), AGREEMENT_COLUMNS
         record_kind = "agreement"
     if format_ is Format.csv:
-        render(_flat(rows), columns, Output.csv)
+        render(flat_records(rows), columns, Output.csv)
         return
     render(_with_reports(rows, record_kind), [], Output.json)
 

@@ -10,10 +10,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from workers.cli.feeds_cmd import HEALTH_COLUMNS
-from workers.cli.output import _plain
-from workers.cli.registry_cmd import AGREEMENT_COLUMNS, EVENT_COLUMNS
-from workers.cli.registry_cmd import _flat as flat_records
+from workers.listings import AGREEMENT_COLUMNS, EVENT_COLUMNS, HEALTH_COLUMNS, flat_records, plain
 
 # What `silkwire search -o csv` writes; the snippet's marks become the CLI's «» there too.
 SEARCH_COLUMNS = ["article_id", "rank", "date", "title", "url", "relevant", "snippet"]
@@ -27,12 +24,12 @@ def csv_text(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _plain(row.get(k)) for k in columns})
+        writer.writerow({k: plain(row.get(k)) for k in columns})
     return out.getvalue()
 
 
 def jsonl_text(rows: Sequence[dict[str, Any]]) -> str:
-    return "".join(json.dumps({k: _plain(v) for k, v in row.items()}, ensure_ascii=False, default=str) + "\n"
+    return "".join(json.dumps({k: plain(v) for k, v in row.items()}, ensure_ascii=False, default=str) + "\n"
                    for row in rows)
 
 

@@ -12,9 +12,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from workers.cli.query_cmd import prefix_tsquery
 from workers.db import web as db
 from workers.extract.vocabulary import AGREEMENT_STATUSES, EVENT_STATUSES, EVENT_TYPES, SECTORS
+from workers.listings import prefix_tsquery
 from workers.web import chart, exports, highlight, labels
 from workers.web import params as p
 
