@@ -32,7 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a script (make compose-test): the steps in tests/compose/ import
     sys.path.insert(0, str(ROOT))
-from tests.compose import hardening, monitoring  # noqa: E402
+from tests.compose import hardening, monitoring, web  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DOCKER = os.environ.get("DOCKER", "/usr/bin/docker")
@@ -509,6 +509,7 @@ def main() -> int:
                 ("1 build, up -d, all healthy", lambda: step_build(stack)),
                 ("2 replay host → beat → Postgres", lambda: step_ingest(stack, expected)),
                 ("3 Flower API (login, 401)", lambda: step_flower(stack)),
+                ("3b web pages (login, export, 400)", lambda: web.step_web(stack)),
                 ("4 reprocess --wait, status", lambda: step_reprocess(stack)),
                 ("5a kill worker-nlp mid-run", lambda: step_kill(stack)),
                 ("5b restart redis, queued", lambda: step_redis_restart(stack)),
