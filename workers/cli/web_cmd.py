@@ -5,6 +5,7 @@ from __future__ import annotations
 import psycopg
 import typer
 
+from workers.db import web as web_db
 from workers.settings import get_settings
 
 
@@ -26,6 +27,6 @@ def web(
     settings = get_settings()
     # Fail here, in one line (main explains a missing or unmigrated database), not on the first page.
     with psycopg.connect(settings.web_database_url or settings.database_url, connect_timeout=5) as conn:
-        conn.execute("SELECT 1 FROM registry_events LIMIT 0")
+        web_db.check_schema(conn)
     uvicorn.run(create_app(settings), host=host or settings.web_host, port=port or settings.web_port,
                 log_level="info", proxy_headers=False, server_header=False, access_log=True)

@@ -138,3 +138,8 @@ def search(conn: Connection[Any], *, query: str, prefix: bool, since: date | Non
 def feeds(conn: Connection[Any]) -> list[Row]:
     """Every feed's health: the very rows of `silkwire feeds health`."""
     return _rows(conn, "list_feeds", {})
+
+
+def check_schema(conn: Connection[Any]) -> None:
+    """Raise (UndefinedTable) when the registry's tables are missing; the CLI turns that into one line."""
+    conn.execute(QUERIES["web_schema_ready"])

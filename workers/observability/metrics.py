@@ -30,7 +30,7 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 from psycopg.rows import dict_row
 
-from workers.db import QUERIES
+from workers.db import metrics as db_metrics
 from workers.observability.counters import read_counter, read_histogram, zero_histogram
 from workers.observability.task_metrics import LATENCY_BUCKETS, STAGES, TASK_DURATION_BUCKETS
 from workers.settings import Settings, get_settings
@@ -154,10 +154,7 @@ class SilkwireCollector(Collector):
         # One short connection per scrape: scrapes are rare (15–60 s) and a pool would outlive a dead server.
         with psycopg.connect(self.settings.database_url, row_factory=dict_row, connect_timeout=3,
                              autocommit=True) as conn:
-            rows: dict[str, list[dict[str, Any]]] = {
-                name: conn.execute(QUERIES[name]).fetchall()
-                for name in ("articles_by_stage_state", "metrics_backlog", "metrics_feeds", "metrics_progress")
-            }
+            rows = db_metrics.snapshot(conn)
         articles = GaugeMetricFamily("silkwire_articles", "Articles per pipeline stage and state.",
                                      labels=["stage", "state"])
         for r in rows["articles_by_stage_state"]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterable
 from typing import Any
 
 from workers import taskspec as ts
@@ -97,25 +96,15 @@ def outcomes(task: str, state: str, retval: Any, item: int | None = None) -> dic
     return {"done": [item]}
 
 
-def _article_rows(query: str, ids: Iterable[int]) -> list[dict[str, Any]]:
-    from workers.db import get_pool
-
-    with get_pool().connection() as conn:
-        return conn.execute(query, {"ids": list(ids)}).fetchall()
-
-
-FAILURE_REASONS = ("SELECT id, last_error FROM articles WHERE id = ANY(%(ids)s)")
-LATENCIES = ("SELECT extract(epoch FROM e.extracted_at - a.feed_published_at)::float8 AS s FROM articles a"
-             " JOIN extractions e ON e.article_id = a.id WHERE a.id = ANY(%(ids)s) AND a.feed_published_at IS NOT NULL")
-
-
 def _reasons(outcome: str, ids: list[int | None], retval: Any) -> list[str]:
     if outcome == "error":  # the task raised: its exception's class is the reason
         return [type(retval).__name__ if isinstance(retval, BaseException) else "error"] * len(ids)
     if isinstance(retval, dict) and isinstance(retval.get("error"), str):  # one item, its message at hand
         return [reason_of(retval["error"])] * len(ids)
     known = [i for i in ids if isinstance(i, int)]
-    found = [reason_of(r["last_error"]) for r in _article_rows(FAILURE_REASONS, known)] if known else []
+    from workers.db import metrics as db_metrics  # on first failure only: the signal module stays light
+
+    found = [reason_of(r["last_error"]) for r in db_metrics.failure_reasons(known)] if known else []
     return found + ["unknown"] * (len(ids) - len(found))
 
 
@@ -146,8 +135,10 @@ def record(task: str, state: str, retval: Any, seconds: float | None, queue: str
         done = [i for i in by.get("done", ()) if isinstance(i, int)]
         # Re-processing extracts old articles again: their age is not the pipeline's latency.
         if task in ANALYSIS_TASKS and queue != ts.REPROCESS_QUEUE and done:
-            for row in _article_rows(LATENCIES, done):
-                rec.observe("publication_to_extraction_seconds", (), row["s"], LATENCY_BUCKETS)
+            from workers.db import metrics as db_metrics
+
+            for seconds_ in db_metrics.latencies(done):
+                rec.observe("publication_to_extraction_seconds", (), seconds_, LATENCY_BUCKETS)
     rec.flush()
 
 

@@ -184,7 +184,7 @@ def export(request: Request) -> Response:
 
 
 def healthz(request: Request) -> Response:
-    """"ok" when the database answers through the read-only pool (nothing else: it needs no login)."""
+    """"ok" when the database answers, with the registry's tables, through the read-only pool (it needs no login)."""
     with _conn(request) as conn:
-        conn.execute("SELECT 1")
+        db.check_schema(conn)
     return Response("ok\n", media_type="text/plain; charset=utf-8")

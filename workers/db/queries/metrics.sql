@@ -18,3 +18,13 @@ FROM feeds ORDER BY name
 -- When the last extraction was stored and the last feed poll ran (Unix seconds; NULL when never).
 SELECT (SELECT extract(epoch FROM max(extracted_at))::float8 FROM extractions) AS last_extraction_s,
        (SELECT extract(epoch FROM max(last_polled_at))::float8 FROM feeds) AS last_poll_s
+
+-- metrics_failure_reasons --
+-- The last error of each article a finished task failed, for the failure counter's reason label.
+SELECT id, last_error FROM articles WHERE id = ANY(%(ids)s)
+
+-- metrics_latencies --
+-- Seconds from the feed's publication time to the stored extraction, for the articles a task just analysed.
+SELECT extract(epoch FROM e.extracted_at - a.feed_published_at)::float8 AS s
+FROM articles a JOIN extractions e ON e.article_id = a.id
+WHERE a.id = ANY(%(ids)s) AND a.feed_published_at IS NOT NULL

@@ -174,3 +174,7 @@ SELECT article_id, title, published AS date, url, relevant, round(rank::numeric,
        ts_headline('russian', text, tsq, 'StartSel=' || chr(57344) || ', StopSel=' || chr(57345)
                    || ', MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "') AS snippet
 FROM hits ORDER BY rank DESC, published DESC NULLS LAST, article_id DESC
+
+-- web_schema_ready --
+-- Nothing, or an error naming what is missing: `silkwire web` fails at start, in one line, on an unmigrated database.
+SELECT 1 FROM registry_events LIMIT 0
