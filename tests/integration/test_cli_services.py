@@ -26,7 +26,7 @@ DB_VERBS = [
     ["export", "events"], ["registry", "rebuild"], ["search", "транзит"], ["status"], ["article", "1"],
     ["reprocess", "--stage", "fetch", "--dry-run"], ["reprocess", "--stage", "fetch", "--yes"],
     ["feeds", "list"], ["feeds", "health"], ["feeds", "import"], ["feeds", "import", "--prune"],
-    ["feeds", "enable", "1"], ["feeds", "disable", "1"], ["feeds", "poll-now", "1"],
+    ["feeds", "enable", "1"], ["feeds", "disable", "1"], ["feeds", "poll-now", "1"], ["web", "--port", "1"],
 ]
 
 
