@@ -107,6 +107,9 @@ def explain(dsn: str) -> None:
     sample = _sample(dsn)
     none = {"since": None, "until": None, "types": None, "statuses": None, "text": None, "text_ids": [],
             "level_names": None}
+    # the tracker's query (the CLI's listing, with the page's status and sector filters)
+    agreement_filters = {"statuses": None, "party": None, "since": None, "until": None, "limit": 200,
+                         "countries": None, "types": None, "article": None, "feed": None}
     with psycopg.connect(dsn, row_factory=dict_row) as conn:
         state = conn.execute(QUERIES["web_level_people"], {"level_re": LEVELS["state"][1]}).fetchone()
         tokayev = conn.execute(QUERIES["web_title_events"], {"text": "Токаев"}).fetchone()
@@ -122,10 +125,8 @@ def explain(dsn: str) -> None:
         ("web_event_people", {"id": sample["events"][0], "reports": PEOPLE_FROM_REPORTS}),
         ("web_event_participant_countries", {"id": sample["events"][0], "reports": PEOPLE_FROM_REPORTS}),
         ("web_report", dict(zip(("event_id", "article_id", "ord"), sample["reports"][0], strict=True))),
-        ("web_agreements", {"statuses": None, "party": None, "sector": None, "since": None, "until": None,
-                            "limit": 200}),
-        ("web_agreements", {"statuses": None, "party": None, "sector": "energy", "since": None, "until": None,
-                            "limit": 200}),
+        ("registry_list_agreements", {**agreement_filters, "sector": None}),
+        ("registry_list_agreements", {**agreement_filters, "sector": "energy"}),
         ("web_agreement_sources", {"ids": list(range(1, 200)), "per_step": 5}),
         ("registry_agreement_reports_of", {"ids": list(range(1, 200))}),  # the JSON Lines export
         ("web_search", {"query": "железная дорога", "prefix": False, "since": None, "until": None,

@@ -58,7 +58,7 @@ def canonical_events(conn: Connection[Any], filters: dict[str, Any]) -> list[Row
 
 def canonical_agreements(conn: Connection[Any], filters: dict[str, Any]) -> list[Row]:
     """Canonical agreements; filters: since, until, countries, types, party, article, feed, limit."""
-    return _rows(conn, "registry_list_agreements", filters)
+    return _rows(conn, "registry_list_agreements", {"statuses": None, "sector": None, **filters})
 
 
 _REPORTS_OF = {"event": "registry_event_reports_of", "agreement": "registry_agreement_reports_of"}

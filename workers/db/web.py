@@ -105,9 +105,10 @@ def report(conn: Connection[Any], event_id: int, article_id: int, ord_: int) -> 
 def agreements(conn: Connection[Any], *, statuses: Sequence[str] | None = None, party: str | None = None,
                sector: str | None = None, since: date | None = None, until: date | None = None,
                limit: int | None = None) -> list[Row]:
-    return _rows(conn, "web_agreements", {
+    return _rows(conn, "registry_list_agreements", {
         "statuses": list(statuses) if statuses else None, "party": party or None, "sector": sector or None,
-        "since": since, "until": until, "limit": limit})
+        "since": since, "until": until, "limit": limit, "countries": None, "types": None, "article": None,
+        "feed": None})
 
 
 def with_reports(conn: Connection[Any], rows: list[Row], kind: str) -> list[Row]:

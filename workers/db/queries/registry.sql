@@ -147,6 +147,7 @@ ORDER BY r.event_id, r.published, r.article_id, r.ord
 
 -- registry_list_agreements --
 -- Canonical agreements, filtered (by the days of their reports), latest report first, with their steps in order.
+-- The CLI's listings and export and the web page's tracker (statuses, sector) read it alike.
 SELECT g.id, g.kind, g.status, g.level, g.subject, g.title AS agreement, g.countries, g.parties, g.report_count,
        g.first_report_at, g.last_report_at, g.registry_version,
        (SELECT jsonb_agg(jsonb_build_object('step', s.step, 'date', s.step_date, 'reports', s.report_count)
@@ -168,6 +169,11 @@ WHERE (%(since)s::date IS NULL OR g.last_report_at >= %(since)s::date)
   AND (%(feed)s::bigint IS NULL OR EXISTS (
            SELECT 1 FROM registry_agreement_reports r JOIN article_feeds af ON af.article_id = r.article_id
            WHERE r.agreement_id = g.id AND af.feed_id = %(feed)s::bigint))
+  AND (%(statuses)s::text[] IS NULL OR g.status = ANY(%(statuses)s::text[]))
+  AND (%(sector)s::text IS NULL OR EXISTS (
+           SELECT 1 FROM registry_agreement_reports r
+           JOIN article_sectors s ON s.article_id = r.article_id AND s.sector = %(sector)s::text
+           WHERE r.agreement_id = g.id))
 ORDER BY g.last_report_at DESC, g.id DESC
 LIMIT %(limit)s
 

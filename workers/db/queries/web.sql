@@ -113,30 +113,6 @@ JOIN articles a ON a.id = r.article_id
 LEFT JOIN documents d ON d.article_id = r.article_id
 WHERE r.event_id = %(event_id)s AND r.article_id = %(article_id)s AND r.ord = %(ord)s
 
--- web_agreements --
--- Canonical agreements for the tracker, filtered by sector, party and status; the columns of registry_list_agreements.
-SELECT g.id, g.kind, g.status, g.level, g.subject, g.title AS agreement, g.countries, g.parties, g.report_count,
-       g.first_report_at, g.last_report_at, g.registry_version,
-       (SELECT jsonb_agg(jsonb_build_object('step', s.step, 'date', s.step_date, 'reports', s.report_count)
-                         ORDER BY array_position(ARRAY['planned', 'signed', 'ratified', 'in_force'], s.step))
-        FROM registry_agreement_steps s WHERE s.agreement_id = g.id) AS steps,
-       (SELECT array_agg(DISTINCT r.outlet) FROM registry_agreement_reports r WHERE r.agreement_id = g.id) AS outlets,
-       d.title AS first_title, a.url AS first_url
-FROM registry_agreements g
-LEFT JOIN articles a ON a.id = g.first_article_id
-LEFT JOIN documents d ON d.article_id = g.first_article_id
-WHERE (%(statuses)s::text[] IS NULL OR g.status = ANY(%(statuses)s::text[]))
-  AND (%(since)s::date IS NULL OR g.last_report_at >= %(since)s::date)
-  AND (%(until)s::date IS NULL OR g.first_report_at <= %(until)s::date)
-  AND (%(party)s::text IS NULL OR EXISTS (
-           SELECT 1 FROM jsonb_array_elements_text(g.parties) p WHERE strpos(lower(p), lower(%(party)s::text)) > 0))
-  AND (%(sector)s::text IS NULL OR EXISTS (
-           SELECT 1 FROM registry_agreement_reports r
-           JOIN article_sectors s ON s.article_id = r.article_id AND s.sector = %(sector)s::text
-           WHERE r.agreement_id = g.id))
-ORDER BY g.last_report_at DESC, g.id DESC
-LIMIT %(limit)s
-
 -- web_agreement_sources --
 -- The first few reports of each step of these agreements (the tracker's sources), with how many the step has.
 SELECT x.agreement_id, x.step, x.published, x.outlet, x.step_reports, d.title, a.url
