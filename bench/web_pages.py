@@ -129,8 +129,9 @@ def explain(dsn: str) -> None:
         ("registry_list_agreements", {**agreement_filters, "sector": "energy"}),
         ("web_agreement_sources", {"ids": list(range(1, 200)), "per_step": 5}),
         ("registry_agreement_reports_of", {"ids": list(range(1, 200))}),  # the JSON Lines export
-        ("web_search", {"query": "железная дорога", "prefix": False, "since": None, "until": None,
-                        "relevant_only": False, "limit": 200}),
+        ("search_documents", {"query": "железная дорога", "prefix": False, "since": None, "until": None,
+                              "countries": None, "types": None, "party": None, "mark_start": "«", "mark_stop": "»",
+                              "relevant_only": False, "limit": 200}),
         ("list_feeds", {}),
     ]
     with psycopg.connect(dsn, row_factory=dict_row) as conn:

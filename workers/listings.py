@@ -19,6 +19,9 @@ HEALTH_COLUMNS = ["id", "name", "last_status", "consecutive_errors", "last_error
                   "poll_interval_s", "items_last_day", "last_dropped", "last_capped", "trusts_304", "quiet",
                   "muted_reason"]
 
+# How a search snippet marks its matches where it leaves as text (the CLI, exports).
+SNIPPET_MARKS = ("«", "»")
+
 _WORD = re.compile(r"\w+")
 
 

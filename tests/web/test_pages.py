@@ -132,7 +132,7 @@ def test_search_finds_ranks_and_marks_like_the_cli(client: Any, db: Any) -> None
     assert page.status_code == 200
     cli = db.execute(QUERIES["search_documents"], {
         "query": "Казахстан", "prefix": False, "since": None, "until": None, "relevant_only": False, "limit": 50,
-        "countries": None, "types": None, "party": None}).fetchall()
+        "countries": None, "types": None, "party": None, "mark_start": "«", "mark_stop": "»"}).fetchall()
     assert cli and f"Найдено: {len(cli)}" in page.text
     assert "<mark>" in page.text
     titles = re.findall(r"<strong>(.*?)</strong>", page.text.split('id="results"')[1])

@@ -9,6 +9,7 @@ from typing import Any
 from psycopg import Connection
 
 from workers.db import QUERIES
+from workers.listings import SNIPPET_MARKS
 
 Row = dict[str, Any]
 EXCERPT_CHARS = 600
@@ -47,8 +48,9 @@ def agreement_mentions(conn: Connection[Any], filters: dict[str, Any]) -> list[R
 
 
 def search_documents(conn: Connection[Any], filters: dict[str, Any]) -> list[Row]:
-    """Ranked full-text hits with snippets; filters as `event_mentions` plus query and prefix."""
-    return _rows(conn, "search_documents", filters)
+    """Ranked full-text hits with snippets, matches in «»; filters as `event_mentions` plus query and prefix."""
+    start, stop = SNIPPET_MARKS
+    return _rows(conn, "search_documents", {"mark_start": start, "mark_stop": stop, **filters})
 
 
 def canonical_events(conn: Connection[Any], filters: dict[str, Any]) -> list[Row]:

@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from workers.db import web as db
 from workers.extract.vocabulary import AGREEMENT_STATUSES, EVENT_STATUSES, EVENT_TYPES, SECTORS
-from workers.listings import prefix_tsquery
+from workers.listings import SNIPPET_MARKS, prefix_tsquery
 from workers.web import chart, exports, highlight, labels
 from workers.web import params as p
 
@@ -140,8 +140,11 @@ def search(request: Request) -> Response:
     rows: list[dict[str, Any]] = []
     if args is not None:
         with _conn(request) as conn:
+            # private-use marks: the page escapes the snippet, then marks exactly what ts_headline marked
+            # (press text has «» of its own)
             rows = db.search(conn, **{k: v for k, v in args.items() if k != "text"},
-                             limit=min(SEARCH_ROWS, request.app.state.settings.web_page_rows))
+                             limit=min(SEARCH_ROWS, request.app.state.settings.web_page_rows),
+                             marks=(highlight.START, highlight.STOP))
         for r in rows:
             r["snippet_html"] = highlight.snippet(r["snippet"])
     return _render(request, "search.html", args=args or {}, rows=rows, query=request.url.query,
@@ -171,9 +174,8 @@ def export(request: Request) -> Response:
             args = _search_args(request)
             if args is None:
                 raise p.BadRequest("q: нужен поисковый запрос")
-            rows = db.search(conn, **{k: v for k, v in args.items() if k != "text"}, limit=most)
-            for r in rows:  # the CLI's marks
-                r["snippet"] = (r["snippet"] or "").replace(highlight.START, "«").replace(highlight.STOP, "»")
+            rows = db.search(conn, **{k: v for k, v in args.items() if k != "text"}, limit=most,
+                             marks=SNIPPET_MARKS)  # the CLI's
         else:
             p.only(request.query_params, ())
             rows = db.feeds(conn)

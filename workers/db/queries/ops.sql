@@ -102,7 +102,8 @@ ORDER BY date DESC NULLS LAST, g.article_id DESC, g.ord
 LIMIT %(limit)s
 
 -- search_documents --
--- Russian full-text search, optionally narrowed by the article's events/agreements/entities; snippets for the top only.
+-- Russian full-text search, optionally narrowed by the article's events/agreements/entities; snippets for the top only,
+-- matches between mark_start and mark_stop (the CLI's «», the web page's private-use marks it escapes around).
 WITH q AS (
     SELECT CASE WHEN %(prefix)s THEN to_tsquery('russian', %(query)s)
                 ELSE websearch_to_tsquery('russian', %(query)s) END AS tsq
@@ -129,7 +130,6 @@ WITH q AS (
     LIMIT %(limit)s
 )
 SELECT article_id, title, published AS date, url, relevant, round(rank::numeric, 4)::float AS rank,
-       ts_headline('russian', text, tsq,
-                   'StartSel=«, StopSel=», MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "')
-           AS snippet
+       ts_headline('russian', text, tsq, 'StartSel=' || %(mark_start)s::text || ', StopSel=' || %(mark_stop)s::text
+                   || ', MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "') AS snippet
 FROM hits ORDER BY rank DESC, published DESC NULLS LAST, article_id DESC

@@ -128,29 +128,6 @@ LEFT JOIN documents d ON d.article_id = x.article_id
 WHERE x.n <= %(per_step)s
 ORDER BY x.agreement_id, x.step, x.n
 
--- web_search --
--- `silkwire search` (search_documents) for the page: same tsquery and rank; private-use marks around matches,
--- so the page escapes the snippet and then marks exactly what ts_headline marked (press text has «» of its own).
-WITH q AS (
-    SELECT CASE WHEN %(prefix)s THEN to_tsquery('russian', %(query)s)
-                ELSE websearch_to_tsquery('russian', %(query)s) END AS tsq
-), hits AS (
-    SELECT d.article_id, d.title, d.published, d.text, a.url, x.relevant, ts_rank(d.tsv, q.tsq) AS rank, q.tsq
-    FROM documents d CROSS JOIN q
-    JOIN articles a ON a.id = d.article_id
-    LEFT JOIN extractions x ON x.article_id = d.article_id
-    WHERE d.tsv @@ q.tsq
-      AND (%(since)s::date IS NULL OR d.published >= %(since)s::date)
-      AND (%(until)s::date IS NULL OR d.published <= %(until)s::date)
-      AND (NOT %(relevant_only)s OR x.relevant)
-    ORDER BY rank DESC, d.published DESC NULLS LAST, d.article_id DESC
-    LIMIT %(limit)s
-)
-SELECT article_id, title, published AS date, url, relevant, round(rank::numeric, 4)::float AS rank,
-       ts_headline('russian', text, tsq, 'StartSel=' || chr(57344) || ', StopSel=' || chr(57345)
-                   || ', MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "') AS snippet
-FROM hits ORDER BY rank DESC, published DESC NULLS LAST, article_id DESC
-
 -- web_schema_ready --
 -- Nothing, or an error naming what is missing: `silkwire web` fails at start, in one line, on an unmigrated database.
 SELECT 1 FROM registry_events LIMIT 0
