@@ -9,23 +9,11 @@ import json
 import subprocess
 from typing import TYPE_CHECKING
 
+from tests.support.deploy import SECRETS_OF
+
 if TYPE_CHECKING:
     from tests.compose.run import Stack
 
-# Which generated secret each service may hold (as tests/unit/test_deploy_files.py checks on the files).
-SECRETS_OF = {
-    "postgres": {"POSTGRES_PASSWORD"},
-    "redis": {"REDIS_PASSWORD"},
-    "migrate": {"POSTGRES_PASSWORD", "APP_DB_PASSWORD", "READER_DB_PASSWORD"},
-    "worker-io": {"APP_DB_PASSWORD", "REDIS_PASSWORD"},
-    "worker-nlp": {"APP_DB_PASSWORD", "REDIS_PASSWORD"},
-    "beat": {"APP_DB_PASSWORD", "REDIS_PASSWORD"},
-    "metrics": {"APP_DB_PASSWORD", "REDIS_PASSWORD"},
-    "flower": {"REDIS_PASSWORD", "FLOWER_BASIC_AUTH"},
-    "web": {"READER_DB_PASSWORD", "SILKWIRE_WEB_BASIC_AUTH"},
-    "prometheus": {"FLOWER_BASIC_AUTH"},
-    "grafana": {"GRAFANA_ADMIN_PASSWORD"},
-}
 SHORT = {"POSTGRES_PASSWORD": "pg-superuser", "APP_DB_PASSWORD": "pg-app", "READER_DB_PASSWORD": "pg-reader",
          "REDIS_PASSWORD": "redis", "FLOWER_BASIC_AUTH": "flower-auth", "SILKWIRE_WEB_BASIC_AUTH": "web-auth",
          "GRAFANA_ADMIN_PASSWORD": "grafana"}

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from tests.support.deploy import SECRETS_OF
 from workers.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -430,21 +431,6 @@ def test_connection_urls_are_built_from_the_passwords_per_role(deploy_copy: Path
             assert redis_url.password == env["REDIS_PASSWORD"], key
 
 
-# Which secret of deploy/.env each service may receive; any other service gets none of them.
-SECRETS_OF = {
-    "postgres": {"POSTGRES_PASSWORD"},
-    "redis": {"REDIS_PASSWORD"},
-    "migrate": {"POSTGRES_PASSWORD", "APP_DB_PASSWORD", "READER_DB_PASSWORD"},
-    "worker-io": {"APP_DB_PASSWORD", "REDIS_PASSWORD"},
-    "worker-nlp": {"APP_DB_PASSWORD", "REDIS_PASSWORD"},
-    "beat": {"APP_DB_PASSWORD", "REDIS_PASSWORD"},
-    "metrics": {"APP_DB_PASSWORD", "REDIS_PASSWORD"},
-    "flower": {"REDIS_PASSWORD", "FLOWER_BASIC_AUTH"},
-    "web": {"READER_DB_PASSWORD", "SILKWIRE_WEB_BASIC_AUTH"},
-    # scrapes Flower's /metrics with its login
-    "prometheus": {"FLOWER_BASIC_AUTH"},
-    "grafana": {"GRAFANA_ADMIN_PASSWORD"},
-}
 SECRET_KEYS = ("POSTGRES_PASSWORD", "APP_DB_PASSWORD", "READER_DB_PASSWORD", "REDIS_PASSWORD", "FLOWER_BASIC_AUTH",
                "SILKWIRE_WEB_BASIC_AUTH", "GRAFANA_ADMIN_PASSWORD")
 
