@@ -132,22 +132,10 @@ def _fetch(read: Callable[[Any, dict[str, Any]], list[dict[str, Any]]],
         raise typer.BadParameter(f"the database refused these arguments: {first}") from exc
 
 
-def events(
-    since: date = typer.Option(None, "--since", parser=params.day, help=SINCE_HELP),
-    until: date = typer.Option(None, "--until", parser=params.day, help=UNTIL_HELP),
-    countries: str = typer.Option(None, "--countries", help="Events involving all of these, e.g. KZ,CN."),
-    type_: str = typer.Option(None, "--type", help=f"Event types, comma separated: {', '.join(EVENT_TYPES)}."),
-    party: str = typer.Option(None, "--party", help="A participant's name contains this (any case)."),
-    relevant_only: bool = typer.Option(False, "--relevant-only", help="Only documents about Kazakhstan–China."),
-    article: int = typer.Option(None, "--article", parser=params.ident, help=ARTICLE_HELP),
-    feed: int = typer.Option(None, "--feed", parser=params.ident, help=FEED_HELP),
-    limit: int = typer.Option(50, "--limit", parser=params.count, help="At most N rows, newest first."),
-    output: Output = typer.Option(Output.table, "--output", "-o", help="table, json (JSON Lines), csv or tsv"),
-) -> None:
-    """List extracted events, newest first; the date is the event's own, else the article's.
-
-    Example: silkwire events --countries KZ,CN --type visit,talks --since 2026-01-01 --party Токаев
-    """
+def events(*, since: date | None, until: date | None, countries: str | None, type_: str | None, party: str | None,
+           relevant_only: bool, article: int | None, feed: int | None, limit: int, output: Output) -> None:
+    """`silkwire events --mentions` (its options are declared there): the per-article events, newest first; the
+    date is the event's own, else the article's."""
     _check_range(since, until)
     _check_limit(limit)
     rows = _fetch(articles_view.event_mentions, {
@@ -169,22 +157,11 @@ def events(
               _names(r["participants"]), _article(r), _short(r["evidence"])] for r in rows])
 
 
-def agreements(
-    since: date = typer.Option(None, "--since", parser=params.day, help=SINCE_HELP + " Publication day."),
-    until: date = typer.Option(None, "--until", parser=params.day, help=UNTIL_HELP + " Publication day."),
-    countries: str = typer.Option(None, "--countries", help="Agreements whose parties include all of these."),
-    type_: str = typer.Option(None, "--type", help=f"Agreement kinds, comma separated: {', '.join(AGREEMENT_KINDS)}."),
-    party: str = typer.Option(None, "--party", help="A party's name contains this (any case)."),
-    relevant_only: bool = typer.Option(False, "--relevant-only", help="Only documents about Kazakhstan–China."),
-    article: int = typer.Option(None, "--article", parser=params.ident, help=ARTICLE_HELP),
-    feed: int = typer.Option(None, "--feed", parser=params.ident, help=FEED_HELP),
-    limit: int = typer.Option(50, "--limit", parser=params.count, help="At most N rows, newest first."),
-    output: Output = typer.Option(Output.table, "--output", "-o", help="table, json (JSON Lines), csv or tsv"),
-) -> None:
-    """List extracted agreements, newest publication first.
-
-    Example: silkwire agreements --countries KZ,CN --type memorandum,agreement --party Sinopec -o csv
-    """
+def agreements(*, since: date | None, until: date | None, countries: str | None, type_: str | None,
+               party: str | None, relevant_only: bool, article: int | None, feed: int | None, limit: int,
+               output: Output) -> None:
+    """`silkwire agreements --mentions` (its options are declared there): the per-article agreements, newest
+    publication first."""
     _check_range(since, until)
     _check_limit(limit)
     rows = _fetch(articles_view.agreement_mentions, {
