@@ -81,7 +81,8 @@ def test_soak_with_recycled_children_keeps_memory_bounded(db: Any, workers: Work
         import_feeds(db, server)
         started = time.monotonic()
         ids: list[int] = []
-        while not round_peaks_kib or time.monotonic() - started < SOAK_S:
+        # at least three rounds: the first one polls and builds the registry, the rest re-process the same pages
+        while len(round_peaks_kib) < 3 or time.monotonic() - started < SOAK_S:
             round_peaks_kib.append(_run_round(db, app, ids, sampler, first=not round_peaks_kib, timeout_s=180))
             if len(round_peaks_kib) == 1:
                 ids = [r["id"] for r in db.execute("SELECT id FROM articles")]
@@ -106,9 +107,11 @@ def test_soak_with_recycled_children_keeps_memory_bounded(db: Any, workers: Work
     assert p["done"] == N and p["failed"] == 0
     assert set(dups.values()) == {0}, dups
     assert counts == first_counts, "re-processing the same pages changed the row counts"
-    assert len(round_peaks_kib) >= 2
+    assert len(round_peaks_kib) >= 3
     # children were recycled (more pids than pool slots), and no child got near the 500 MB recycle ceiling
     assert len(sampler.peak["nlp"]) > 3 and len(sampler.peak["io"]) > 5
     assert max(max(per.values()) for per in sampler.peak.values()) < 500 * 1024
-    # no creep: the last round's largest child is within 20 % of the first round's
-    assert round_peaks_kib[-1] <= round_peaks_kib[0] * 1.2
+    # No creep: the last round's largest child is within 25 % of the largest of the rounds before it. Fresh
+    # children differ by the work they happened to get (258 and 313 MB side by side in one round, in the
+    # first round of one run and not of another), so one round's peak alone is no baseline.
+    assert round_peaks_kib[-1] <= max(round_peaks_kib[:-1]) * 1.25

@@ -1,10 +1,14 @@
 """Store the registry: link one article's mentions into canonical events and agreements, or rebuild all.
 
-Linking one article recomputes only the groups it touches: the groups of its mentions and of the canonical
-records its earlier reports belonged to, grown by loading every article whose mentions fall within the link
-window of a group until no more come in (then the groups are whole connected components, exactly what a
-rebuild computes). All under one transaction-scoped advisory lock: linkers run one at a time, so two articles
-about one visit linked at once make one event, and a redelivered task recomputes the same rows.
+The stored records are the connected components of the link relation over every relevant mention (what a
+rebuild computes), and linking one article keeps them so without relinking its neighbourhood:
+- its mentions unchanged since they were linked (same fingerprints, same rules' version): nothing to do;
+- else the records its old mentions belonged to are recomputed without them (a component can only split),
+  and its new mentions are tried against every mention in their link window and reprint relations, joining
+  (and merging) the records of those they link to (`workers.registry.cluster.absorb`).
+So one link costs its window's mentions plus the records it touches, not a relink of the window's articles.
+All under one transaction-scoped advisory lock: linkers run one at a time, so two articles about one visit
+linked at once make one event, and a redelivered task recomputes the same rows.
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ from workers.db.pool import get_pool
 from workers.registry import (
     AgreementMention,
     EventMention,
+    agreements_link,
     assign_ids,
+    events_link,
     link_agreements,
     link_events,
     summarise_agreement,
@@ -30,7 +36,8 @@ from workers.registry import (
 )
 from workers.registry import agreements as agreement_rules
 from workers.registry import events as event_rules
-from workers.registry.mentions import article_mentions
+from workers.registry.cluster import absorb
+from workers.registry.mentions import article_mentions, fingerprint
 from workers.registry.models import Key
 from workers.versions import REGISTRY_VERSION
 
@@ -43,14 +50,16 @@ Mentions = tuple[list[EventMention], list[AgreementMention]]
 class _Kind:
     between: str
     ids_of: str
-    report_articles: str
+    state_of: str
+    members: str
     delete: str
     next_id: str
     gap_days: int
     pick: Callable[[Mentions], Sequence[Any]]
     link: Callable[[Sequence[Any]], list[list[Any]]]
+    pair: Callable[[Any, Any], bool]
     type_of: Callable[[Any], str]
-    store: Callable[[Connection[Any], int, Sequence[Any]], None]
+    store: Callable[[Connection[Any], int, Sequence[Any], Callable[[Any], str | None]], None]
 
 
 def _rows(conn: Connection[Any], name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -71,11 +80,8 @@ def _old_ids(conn: Connection[Any], kind: _Kind, article_ids: Iterable[int]) -> 
     return {(r["article_id"], r["ord"]): r["id"] for r in _rows(conn, kind.ids_of, {"ids": sorted(set(article_ids))})}
 
 
-def _report_articles(conn: Connection[Any], kind: _Kind, ids: Iterable[int]) -> set[int]:
-    return {r["article_id"] for r in _rows(conn, kind.report_articles, {"ids": sorted(set(ids))})}
-
-
-def _store_event(conn: Connection[Any], event_id: int, group: Sequence[EventMention]) -> None:
+def _store_event(conn: Connection[Any], event_id: int, group: Sequence[EventMention],
+                 hash_of: Callable[[Any], str | None]) -> None:
     ev = summarise_event(group)
     conn.execute(QUERIES["registry_insert_event"], {
         "id": event_id, "type": ev.type, "status": ev.status, "event_date": ev.event_date, "location": ev.location,
@@ -83,14 +89,15 @@ def _store_event(conn: Connection[Any], event_id: int, group: Sequence[EventMent
         "first_article_id": ev.first_report[0], "first_ord": ev.first_report[1],
         "first_report_at": ev.first_report_at, "last_report_at": ev.last_report_at,
         "report_count": len(ev.reports), "totals": Jsonb(list(ev.totals)), "version": REGISTRY_VERSION})
-    for m in ev.reports:
-        conn.execute(QUERIES["registry_insert_event_report"], {
-            "article_id": m.article_id, "ord": m.ord, "event_id": event_id, "status": m.status,
-            "report_date": m.day, "published": m.published, "outlet": m.outlet, "location": m.location,
-            "evidence": Jsonb(m.evidence), "version": REGISTRY_VERSION})
+    # executemany: psycopg pipelines the rows (one round trip, not one per report of a large event)
+    conn.cursor().executemany(QUERIES["registry_insert_event_report"], [{
+        "article_id": m.article_id, "ord": m.ord, "event_id": event_id, "status": m.status, "report_date": m.day,
+        "published": m.published, "outlet": m.outlet, "location": m.location, "evidence": Jsonb(m.evidence),
+        "version": REGISTRY_VERSION, "mention_hash": hash_of(m)} for m in ev.reports])
 
 
-def _store_agreement(conn: Connection[Any], agreement_id: int, group: Sequence[AgreementMention]) -> None:
+def _store_agreement(conn: Connection[Any], agreement_id: int, group: Sequence[AgreementMention],
+                     hash_of: Callable[[Any], str | None]) -> None:
     ag = summarise_agreement(group)
     conn.execute(QUERIES["registry_insert_agreement"], {
         "id": agreement_id, "kind": ag.kind, "status": ag.status, "level": ag.level, "subject": ag.subject,
@@ -98,58 +105,32 @@ def _store_agreement(conn: Connection[Any], agreement_id: int, group: Sequence[A
         "first_article_id": ag.first_report[0], "first_ord": ag.first_report[1],
         "first_report_at": ag.reports[0].published, "last_report_at": ag.reports[-1].published,
         "report_count": len(ag.reports), "version": REGISTRY_VERSION})
-    for step in ag.steps:
-        conn.execute(QUERIES["registry_insert_agreement_step"], {
-            "agreement_id": agreement_id, "step": step.step, "step_date": step.step_date,
-            "report_count": len(step.reports)})
-    for m in ag.reports:
-        conn.execute(QUERIES["registry_insert_agreement_report"], {
-            "article_id": m.article_id, "ord": m.ord, "agreement_id": agreement_id, "step": m.status,
-            "published": m.published, "outlet": m.outlet, "evidence": Jsonb(m.evidence), "version": REGISTRY_VERSION})
+    cur = conn.cursor()
+    cur.executemany(QUERIES["registry_insert_agreement_step"], [{
+        "agreement_id": agreement_id, "step": step.step, "step_date": step.step_date,
+        "report_count": len(step.reports)} for step in ag.steps])
+    cur.executemany(QUERIES["registry_insert_agreement_report"], [{
+        "article_id": m.article_id, "ord": m.ord, "agreement_id": agreement_id, "step": m.status,
+        "published": m.published, "outlet": m.outlet, "evidence": Jsonb(m.evidence), "version": REGISTRY_VERSION,
+        "mention_hash": hash_of(m)} for m in ag.reports])
 
 
 EVENTS = _Kind(
-    between="registry_event_articles_between", ids_of="registry_event_ids_of",
-    report_articles="registry_event_report_articles", delete="registry_delete_events",
-    next_id="registry_next_event_id", gap_days=event_rules.MAX_GAP_DAYS, pick=lambda m: m[0], link=link_events,
+    between="registry_event_articles_between", ids_of="registry_event_ids_of", state_of="registry_event_state_of",
+    members="registry_event_members", delete="registry_delete_events", next_id="registry_next_event_id",
+    gap_days=event_rules.MAX_GAP_DAYS, pick=lambda m: m[0], link=link_events, pair=events_link,
     type_of=lambda m: m.type, store=_store_event)
 AGREEMENTS = _Kind(
     between="registry_agreement_articles_between", ids_of="registry_agreement_ids_of",
-    report_articles="registry_agreement_report_articles", delete="registry_delete_agreements",
-    next_id="registry_next_agreement_id", gap_days=agreement_rules.MAX_GAP_DAYS, pick=lambda m: m[1],
-    link=link_agreements, type_of=lambda m: m.kind, store=_store_agreement)
-
-
-def _groups_touching(conn: Connection[Any], kind: _Kind, article_id: int, cache: dict[int, Mentions],
-                     old: dict[Key, int]) -> list[list[Any]]:
-    """The whole groups containing the article's mentions or its earlier records' reports."""
-    seeds = {article_id} | _report_articles(conn, kind, old.values())
-    loaded: set[int] = set()
-    pending = set(seeds)
-    groups: list[list[Any]] = []
-    while pending:
-        _load(conn, pending, cache)
-        loaded |= pending
-        mentions = [m for a in sorted(loaded) for m in kind.pick(cache[a])]
-        groups = [g for g in kind.link(mentions) if any(m.article_id in seeds for m in g)]
-        if not groups:
-            break
-        members = [m for g in groups for m in g]
-        span = timedelta(days=kind.gap_days)
-        near = {r["article_id"] for r in _rows(conn, kind.between, {
-            "since": min(m.day for m in members) - span, "until": max(m.day for m in members) + span,
-            "types": sorted({kind.type_of(m) for m in members})})}
-        articles = {m.article_id for m in members}
-        earlier = _report_articles(conn, kind, _old_ids(conn, kind, articles).values())
-        # reprints link whatever their dates: the originals and the reprints of every member's article
-        reprints = {m.near_dup_of for m in members if m.near_dup_of is not None} | {
-            r["article_id"] for r in _rows(conn, "registry_reprints_of", {"ids": sorted(articles)})}
-        pending = (near | earlier | reprints) - loaded
-    return groups
+    state_of="registry_agreement_state_of", members="registry_agreement_members",
+    delete="registry_delete_agreements", next_id="registry_next_agreement_id",
+    gap_days=agreement_rules.MAX_GAP_DAYS, pick=lambda m: m[1], link=link_agreements, pair=agreements_link,
+    type_of=lambda m: m.kind, store=_store_agreement)
 
 
 def _replace(conn: Connection[Any], kind: _Kind, groups: Sequence[Sequence[Any]], old: dict[Key, int],
-             gone: Iterable[int], article_ids: Sequence[int]) -> list[int]:
+             gone: Iterable[int], article_ids: Sequence[int],
+             hash_of: Callable[[Any], str | None] = fingerprint) -> list[int]:
     conn.execute(QUERIES[kind.delete], {"ids": sorted(set(gone)), "article_ids": list(article_ids)})
 
     def next_id() -> int:
@@ -157,25 +138,113 @@ def _replace(conn: Connection[Any], kind: _Kind, groups: Sequence[Sequence[Any]]
 
     ids = assign_ids([[old.get(m.key) for m in g] for g in groups], next_id)
     for record_id, group in zip(ids, groups, strict=True):
-        kind.store(conn, record_id, group)
+        kind.store(conn, record_id, group, hash_of)
     return ids
 
 
-def link_article(conn: Connection[Any], article_id: int) -> dict[str, list[int]]:
-    """Recompute the canonical events and agreements the article touches (its caller holds the transaction).
+def _members(conn: Connection[Any], kind: _Kind, record_ids: Iterable[int], cache: dict[int, Mentions],
+             kept: dict[Key, str | None], linking: int) -> tuple[dict[int, list[Any]], bool]:
+    """The current mentions of these records' reports, by record, and whether another article's is stale.
 
-    Answers the ids of the records it wrote, by kind.
+    Stale: its article was re-extracted since its own link (which is still to come) and the mention changed
+    or is gone; a gone one is left out. The article `linking` is being linked now, so never stale. Each
+    report's stored fingerprint goes into `kept`.
+    """
+    rows = _rows(conn, kind.members, {"ids": sorted(set(record_ids))})
+    _load(conn, {r["article_id"] for r in rows}, cache)
+    current = {m.key: m for a in {r["article_id"] for r in rows} for m in kind.pick(cache[a])}
+    out: dict[int, list[Any]] = {}
+    stale = False
+    for r in sorted(rows, key=lambda r: (r["article_id"], r["ord"])):
+        key = (r["article_id"], r["ord"])
+        m = current.get(key)
+        # a NULL fingerprint: linked before fingerprints were kept, by a full relink of its window
+        stale |= r["article_id"] != linking and (
+            m is None or (r["mention_hash"] is not None and r["mention_hash"] != fingerprint(m)))
+        if m is not None:
+            out.setdefault(r["id"], []).append(m)
+            kept[key] = r["mention_hash"]
+    return out, stale
+
+
+def _candidates(conn: Connection[Any], kind: _Kind, new: Sequence[Any], cache: dict[int, Mentions]) -> list[Any]:
+    """Every mention the new ones may link to: same type within the link window of their days, and reprints."""
+    if not new:
+        return []
+    article_id = new[0].article_id
+    span = timedelta(days=kind.gap_days)
+    near = {r["article_id"] for r in _rows(conn, kind.between, {
+        "since": min(m.day for m in new) - span, "until": max(m.day for m in new) + span,
+        "types": sorted({kind.type_of(m) for m in new})})}
+    # reprints link whatever their dates: the article's original, its reprints and the original's other reprints
+    originals = {m.near_dup_of for m in new if m.near_dup_of is not None}
+    reprints = {r["article_id"] for r in _rows(conn, "registry_reprints_of", {"ids": sorted({article_id} | originals)})}
+    ids = (near | originals | reprints) - {article_id}
+    _load(conn, ids, cache)
+    return [m for a in sorted(ids) for m in kind.pick(cache[a])]
+
+
+def _unchanged(new: Sequence[Any], stored: dict[Key, dict[str, Any]]) -> bool:
+    return stored.keys() == {m.key for m in new} and all(
+        stored[m.key]["registry_version"] == REGISTRY_VERSION and stored[m.key]["mention_hash"] == fingerprint(m)
+        for m in new)
+
+
+def _link_kind(conn: Connection[Any], kind: _Kind, article_id: int, cache: dict[int, Mentions]) -> list[int]:
+    """Link one article's mentions of one kind; answers the records written."""
+    new = list(kind.pick(cache[article_id]))
+    stored = {(r["article_id"], r["ord"]): r for r in _rows(conn, kind.state_of, {"id": article_id})}
+    if _unchanged(new, stored):
+        return []
+    kept: dict[Key, str | None] = {}
+    left = {r["id"] for r in stored.values()}
+    # The records the article's old mentions belonged to, without them: each splits into its components.
+    before, stale_left = _members(conn, kind, left, cache, kept, article_id)
+    parts = kind.link([m for ms in before.values() for m in ms if m.article_id != article_id])
+    part_of = {m.key: i for i, g in enumerate(parts) for m in g}
+    # The linked mentions in reach. Ones analysed but not linked yet stay out: their own link will try them
+    # against everything linked by then, this article included (so every edge is tried once, by the later).
+    candidates = _candidates(conn, kind, new, cache)
+    record_of = _old_ids(conn, kind, {c.article_id for c in candidates})
+
+    def unit(c: Any) -> tuple[str, int]:
+        return ("part", part_of[c.key]) if c.key in part_of else ("record", record_of[c.key])
+
+    joined = absorb(new, [c for c in candidates if c.key in part_of or c.key in record_of], kind.pair, unit)
+    taken = {which for _, units in joined for what, which in units if what == "record"}
+    whole, stale_taken = _members(conn, kind, taken, cache, kept, article_id)
+    if stale_left or stale_taken:
+        # A member re-extracted since its link (its own link still queued) may no longer hold its record
+        # together: recompute the components of everything touched from what each member says now.
+        groups = kind.link(new + [m for g in parts for m in g] + [m for ms in whole.values() for m in ms])
+    else:  # records are components: the new mentions only merge them (absorb), and unmerged parts stay apart
+        groups, merged = [], set()
+        for mine, units in joined:
+            group = list(mine)
+            for what, which in units:
+                group += parts[which] if what == "part" else whole.get(which, [])
+                merged |= {which} if what == "part" else set()
+            groups.append(group)
+        groups += [g for i, g in enumerate(parts) if i not in merged]
+        groups = sorted((sorted(g, key=lambda m: m.key) for g in groups), key=lambda g: g[0].key)
+    old = _old_ids(conn, kind, {m.article_id for g in groups for m in g} | {article_id})
+
+    def hash_of(m: Any) -> str | None:
+        # Others' reports keep the fingerprint of their own last link, so a stale one stays stale for its link.
+        return fingerprint(m) if m.article_id == article_id else kept.get(m.key)
+
+    return _replace(conn, kind, groups, old, left | taken, [article_id], hash_of)
+
+
+def link_article(conn: Connection[Any], article_id: int) -> dict[str, list[int]]:
+    """Bring the canonical events and agreements up to date with the article's current extraction (its caller
+    holds the transaction). Answers the ids of the records it wrote, by kind (none when nothing changed).
     """
     conn.execute(QUERIES["registry_lock"], {"key": LOCK_KEY})
     cache: dict[int, Mentions] = {}
-    out = {}
-    for name, kind in (("events", EVENTS), ("agreements", AGREEMENTS)):
-        mine = _old_ids(conn, kind, [article_id])
-        groups = _groups_touching(conn, kind, article_id, cache, mine)
-        old = _old_ids(conn, kind, {m.article_id for g in groups for m in g})
-        gone = set(mine.values()) | {old[m.key] for g in groups for m in g if m.key in old}
-        out[name] = _replace(conn, kind, groups, old, gone, [article_id])
-    return out
+    _load(conn, [article_id], cache)
+    return {name: _link_kind(conn, kind, article_id, cache)
+            for name, kind in (("events", EVENTS), ("agreements", AGREEMENTS))}
 
 
 def link_article_now(article_id: int) -> dict[str, list[int]]:

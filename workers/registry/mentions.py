@@ -4,6 +4,7 @@ its rows, migration 0005), so the workers, `registry rebuild` and the bench buil
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date
@@ -105,3 +106,12 @@ def signing_event(mentions: Sequence[EventMention]) -> EventMention | None:
             if m.type == kind and m.status != "negated":
                 return m
     return None
+
+
+def fingerprint(mention: EventMention | AgreementMention) -> str:
+    """A digest of everything a mention carries (its repr: every field, evidence and totals included).
+
+    The registry stores it with each report: an article linked again with the same fingerprints and the same
+    REGISTRY_VERSION changes nothing, so a redelivery or a re-extraction that came out the same is skipped.
+    """
+    return hashlib.blake2b(repr(mention).encode(), digest_size=12).hexdigest()

@@ -4,8 +4,12 @@ SELECT pg_advisory_xact_lock(%(key)s)
 
 -- registry_articles --
 -- Relevant stored extractions with what linking needs of each article: publication day, outlet, SimHash link.
+-- Only the parts of the result mentions read: the whole one (entities, figures, sectors) costs more to parse.
 SELECT a.id AS article_id, COALESCE(d.published, a.feed_published_at::date, a.first_seen_at::date) AS published,
-       COALESCE(s.name, f.name, substring(a.url from '^[a-z]+://([^/:]+)')) AS outlet, d.near_dup_of, x.result
+       COALESCE(s.name, f.name, substring(a.url from '^[a-z]+://([^/:]+)')) AS outlet, d.near_dup_of,
+       jsonb_build_object('kz_cn', x.result->'kz_cn', 'events', x.result->'events',
+                          'agreements', x.result->'agreements',
+                          'agreement_totals', x.result->'agreement_totals') AS result
 FROM articles a
 JOIN extractions x ON x.article_id = a.id AND x.relevant
 LEFT JOIN documents d ON d.article_id = a.id
@@ -46,13 +50,25 @@ SELECT article_id, ord, event_id AS id FROM registry_event_reports WHERE article
 -- The canonical agreement each report of these articles belongs to now.
 SELECT article_id, ord, agreement_id AS id FROM registry_agreement_reports WHERE article_id = ANY(%(ids)s::bigint[])
 
--- registry_event_report_articles --
--- The articles reporting these canonical events.
-SELECT DISTINCT article_id FROM registry_event_reports WHERE event_id = ANY(%(ids)s::bigint[])
+-- registry_event_state_of --
+-- What the registry holds of one article's event mentions: their canonical event, fingerprint and rules' version.
+SELECT article_id, ord, event_id AS id, mention_hash, registry_version
+FROM registry_event_reports WHERE article_id = %(id)s
 
--- registry_agreement_report_articles --
--- The articles reporting these canonical agreements.
-SELECT DISTINCT article_id FROM registry_agreement_reports WHERE agreement_id = ANY(%(ids)s::bigint[])
+-- registry_agreement_state_of --
+-- What the registry holds of one article's agreement mentions.
+SELECT article_id, ord, agreement_id AS id, mention_hash, registry_version
+FROM registry_agreement_reports WHERE article_id = %(id)s
+
+-- registry_event_members --
+-- Every report (article, ord) of these canonical events.
+SELECT article_id, ord, event_id AS id, mention_hash
+FROM registry_event_reports WHERE event_id = ANY(%(ids)s::bigint[])
+
+-- registry_agreement_members --
+-- Every report (article, ord) of these canonical agreements.
+SELECT article_id, ord, agreement_id AS id, mention_hash
+FROM registry_agreement_reports WHERE agreement_id = ANY(%(ids)s::bigint[])
 
 -- registry_delete_events --
 -- Canonical events about to be recomputed, with their reports (cascade), and any report left by these articles.
@@ -87,9 +103,9 @@ VALUES (%(id)s, %(type)s, %(status)s, %(event_date)s, %(location)s, %(countries)
 -- registry_insert_event_report --
 -- One report of a canonical event.
 INSERT INTO registry_event_reports (article_id, ord, event_id, status, report_date, published, outlet, location,
-                                    evidence, registry_version)
+                                    evidence, registry_version, mention_hash)
 VALUES (%(article_id)s, %(ord)s, %(event_id)s, %(status)s, %(report_date)s, %(published)s, %(outlet)s, %(location)s,
-        %(evidence)s, %(version)s)
+        %(evidence)s, %(version)s, %(mention_hash)s)
 
 -- registry_insert_agreement --
 -- One canonical agreement (its steps and reports follow).
@@ -106,8 +122,9 @@ VALUES (%(agreement_id)s, %(step)s, %(step_date)s, %(report_count)s)
 -- registry_insert_agreement_report --
 -- One report of a canonical agreement.
 INSERT INTO registry_agreement_reports (article_id, ord, agreement_id, step, published, outlet, evidence,
-                                        registry_version)
-VALUES (%(article_id)s, %(ord)s, %(agreement_id)s, %(step)s, %(published)s, %(outlet)s, %(evidence)s, %(version)s)
+                                        registry_version, mention_hash)
+VALUES (%(article_id)s, %(ord)s, %(agreement_id)s, %(step)s, %(published)s, %(outlet)s, %(evidence)s, %(version)s,
+        %(mention_hash)s)
 
 -- registry_list_events --
 -- Canonical events, filtered, newest first, with their first report's article and the outlets reporting them.
