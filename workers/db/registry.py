@@ -158,7 +158,7 @@ def _members(conn: Connection[Any], kind: _Kind, record_ids: Iterable[int], cach
     for r in sorted(rows, key=lambda r: (r["article_id"], r["ord"])):
         key = (r["article_id"], r["ord"])
         m = current.get(key)
-        # a NULL fingerprint: linked before fingerprints were kept, by a full relink of its window
+        # (a NULL fingerprint: linked before fingerprints were kept, by the full relink of its window; not stale)
         stale |= r["article_id"] != linking and (
             m is None or (r["mention_hash"] is not None and r["mention_hash"] != fingerprint(m)))
         if m is not None:
@@ -222,8 +222,11 @@ def _link_kind(conn: Connection[Any], kind: _Kind, article_id: int, cache: dict[
         for mine, units in joined:
             group = list(mine)
             for what, which in units:
-                group += parts[which] if what == "part" else whole.get(which, [])
-                merged |= {which} if what == "part" else set()
+                if what == "part":
+                    group += parts[which]
+                    merged.add(which)
+                else:
+                    group += whole.get(which, [])
             groups.append(group)
         groups += [g for i, g in enumerate(parts) if i not in merged]
         groups = sorted((sorted(g, key=lambda m: m.key) for g in groups), key=lambda g: g[0].key)
