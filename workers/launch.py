@@ -115,7 +115,7 @@ def _json_safe_say(fd: int) -> Any:
     return safe_say
 
 
-def use_json_lines(program: str) -> None:
+def use_json_lines(program: str, level: str = "INFO") -> None:
     from workers.observability.logging import configure_logging
 
     out, err = JsonLines(sys.stdout, f"{program}.stdout"), JsonLines(sys.stderr, f"{program}.stderr")
@@ -129,7 +129,7 @@ def use_json_lines(program: str) -> None:
         celery.apps.worker.safe_say = _json_safe_say(out.fileno())
     atexit.register(out.close_pending)
     atexit.register(err.close_pending)
-    configure_logging(json=True, level=os.environ.get("LOG_LEVEL", "INFO"))
+    configure_logging(json=True, level=level)
     logging.captureWarnings(True)
 
 
@@ -156,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from workers.settings import Settings
 
+    # Settings may fail to build; its one line still follows SILKWIRE_LOG_JSON, read here for that alone.
     as_json = os.environ.get("SILKWIRE_LOG_JSON", "true").strip().lower() in ("1", "true", "yes", "on")
     try:
         settings = Settings()
@@ -170,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     program = os.path.basename(args[0])
     if as_json:
-        use_json_lines(program)
+        use_json_lines(program, settings.log_level)
     if not as_json:
         return run(program, args[1:])
     try:

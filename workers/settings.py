@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -109,6 +110,13 @@ class Settings(BaseSettings):
     web_page_rows: int = Field(default=200, ge=1, le=10_000)
 
     log_json: bool = True
+    # Level of every role's logs (Celery's --loglevel in the start scripts, the launcher's handler).
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_name(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value  # "info" as Celery takes it
     metrics_port: int = 9808
     sentry_dsn: str | None = None
 

@@ -5,4 +5,4 @@
 set -eu
 exec python -m workers.launch celery -A workers.tasks.app beat \
     --schedule=/var/lib/silkwire/celerybeat-schedule \
-    --loglevel="${LOG_LEVEL:-INFO}"
+    --loglevel="${SILKWIRE_LOG_LEVEL:-INFO}"

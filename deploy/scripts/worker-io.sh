@@ -5,6 +5,6 @@
 set -eu
 # Queues, pool and node name (io@<host>, what the healthcheck pings) from workers.tasks.layout; its
 # arguments hold no spaces, so the unquoted expansion splits them safely.
-args=$(python -m workers.tasks.layout io --concurrency="${WORKER_IO_CONCURRENCY:-8}" --loglevel="${LOG_LEVEL:-INFO}")
+args=$(python -m workers.tasks.layout io --concurrency="${WORKER_IO_CONCURRENCY:-8}" --loglevel="${SILKWIRE_LOG_LEVEL:-INFO}")
 # shellcheck disable=SC2086
 exec python -m workers.launch celery $args

@@ -7,6 +7,6 @@ set -eu
 # Queues, pool, prefetch and node name (nlp@<host>, what the healthcheck pings) from workers.tasks.layout;
 # its arguments hold no spaces, so the unquoted expansion splits them safely.
 args=$(python -m workers.tasks.layout nlp --concurrency="${WORKER_NLP_CONCURRENCY:-$(nproc)}" \
-    --loglevel="${LOG_LEVEL:-INFO}")
+    --loglevel="${SILKWIRE_LOG_LEVEL:-INFO}")
 # shellcheck disable=SC2086
 exec python -m workers.launch celery $args

@@ -34,7 +34,7 @@ WORKERS = {"worker-io", "worker-nlp"}
 # Keys of .env.example that compose or the start scripts read; silkwire itself ignores them.
 COMPOSE_KEYS = {
     "POSTGRES_USER", "POSTGRES_DB", "POSTGRES_PASSWORD", "APP_DB_PASSWORD", "READER_DB_PASSWORD",
-    "REDIS_PASSWORD", "FLOWER_BASIC_AUTH", "APP_IMAGE", "LOG_LEVEL", "WORKER_IO_CONCURRENCY",
+    "REDIS_PASSWORD", "FLOWER_BASIC_AUTH", "APP_IMAGE", "WORKER_IO_CONCURRENCY",
     "WORKER_NLP_CONCURRENCY", "REDIS_MAXMEMORY", "GRAFANA_ADMIN_USER", "GRAFANA_ADMIN_PASSWORD",
     "PROMETHEUS_RETENTION",
 }
@@ -368,7 +368,7 @@ def test_env_example_names_every_settings_field_and_nothing_else() -> None:
 def test_x_settings_hands_every_non_secret_setting_to_the_app_services() -> None:
     listed = set(compose()["x-settings"])
     expected = {f"SILKWIRE_{n.upper()}" for n in Settings.model_fields if n not in SECRET_SETTINGS}
-    assert listed - {"LOG_LEVEL"} == expected, "add the new field to x-settings in deploy/compose.yaml"
+    assert listed == expected, "add the new field to x-settings in deploy/compose.yaml"
     for key, value in compose()["x-settings"].items():
         assert value.startswith(f"${{{key}"), f"x-settings.{key} is not taken from .env"
 

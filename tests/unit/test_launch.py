@@ -111,3 +111,23 @@ def test_a_crash_is_one_json_record_with_its_traceback() -> None:
     record = json.loads(line)
     assert record["level"] == "ERROR" and "silkwire stopped" in record["message"]
     assert "async_timeout" in record["exc_info"] and "Traceback" in record["exc_info"]
+
+
+def test_the_handler_level_follows_the_log_level_setting() -> None:
+    # A program that logs one INFO and one WARNING record, launched with SILKWIRE_LOG_LEVEL=WARNING
+    program = ("import logging, sys, workers.launch as launch\n"
+               "def entry():\n"
+               "    log = logging.getLogger('silkwire.test')\n"
+               "    log.info('quiet'); log.warning('loud'); return 0\n"
+               "launch.console_script = lambda name: entry\n"
+               "sys.exit(launch.main(['silkwire']))\n")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SILKWIRE_")}
+    env = {**clean, **SAFE, "SILKWIRE_LOG_JSON": "true"}
+    for level, expected in (("WARNING", ["loud"]), ("info", ["quiet", "loud"])):
+        done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                              env={**env, "SILKWIRE_LOG_LEVEL": level}, check=False)
+        assert done.returncode == 0, done.stderr
+        assert [json.loads(line)["message"] for line in done.stderr.splitlines()] == expected
+    bad = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                         env={**env, "SILKWIRE_LOG_LEVEL": "LOUD"}, check=False)
+    assert bad.returncode == 2 and "SILKWIRE_LOG_LEVEL" in bad.stderr and len(bad.stderr.splitlines()) == 1
