@@ -29,6 +29,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from workers.taskspec import POLL_DUE_FEEDS, POLL_FEED
+
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a script (make compose-test): the steps in tests/compose/ import
     sys.path.insert(0, str(ROOT))
@@ -261,12 +263,12 @@ def step_flower(s: Stack) -> str:
     for task_id, task in tasks.items():
         by_name[task.get("name") or "?"] = by_name.get(task.get("name") or "?", 0) + 1
         check(len(task_id) >= 32, f"task id {task_id!r}")
-    check({"silkwire.poll_due_feeds", "silkwire.poll_feed"} <= set(by_name), f"tasks seen: {by_name}")
-    polls = [t for t in tasks.values() if t.get("name") == "silkwire.poll_feed"]
+    check({POLL_DUE_FEEDS, POLL_FEED} <= set(by_name), f"tasks seen: {by_name}")
+    polls = [t for t in tasks.values() if t.get("name") == POLL_FEED]
     ids = {int(row[0]) for row in s.sql("SELECT id FROM feeds")}
     check(all(str(t.get("args", "")).strip("()[], ").split(",")[0].strip() in {str(i) for i in ids}
               for t in polls), f"poll_feed args are not feed ids: {[t.get('args') for t in polls][:5]}")
-    article_tasks = [n for n in by_name if n not in ("silkwire.poll_due_feeds", "silkwire.poll_feed")]
+    article_tasks = [n for n in by_name if n not in (POLL_DUE_FEEDS, POLL_FEED)]
     check(bool(article_tasks), f"no article task listed: {by_name}")
     # The replay's dead link failed for good: its fetch is a FAILURE naming the article and the 404.
     failed = [t for t in tasks.values() if t.get("state") == "FAILURE" and "fetch_article" in (t.get("name") or "")]

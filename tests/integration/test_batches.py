@@ -14,6 +14,7 @@ from tests.integration.test_lanes import messages
 from tests.support.httpserver import Route, ScriptedServer
 from tests.support.settings import SETTINGS
 from workers.tasks.outcome import FailedForGood, Skipped, Stored
+from workers.taskspec import ANALYSE_ARTICLES, FETCH_ARTICLE, FETCH_ARTICLES, LINK_ARTICLE
 
 pytestmark = pytest.mark.integration
 
@@ -75,7 +76,7 @@ def test_a_fetch_batch_stores_each_page_records_each_failure_and_sends_one_analy
 
     assert failed.value.result == {"stored": [ids[0], ids[2]], "failed": [ids[1]]}
     assert _states(db, ids) == [("analyse", "queued"), ("fetch", "failed"), ("analyse", "queued")]
-    assert messages(clean_redis, "nlp") == [("silkwire.analyse_articles", [[ids[0], ids[2]]])]
+    assert messages(clean_redis, "nlp") == [(ANALYSE_ARTICLES, [[ids[0], ids[2]]])]
     assert messages(clean_redis, "fetch") == []
     # A second delivery of the same batch finds nothing to do and sends nothing more.
     assert fetch_articles.run(ids) == {"skipped": ids}
@@ -99,8 +100,8 @@ def test_a_politeness_wait_sends_the_rest_of_the_batch_back_as_one_message(
 
     assert result == {"stored": [ids[0]], "requeued": ids[1:]}
     assert [r.path for r in server.requests if r.path.startswith("/p")] == ["/p0"]
-    assert messages(clean_redis, "fetch") == [("silkwire.fetch_articles", [ids[1:]])]
-    assert messages(clean_redis, "nlp") == [("silkwire.analyse_articles", [[ids[0]]])]
+    assert messages(clean_redis, "fetch") == [(FETCH_ARTICLES, [ids[1:]])]
+    assert messages(clean_redis, "nlp") == [(ANALYSE_ARTICLES, [[ids[0]]])]
     assert _states(db, ids[1:]) == [("fetch", "queued")] * 3  # not counted as attempts
 
 
@@ -116,7 +117,7 @@ def test_a_transient_error_retries_that_article_alone(
 
     assert result["stored"] == [ids[1]] and list(result["retry_in_s"]) == [ids[0]]
     # The retry is the article's own single task with a countdown, not the batch again.
-    assert messages(clean_redis, "fetch") == [("silkwire.fetch_article", [ids[0]])]
+    assert messages(clean_redis, "fetch") == [(FETCH_ARTICLE, [ids[0]])]
     queued = clean_redis.lrange(f"{SETTINGS.key_prefix}fetch", 0, -1)
     assert all(json.loads(raw)["headers"].get("eta") for raw in queued)  # sent with its backoff countdown
     row = db.execute("SELECT state, attempts, last_error FROM articles WHERE id = %s", (ids[0],)).fetchone()
@@ -173,8 +174,8 @@ def test_a_soft_time_limit_fails_the_page_that_had_the_whole_budget_and_resends_
     slow_page = {"номер 2"}
     assert analyse_articles.run(ids[1:]) == {"done": [ids[1]], "requeued": [ids[2]]}
     # (the analysed article's linking, silkwire.link_article, goes out too)
-    assert [m for m in messages(clean_redis, "nlp") if m[0] != "silkwire.link_article"] == [
-        ("silkwire.analyse_articles", [[ids[2]]])]
+    assert [m for m in messages(clean_redis, "nlp") if m[0] != LINK_ARTICLE] == [
+        (ANALYSE_ARTICLES, [[ids[2]]])]
     assert _states(db, ids) == [("analyse", "failed"), ("done", "done"), ("analyse", "queued")]
 
 
@@ -185,12 +186,12 @@ def test_a_poll_sends_its_new_articles_in_batches_in_feed_order(
 
     monkeypatch.setattr(get_settings(), "batch_size", 8)
     assert list(fetch_sends(list(range(1, 21)), "live")) == [
-        ("silkwire.fetch_articles", list(range(1, 9)), "live"),
-        ("silkwire.fetch_articles", list(range(9, 17)), "live"),
-        ("silkwire.fetch_articles", list(range(17, 21)), "live")]
+        (FETCH_ARTICLES, list(range(1, 9)), "live"),
+        (FETCH_ARTICLES, list(range(9, 17)), "live"),
+        (FETCH_ARTICLES, list(range(17, 21)), "live")]
     monkeypatch.setattr(get_settings(), "batch_size", 1)
-    assert list(fetch_sends([5, 6], "live")) == [("silkwire.fetch_article", 5, "live"),
-                                                ("silkwire.fetch_article", 6, "live")]
+    assert list(fetch_sends([5, 6], "live")) == [(FETCH_ARTICLE, 5, "live"),
+                                                (FETCH_ARTICLE, 6, "live")]
 
 
 def test_a_page_robots_txt_disallows_is_recorded_and_the_batch_goes_on(

@@ -8,6 +8,7 @@ import pytest
 
 from workers.tasks.app import make_app
 from workers.tasks.transport import Channel
+from workers.taskspec import FETCH_ARTICLE
 
 
 def test_redis_urls_use_our_channel_and_keep_their_scheme(redis_client: Any) -> None:
@@ -137,7 +138,7 @@ def test_a_worker_drops_undecodable_queue_entries_and_keeps_working(db: Any, cle
         # Given a fetch queue whose first entries are not messages, then a real task
         for entry in BAD_ENTRIES:
             clean_redis.lpush(f"{get_settings().key_prefix}fetch", entry)
-        make_app().send_task("silkwire.fetch_article", args=[article_id], queue="fetch")
+        make_app().send_task(FETCH_ARTICLE, args=[article_id], queue="fetch")
         with worker_process(tmp_path, queues="fetch", concurrency=1) as worker:
             # When the worker consumes the queue
             def stage() -> str:

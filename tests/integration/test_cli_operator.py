@@ -25,6 +25,7 @@ from tests.integration.test_cli_support import (
 from tests.support.services import ROOT
 from tests.support.settings import SETTINGS
 from workers import versions
+from workers.taskspec import POLL_FEED
 
 pytestmark = pytest.mark.integration
 
@@ -123,7 +124,7 @@ def test_feeds_disable_enable_and_poll_now(two_feeds: dict[str, int], db: Any, c
     assert code == 0, err
     [raw] = clean_redis.lrange(SETTINGS.key_prefix + "feeds", 0, -1)
     message = json.loads(raw)
-    assert message["headers"]["task"] == "silkwire.poll_feed" and message["headers"]["argsrepr"] == f"[{f1}]"
+    assert message["headers"]["task"] == POLL_FEED and message["headers"]["argsrepr"] == f"[{f1}]"
 
     code, _, err = run_cli(capsys, "feeds", "enable", "999")
     assert code == 2 and "no feed '999'" in err

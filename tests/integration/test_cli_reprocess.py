@@ -25,6 +25,7 @@ from tests.integration.test_cli_support import (
 )
 from tests.support.services import ROOT
 from tests.support.settings import SETTINGS
+from workers.taskspec import ANALYSE_ARTICLE, EXTRACT_ARTICLE, FETCH_ARTICLE
 
 pytestmark = pytest.mark.integration
 
@@ -119,9 +120,9 @@ def _reprocess_messages(redis_client: Any) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize(("stage", "task", "article_stage"), [
-    ("fetch", "silkwire.fetch_article", "fetch"),
-    ("clean", "silkwire.analyse_article", "analyse"),
-    ("extract", "silkwire.extract_article", "analyse"),
+    ("fetch", FETCH_ARTICLE, "fetch"),
+    ("clean", ANALYSE_ARTICLE, "analyse"),
+    ("extract", EXTRACT_ARTICLE, "analyse"),
 ])
 def test_yes_resets_articles_then_enqueues_one_message_each_on_reprocess(
         corpus: dict[str, int], db: Any, clean_redis: Any, capsys: pytest.CaptureFixture[str],

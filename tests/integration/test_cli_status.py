@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.integration.test_cli_support import add_article, add_feed, run_cli, set_state
+from workers.taskspec import POLL_FEED
 
 pytestmark = pytest.mark.integration
 
@@ -17,7 +18,7 @@ def _publish(queue: str, n: int, *, priority: int | None = None) -> None:
     from workers.tasks.app import app
 
     for i in range(n):
-        app.send_task("silkwire.poll_feed", args=[i], queue=queue, priority=priority)
+        app.send_task(POLL_FEED, args=[i], queue=queue, priority=priority)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import pytest
 from tests.integration._procs import worker_process
 from tests.support.httpserver import Route, ScriptedServer
 from tests.support.services import require_shared, wait_until
+from workers.taskspec import POLL_FEED
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -65,7 +66,7 @@ def test_every_battery_feed_is_parsed_or_rejected_through_the_real_task(
         with worker_process(tmp_path, queues="feeds", concurrency=4,
                             env={"SILKWIRE_HOST_MIN_DELAY_S": "0", "SILKWIRE_HOST_MAX_CONCURRENCY": "64"}) as worker:
             for feed_id in feed_ids:
-                app.send_task("silkwire.poll_feed", args=[feed_id], queue="feeds")
+                app.send_task(POLL_FEED, args=[feed_id], queue="feeds")
 
             def polled() -> int:
                 return int(db.execute("SELECT count(DISTINCT feed_id) AS n FROM feed_fetches").fetchone()["n"])

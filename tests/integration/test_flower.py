@@ -23,14 +23,14 @@ from tests.support.services import ROOT, wait_until
 from workers.cli.demo_cmd import import_replay_feeds
 from workers.devtools.replay import load_manifest
 from workers.tasks.layout import flower_args
-from workers.taskspec import FEEDS_QUEUE, FETCH_ARTICLES, POLL_DUE_FEEDS
+from workers.taskspec import ANALYSE_ARTICLES, FEEDS_QUEUE, FETCH_ARTICLES, POLL_DUE_FEEDS, POLL_FEED
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(600)]
 
 MANIFEST, _ = load_manifest(ROOT / "seeds" / "replay")
 AUTH = ("silkwire", "flower-test-pass")
-OUR_TASKS = ("silkwire.poll_due_feeds", "silkwire.poll_feed", "silkwire.fetch_articles", "silkwire.analyse_articles")
-BATCH_TASKS = ("silkwire.fetch_articles", "silkwire.analyse_articles")
+OUR_TASKS = (POLL_DUE_FEEDS, POLL_FEED, FETCH_ARTICLES, ANALYSE_ARTICLES)
+BATCH_TASKS = (FETCH_ARTICLES, ANALYSE_ARTICLES)
 
 
 def _get(base: str, path: str, auth: tuple[str, str] | None = AUTH, **params: Any) -> httpx.Response:
@@ -134,8 +134,8 @@ def test_flower_sees_the_whole_pipeline(db: Any, clean_redis: Any, replay: Any, 
             done_ids = {r["id"] for r in db.execute("SELECT id FROM articles WHERE state = 'done'").fetchall()}
             dead_ids = {r["id"] for r in db.execute("SELECT id FROM articles WHERE state = 'failed'").fetchall()}
             assert done_ids and fetched_ids >= done_ids and article_ids > fetched_ids  # the 404 link is not fetched
-            expected = {"silkwire.poll_due_feeds": {None}, "silkwire.poll_feed": feed_ids,
-                        "silkwire.fetch_articles": article_ids, "silkwire.analyse_articles": fetched_ids}
+            expected = {POLL_DUE_FEEDS: {None}, POLL_FEED: feed_ids,
+                        FETCH_ARTICLES: article_ids, ANALYSE_ARTICLES: fetched_ids}
             # each piece of work exactly once: one poll per feed, one fetch per article, one analysis per page
             want = Counter({(name, arg): 1 for name, args in expected.items() for arg in args})
 

@@ -24,6 +24,7 @@ import pytest
 from tests.integration._procs import worker_process
 from tests.support.httpserver import LoggedRequest, Route, ScriptedServer
 from tests.support.services import wait_until
+from workers.taskspec import POLL_FEED
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -113,7 +114,7 @@ def test_hostile_feeds_end_recorded_and_bounded(db: Any, clean_redis: Any, tmp_p
         with worker_process(tmp_path, queues="feeds", concurrency=2, env=WORKER_ENV) as worker:
             # When each is polled once by the real task
             for feed_id in ids.values():
-                app.send_task("silkwire.poll_feed", args=[feed_id], queue="feeds")
+                app.send_task(POLL_FEED, args=[feed_id], queue="feeds")
             polled = wait_until(lambda: all(_fetches(db, i) for i in ids.values()) or not worker.alive, timeout_s=90)
             assert worker.alive, worker.log_tail()
         feeds = {name: _feed(db, i) for name, i in ids.items()}
@@ -185,7 +186,7 @@ def test_a_feed_whose_poll_kills_its_worker_is_muted(db: Any, clean_redis: Any, 
         feed_id = _add_feed(db, "killer", server.route("/rss", hang))
         env = {**WORKER_ENV, "SILKWIRE_FEED_MAX_POLL_ATTEMPTS": "2"}
         with worker_process(tmp_path, queues="feeds", concurrency=1, env=env) as worker:
-            app.send_task("silkwire.poll_feed", args=[feed_id], queue="feeds")
+            app.send_task(POLL_FEED, args=[feed_id], queue="feeds")
             kills = 0
             deadline = time.monotonic() + 120
             # When every poll of the feed dies with its pool child (an OOM kill, say)

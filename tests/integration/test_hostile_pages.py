@@ -20,6 +20,7 @@ import pytest
 from tests.integration._procs import worker_process
 from tests.support.httpserver import Route, RouteSpec, ScriptedServer
 from tests.support.services import wait_until
+from workers.taskspec import FETCH_ARTICLE
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -126,7 +127,7 @@ def test_hostile_pages_end_recorded_and_the_worker_survives(db: Any, clean_redis
             # When every article is sent to fetch_article at once
             sent = time.monotonic()
             for article_id in ids:
-                app.send_task("silkwire.fetch_article", args=[article_id], queue="fetch")
+                app.send_task(FETCH_ARTICLE, args=[article_id], queue="fetch")
             seconds: dict[int, float] = {}
 
             def all_terminal() -> bool:
@@ -183,7 +184,7 @@ def test_hostile_pages_end_recorded_and_the_worker_survives(db: Any, clean_redis
 
             # When a normal page comes after all that
             after = _insert_article(db, server.route("/after", Route(body=article_html("Новая встреча"), headers=HTML)))
-            app.send_task("silkwire.fetch_article", args=[after], queue="fetch")
+            app.send_task(FETCH_ARTICLE, args=[after], queue="fetch")
             assert wait_until(lambda: _states(db, [after])[after]["state"] in TERMINAL, timeout_s=60)
 
             # Expect it analysed by the same, still running worker

@@ -18,6 +18,7 @@ from tests.integration._procs import worker_process
 from tests.integration.test_hostile_pages import article_html
 from tests.support.httpserver import Route, ScriptedServer
 from tests.support.services import wait_until
+from workers.taskspec import FETCH_ARTICLES
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -59,7 +60,7 @@ def test_hostile_robots_patterns_are_matched_in_linear_time(db: Any, clean_redis
         with worker_process(tmp_path, queues="fetch", concurrency=1, env=WORKER_ENV) as worker:
             # When the three go out as one fetch batch
             sent = time.monotonic()
-            app.send_task("silkwire.fetch_articles", args=[ids], queue="fetch")
+            app.send_task(FETCH_ARTICLES, args=[ids], queue="fetch")
             assert wait_until(lambda: _settled(db, ids) or not worker.alive, timeout_s=120), _rows(db, ids)
             took = time.monotonic() - sent
             assert worker.alive, worker.log_tail()
@@ -84,7 +85,7 @@ def test_a_spent_soft_time_limit_is_recorded_as_that(db: Any, clean_redis: Any, 
         ids = _articles(db, [slow, plain])
         with worker_process(tmp_path, queues="fetch", concurrency=1, env=WORKER_ENV) as worker:
             # When both go out as one fetch batch, the slow one first
-            app.send_task("silkwire.fetch_articles", args=[ids], queue="fetch")
+            app.send_task(FETCH_ARTICLES, args=[ids], queue="fetch")
             assert wait_until(lambda: _settled(db, ids) or not worker.alive, timeout_s=120), _rows(db, ids)
             assert worker.alive, worker.log_tail()
         slow_row, plain_row = _rows(db, ids)

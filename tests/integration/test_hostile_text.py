@@ -11,6 +11,7 @@ import pytest
 from tests.integration._procs import worker_process
 from tests.support.httpserver import Route, ScriptedServer
 from tests.support.services import wait_until
+from workers.taskspec import FETCH_ARTICLE
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -45,7 +46,7 @@ def test_direction_controls_and_mark_stacks_never_reach_stored_text(db: Any, cle
                                     " now()) RETURNING id", (url,)).fetchone()["id"])
         with worker_process(tmp_path, queues="fetch,nlp", concurrency=1) as worker:
             # When the page is fetched and analysed by the real tasks
-            app.send_task("silkwire.fetch_article", args=[article_id], queue="fetch")
+            app.send_task(FETCH_ARTICLE, args=[article_id], queue="fetch")
 
             def state() -> str:
                 return str(db.execute("SELECT state FROM articles WHERE id = %s", (article_id,)).fetchone()["state"])

@@ -11,6 +11,7 @@ import pytest
 from tests.support.services import ROOT
 from tests.support.settings import SETTINGS
 from workers.devtools.replay import load_manifest
+from workers.taskspec import ANALYSE_ARTICLE, EXTRACT_ARTICLE, FETCH_ARTICLE
 
 pytestmark = pytest.mark.integration
 
@@ -42,18 +43,18 @@ def test_a_refetch_on_the_reprocess_lane_sends_its_analysis_there_too(
         (page_url,)).fetchone()["id"]
     result = fetch_article.run(article_id)
     assert result.get("status") == 200, result
-    assert messages(clean_redis, "reprocess") == [("silkwire.analyse_article", [article_id])]
+    assert messages(clean_redis, "reprocess") == [(ANALYSE_ARTICLE, [article_id])]
     assert messages(clean_redis, "nlp") == []
     row = db.execute("SELECT stage, next_task FROM articles WHERE id = %s", (article_id,)).fetchone()
-    assert row == {"stage": "analyse", "next_task": "silkwire.analyse_article"}
+    assert row == {"stage": "analyse", "next_task": ANALYSE_ARTICLE}
 
 
 def test_sweeper_resends_the_waiting_task_on_its_lane(db: Any, clean_redis: Any) -> None:
     from workers.tasks.sweeper import sweep_stuck
 
-    rows = [("https://a.kz/1", "fetch", "silkwire.fetch_article", "live"),
-            ("https://a.kz/2", "analyse", "silkwire.extract_article", "reprocess"),
-            ("https://a.kz/3", "analyse", "silkwire.analyse_article", "live")]
+    rows = [("https://a.kz/1", "fetch", FETCH_ARTICLE, "live"),
+            ("https://a.kz/2", "analyse", EXTRACT_ARTICLE, "reprocess"),
+            ("https://a.kz/3", "analyse", ANALYSE_ARTICLE, "live")]
     ids = [db.execute(
         "INSERT INTO articles (url, stage, state, next_task, lane, queued_at)"
         " VALUES (%s, %s, 'queued', %s, %s, now() - interval '2 hours') RETURNING id", row).fetchone()["id"]
@@ -61,9 +62,9 @@ def test_sweeper_resends_the_waiting_task_on_its_lane(db: Any, clean_redis: Any)
     fresh = db.execute("INSERT INTO articles (url, state, queued_at) VALUES ('https://a.kz/4', 'queued', now())"
                        " RETURNING id").fetchone()["id"]
     assert sweep_stuck.run() == 3
-    assert messages(clean_redis, "fetch") == [("silkwire.fetch_article", [ids[0]])]
-    assert messages(clean_redis, "reprocess") == [("silkwire.extract_article", [ids[1]])]
-    assert messages(clean_redis, "nlp") == [("silkwire.analyse_article", [ids[2]])]
+    assert messages(clean_redis, "fetch") == [(FETCH_ARTICLE, [ids[0]])]
+    assert messages(clean_redis, "reprocess") == [(EXTRACT_ARTICLE, [ids[1]])]
+    assert messages(clean_redis, "nlp") == [(ANALYSE_ARTICLE, [ids[2]])]
     assert fresh not in [a[0] for _, a in messages(clean_redis, "fetch")]
     assert sweep_stuck.run() == 0  # re-claimed: not sent again on the next tick
 
@@ -71,20 +72,20 @@ def test_sweeper_resends_the_waiting_task_on_its_lane(db: Any, clean_redis: Any)
 def test_enqueue_many_sends_every_message_on_its_lane_in_order(clean_redis: Any) -> None:
     from workers.tasks.lanes import enqueue_many
 
-    sends = [("silkwire.fetch_article", i, "live") for i in range(1, 301)]
-    sends.append(("silkwire.extract_article", 7, "reprocess"))
+    sends = [(FETCH_ARTICLE, i, "live") for i in range(1, 301)]
+    sends.append((EXTRACT_ARTICLE, 7, "reprocess"))
     assert enqueue_many(iter(sends)) == 301
     # LPUSH puts the newest first; workers BRPOP from the other end, so they take them in send order
-    assert messages(clean_redis, "fetch")[::-1] == [("silkwire.fetch_article", [i]) for i in range(1, 301)]
-    assert messages(clean_redis, "reprocess") == [("silkwire.extract_article", [7])]
+    assert messages(clean_redis, "fetch")[::-1] == [(FETCH_ARTICLE, [i]) for i in range(1, 301)]
+    assert messages(clean_redis, "reprocess") == [(EXTRACT_ARTICLE, [7])]
 
 
 def test_enqueue_many_sends_nothing_when_building_the_batch_fails(clean_redis: Any) -> None:
     from workers.tasks.lanes import enqueue_many
 
     def sends() -> Any:
-        yield ("silkwire.fetch_article", 1, "live")
-        yield ("silkwire.fetch_article", 2, "live")
+        yield (FETCH_ARTICLE, 1, "live")
+        yield (FETCH_ARTICLE, 2, "live")
         raise RuntimeError("the caller failed half-way")
 
     with pytest.raises(RuntimeError):

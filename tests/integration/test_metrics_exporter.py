@@ -13,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.integration.test_cli_support import add_article, add_feed, add_page, run_cli, set_state
 from tests.support.settings import SETTINGS
+from workers.taskspec import ANALYSE_ARTICLE, FETCH_ARTICLES, POLL_FEED
 
 pytestmark = pytest.mark.integration
 
@@ -35,7 +36,7 @@ def world(db: Any, clean_redis: Any) -> dict[str, int]:
     set_state(db, a, "analyse", "queued")
     add_article(db, "https://www.akorda.kz/ru/news/2")
     for i in range(3):
-        app.send_task("silkwire.analyse_article", args=[i], queue="nlp")
+        app.send_task(ANALYSE_ARTICLE, args=[i], queue="nlp")
     return {"akorda": akorda, "mfa": mfa}
 
 
@@ -142,9 +143,9 @@ def test_counters_follow_real_work_and_survive_an_exporter_restart(db: Any, cele
     assert v(first, "silkwire_publication_to_extraction_seconds_count") == done["dated"]
     # a poll the host's politeness gate sent back is a run of its own, not a failure
     polls = feeds + v(first, "silkwire_stage_items_total", stage="poll", outcome="requeued")
-    assert v(first, "silkwire_task_duration_seconds_count", stage="poll", task="silkwire.poll_feed") == polls
-    assert v(first, "silkwire_task_runs_total", stage="poll", task="silkwire.poll_feed", state="success") == polls
-    assert v(first, "silkwire_task_runs_total", stage="fetch", task="silkwire.fetch_articles", state="failure") >= 1
+    assert v(first, "silkwire_task_duration_seconds_count", stage="poll", task=POLL_FEED) == polls
+    assert v(first, "silkwire_task_runs_total", stage="poll", task=POLL_FEED, state="success") == polls
+    assert v(first, "silkwire_task_runs_total", stage="fetch", task=FETCH_ARTICLES, state="failure") >= 1
     assert v(first, "silkwire_last_extraction_timestamp_seconds") > 0
 
     # When every feed is polled again (304s) and a second exporter (a restart) is scraped

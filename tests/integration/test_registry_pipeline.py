@@ -13,6 +13,7 @@ from tests.support.services import wait_until
 from workers.cli.demo_cmd import import_replay_feeds
 from workers.db import QUERIES
 from workers.db.registry import rebuild
+from workers.taskspec import LINK_ARTICLE
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -54,8 +55,8 @@ def test_linking_follows_the_article_on_its_lane(db: Any, clean_redis: Any) -> N
     db.execute("UPDATE articles SET lane = 'reprocess' WHERE id = %s", (again,))
     _link(live)
     _link(again)
-    assert messages(clean_redis, "nlp") == [("silkwire.link_article", [live])]
-    assert messages(clean_redis, "reprocess") == [("silkwire.link_article", [again])]
+    assert messages(clean_redis, "nlp") == [(LINK_ARTICLE, [live])]
+    assert messages(clean_redis, "reprocess") == [(LINK_ARTICLE, [again])]
 
 
 def test_the_sweep_sends_articles_whose_linking_was_lost(db: Any, clean_redis: Any) -> None:
@@ -73,7 +74,7 @@ def test_the_sweep_sends_articles_whose_linking_was_lost(db: Any, clean_redis: A
     db.execute("UPDATE extractions SET extracted_at = now() - interval '2 hours' WHERE article_id <> %s", (recent,))
     # When the sweep runs, expect only the lost one sent to linking
     assert sweep_unlinked.run() == 1
-    assert messages(clean_redis, "nlp") == [("silkwire.link_article", [lost])]
+    assert messages(clean_redis, "nlp") == [(LINK_ARTICLE, [lost])]
     # and, once linking ran, nothing more; a re-extraction whose linking was lost is found by its stale report
     with db.transaction():
         link_article(db, lost)

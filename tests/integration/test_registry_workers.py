@@ -14,6 +14,7 @@ from tests.integration._procs import worker_process
 from tests.integration.registry_data import add_report, event, memo, result, snapshot
 from tests.support.services import wait_until
 from workers.db.registry import rebuild
+from workers.taskspec import LINK_ARTICLE
 
 pytestmark = pytest.mark.integration
 
@@ -42,12 +43,12 @@ def test_two_workers_linking_one_visit_at_once_make_one_event(db: Any, database:
         with psycopg.connect(database) as blocker:
             blocker.execute("LOCK TABLE registry_events IN SHARE ROW EXCLUSIVE MODE")
             for article_id in ids[:4]:
-                app.send_task("silkwire.link_article", args=(article_id,), queue="nlp")
+                app.send_task(LINK_ARTICLE, args=(article_id,), queue="nlp")
             assert wait_until(lambda: _waiting_on_locks(database) >= 4 or not (one.alive and two.alive),
                               timeout_s=180), one.log_tail() + two.log_tail()
         # then the rest, and every one again (a redelivery)
         for article_id in ids[4:] + ids:
-            app.send_task("silkwire.link_article", args=(article_id,), queue="nlp")
+            app.send_task(LINK_ARTICLE, args=(article_id,), queue="nlp")
         linked = lambda: db.execute(  # noqa: E731
             "SELECT count(*) AS n FROM registry_event_reports").fetchone()["n"] == 2 * len(ids)
         assert wait_until(lambda: (clean_redis.llen(queue) == 0 and linked()) or not (one.alive and two.alive),

@@ -18,6 +18,7 @@ import pytest
 from tests.integration._procs import worker_process
 from tests.support.services import wait_until
 from tests.support.settings import SETTINGS
+from workers.taskspec import POLL_DUE_FEEDS
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
@@ -43,7 +44,7 @@ def test_every_task_event_arrives_in_few_messages(db: Any, clean_redis: Any, tmp
             assert wait_until(lambda: any(b"celeryev/worker." in c for c in channels) or not worker.alive,
                               timeout_s=90, interval_s=0.2), worker.log_tail()
             # When a burst of tasks runs (the beat tick with no feeds due: it claims none and returns 0)
-            sent = [app.send_task("silkwire.poll_due_feeds", queue="feeds").id for _ in range(TASKS)]
+            sent = [app.send_task(POLL_DUE_FEEDS, queue="feeds").id for _ in range(TASKS)]
 
             def events() -> list[tuple[int, dict[str, Any]]]:
                 out = []

@@ -18,6 +18,7 @@ from tests.support.reliability import (
     worker_env,
 )
 from tests.support.settings import SETTINGS
+from workers.taskspec import ANALYSE_ARTICLE, FETCH_ARTICLE
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration, pytest.mark.timeout(240)]
 
@@ -59,7 +60,7 @@ def test_same_message_five_times_concurrently_stores_one_result(db: Any, workers
         started = time.monotonic()
         for article_id in ids:
             for _ in range(COPIES):
-                app.send_task("silkwire.fetch_article", args=[article_id], queue="fetch")
+                app.send_task(FETCH_ARTICLE, args=[article_id], queue="fetch")
         p = _drain(db, clean_redis, 150)
         fetch_s = time.monotonic() - started
         after_fetch = table_counts(db)
@@ -72,7 +73,7 @@ def test_same_message_five_times_concurrently_stores_one_result(db: Any, workers
                    (ids,))
         for article_id in ids:
             for _ in range(COPIES):
-                app.send_task("silkwire.analyse_article", args=[article_id], queue="nlp")
+                app.send_task(ANALYSE_ARTICLE, args=[article_id], queue="nlp")
         p = _drain(db, clean_redis, 150)
         after_analyse = table_counts(db)
         analyse_dups = duplicate_report(db)

@@ -32,6 +32,7 @@ from tests.support.reliability import (
     working_child,
 )
 from tests.support.settings import SETTINGS
+from workers.taskspec import ANALYSE_ARTICLE, ANALYSE_ARTICLES, POLL_DUE_FEEDS
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration, pytest.mark.timeout(360)]
 
@@ -45,7 +46,7 @@ FAST_DELIVERY = {
 }
 
 
-ANALYSIS = ("silkwire.analyse_articles", "silkwire.analyse_article")  # a poll's batches; single retries
+ANALYSIS = (ANALYSE_ARTICLES, ANALYSE_ARTICLE)  # a poll's batches; single retries
 
 
 def _unacked(redis_client: Any, tasks: tuple[str, ...]) -> list[str]:
@@ -87,7 +88,7 @@ def test_kill_pool_child_and_worker_mid_batch_loses_and_duplicates_nothing(
     nlp.wait_children(2)
     import_feeds(db, corpus)
     started = time.monotonic()
-    app.send_task("silkwire.poll_due_feeds", queue="feeds")
+    app.send_task(POLL_DUE_FEEDS, queue="feeds")
 
     # When a pool child is killed while analysing, a quarter of the way through
     wait_for(db, lambda p: p["done"] >= n // 4 and p["analysing"] > 0, 180)

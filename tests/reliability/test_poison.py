@@ -19,6 +19,7 @@ import pytest
 
 from tests.reliability.corpus import CorpusServer, _relevant_text
 from tests.support.reliability import WorkerPool, report, wait_for, worker_env
+from workers.taskspec import FETCH_ARTICLE, SWEEP_STUCK
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration, pytest.mark.timeout(240)]
 
@@ -52,7 +53,7 @@ def test_page_past_the_hard_limit_stops_after_max_attempts(db: Any, workers: Wor
         poison = ids[-1]
         started = time.monotonic()
         for article_id in ids:
-            app.send_task("silkwire.fetch_article", args=[article_id], queue="fetch")
+            app.send_task(FETCH_ARTICLE, args=[article_id], queue="fetch")
 
         # When beat's sweeper runs (every 2 s here; stuck after 6 s, above the hard limit, so an attempt
         # still running is never sent again) until nothing is waiting
@@ -61,7 +62,7 @@ def test_page_past_the_hard_limit_stops_after_max_attempts(db: Any, workers: Wor
         def sweep() -> None:
             nonlocal sweeps
             if time.monotonic() - started > 2 * (sweeps + 1):
-                app.send_task("silkwire.sweep_stuck", queue="feeds")
+                app.send_task(SWEEP_STUCK, queue="feeds")
                 sweeps += 1
 
         p = wait_for(db, lambda p: p["waiting"] == 0, 180, on_tick=sweep)

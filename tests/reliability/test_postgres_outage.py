@@ -23,6 +23,7 @@ from tests.support.reliability import (
     worker_env,
 )
 from tests.support.settings import SETTINGS
+from workers.taskspec import POLL_DUE_FEEDS
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -43,7 +44,7 @@ def test_postgres_gone_for_20s_mid_batch_everything_completes(db: Any, workers: 
         nlp.wait_children(2)
         import_feeds(db, outage_corpus)
         started = time.monotonic()
-        app.send_task("silkwire.poll_due_feeds", queue="feeds")
+        app.send_task(POLL_DUE_FEEDS, queue="feeds")
 
         # When PostgreSQL disappears (connections dropped, new ones reset) a quarter of the way through
         before = wait_for(db, lambda p: p["done"] >= n // 4, 180)

@@ -27,6 +27,7 @@ from tests.support.reliability import (
     worker_env,
 )
 from tests.support.settings import SETTINGS
+from workers.taskspec import POLL_DUE_FEEDS, SWEEP_STUCK
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -76,7 +77,7 @@ def test_redis_crash_mid_batch(persistent: bool, db: Any, workers: WorkerPool, o
         nlp.wait_children(2)
         import_feeds(db, outage_corpus)
         started = time.monotonic()
-        app.send_task("silkwire.poll_due_feeds", queue="feeds")
+        app.send_task(POLL_DUE_FEEDS, queue="feeds")
 
         # When Redis is killed and restarted once every feed is read and ~40 % is analysed
         before = wait_for(db, lambda p: p["articles"] >= n and p["done"] >= n * 2 // 5, 180)
@@ -97,7 +98,7 @@ def test_redis_crash_mid_batch(persistent: bool, db: Any, workers: WorkerPool, o
         sweeps = 0
         if by_broker["waiting"]:
             while True:
-                app.send_task("silkwire.sweep_stuck", queue="feeds")
+                app.send_task(SWEEP_STUCK, queue="feeds")
                 sweeps += 1
                 try:
                     p = wait_for(db, lambda p: p["done"] + p["failed"] >= n and p["waiting"] == 0, 5)

@@ -23,6 +23,7 @@ from tests.support.reliability import (
     table_counts,
     worker_env,
 )
+from workers.taskspec import FETCH_ARTICLE, POLL_DUE_FEEDS
 
 SOAK_S = float(os.environ.get("SILKWIRE_REL_SOAK_S", "45"))
 N = int(os.environ.get("SILKWIRE_REL_SOAK_N", "100"))
@@ -50,12 +51,12 @@ class RssSampler:
 
 def _run_round(db: Any, app: Any, ids: list[int], sampler: RssSampler, first: bool, timeout_s: float) -> int:
     if first:
-        app.send_task("silkwire.poll_due_feeds", queue="feeds")
+        app.send_task(POLL_DUE_FEEDS, queue="feeds")
     else:  # what `silkwire reprocess --stage fetch` does: back to fetch, then one message each
         db.execute("UPDATE articles SET stage = 'fetch', state = 'queued', attempts = 0, queued_at = now()"
                    " WHERE id = ANY(%s)", (ids,))
         for article_id in ids:
-            app.send_task("silkwire.fetch_article", args=[article_id], queue="fetch")
+            app.send_task(FETCH_ARTICLE, args=[article_id], queue="fetch")
     deadline = time.monotonic() + timeout_s
     top = 0
     while True:

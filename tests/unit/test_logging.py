@@ -17,6 +17,7 @@ from celery.utils.log import get_task_logger
 
 from workers.observability import sentry
 from workers.observability.logging import bind_celery_logging, configure_logging, current_task_fields
+from workers.taskspec import ANALYSE_ARTICLE, FETCH_ARTICLE, POLL_FEED
 
 ROOT_LOGGERS = ("", "celery", "celery.task", "celery.redirected")
 
@@ -100,7 +101,7 @@ def test_task_records_carry_task_id_name_and_keyword_id(eager_app: Celery) -> No
     stream = io.StringIO()
     configure_logging(json=True, stream=stream)
 
-    @eager_app.task(name="silkwire.analyse_article")
+    @eager_app.task(name=ANALYSE_ARTICLE)
     def analyse_article(article_id: int) -> None:
         get_task_logger("workers.tasks.analyse").info("analysing")
         logging.getLogger("workers.pipeline").info("stage done")
@@ -112,7 +113,7 @@ def test_task_records_carry_task_id_name_and_keyword_id(eager_app: Celery) -> No
     in_task, in_stage, after = records(stream)
     for line in (in_task, in_stage):
         assert line["task_id"] == "task-abc"
-        assert line["task_name"] == "silkwire.analyse_article"
+        assert line["task_name"] == ANALYSE_ARTICLE
         assert line["article_id"] == 42
         assert "feed_id" not in line
     assert "task_id" not in after
@@ -122,7 +123,7 @@ def test_positional_id_is_named_from_the_task_signature(eager_app: Celery) -> No
     stream = io.StringIO()
     configure_logging(json=True, stream=stream)
 
-    @eager_app.task(name="silkwire.poll_feed", bind=True)
+    @eager_app.task(name=POLL_FEED, bind=True)
     def poll_feed(self: Any, feed_id: int) -> None:
         logging.getLogger("workers.tasks").info("polling")
 
@@ -130,7 +131,7 @@ def test_positional_id_is_named_from_the_task_signature(eager_app: Celery) -> No
 
     (line,) = records(stream)
     assert line["feed_id"] == 7
-    assert line["task_name"] == "silkwire.poll_feed"
+    assert line["task_name"] == POLL_FEED
     assert "article_id" not in line
 
 
@@ -138,7 +139,7 @@ def test_explicit_extra_wins_over_task_context(eager_app: Celery) -> None:
     stream = io.StringIO()
     configure_logging(json=True, stream=stream)
 
-    @eager_app.task(name="silkwire.fetch_article")
+    @eager_app.task(name=FETCH_ARTICLE)
     def fetch_article(article_id: int) -> None:
         logging.getLogger("workers.tasks").info("redirected", extra={"article_id": 99})
 
@@ -152,7 +153,7 @@ def test_text_format_names_the_task(eager_app: Celery) -> None:
     stream = io.StringIO()
     configure_logging(json=False, stream=stream)
 
-    @eager_app.task(name="silkwire.poll_feed")
+    @eager_app.task(name=POLL_FEED)
     def poll_feed(feed_id: int) -> None:
         logging.getLogger("workers.tasks").info("polling")
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 from unittest import mock
 
+from workers.taskspec import ANALYSE_ARTICLE, FETCH_ARTICLES
+
 
 def test_messages_leave_time_limits_to_the_worker() -> None:
     import workers.tasks.batches  # noqa: F401  # registers the article tasks too
@@ -22,9 +24,9 @@ def test_messages_leave_time_limits_to_the_worker() -> None:
 
     with mock.patch.object(app.amqp, "create_task_message", spy), \
             mock.patch.object(app.amqp, "send_task_message", lambda *a, **k: None):
-        app.send_task("silkwire.fetch_articles", args=[[1]], queue="fetch")
-        app.tasks["silkwire.analyse_article"].apply_async(args=[1])
+        app.send_task(FETCH_ARTICLES, args=[[1]], queue="fetch")
+        app.tasks[ANALYSE_ARTICLE].apply_async(args=[1])
     assert sent == [[None, None], [None, None]]
     # and the worker still knows its own (it applies them when a message names none)
-    task = app.tasks["silkwire.fetch_articles"]
+    task = app.tasks[FETCH_ARTICLES]
     assert (task.soft_time_limit, task.time_limit) == (120, 180)
