@@ -142,6 +142,35 @@ def test_search_finds_ranks_and_marks_like_the_cli(client: Any, db: Any) -> None
     assert "<mark>" in prefix.text
 
 
+def test_search_filters_narrow_as_the_cli_does(client: Any, capsys: pytest.CaptureFixture[str], db: Any) -> None:
+    from workers.cli.main import main
+
+    # a person named in the corpus, and the type of one of their article's events
+    row = db.execute("SELECT n.name, e.type FROM entities n JOIN events e ON e.article_id = n.article_id"
+                     " WHERE n.kind = 'person' AND e.countries @> ARRAY['KZ', 'CN'] ORDER BY n.article_id LIMIT 1"
+                     ).fetchone()
+    assert row, "the replay corpus names people in KZ–CN events"
+    party, type_ = row["name"].split()[-1], row["type"]
+    for params, cli_args in [
+        ({"country": "kz,CN"}, ["--countries", "KZ,CN"]),
+        ({"type": type_}, ["--type", type_]),
+        ({"party": party}, ["--party", party]),
+        ({"country": "KZ", "type": type_, "party": party}, ["--countries", "KZ", "--type", type_, "--party", party]),
+    ]:
+        capsys.readouterr()
+        assert main(["search", "Казахстан", *cli_args, "--limit", "1000", "-o", "csv"]) == 0
+        cli = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+        exported = list(csv.DictReader(io.StringIO(
+            client.get("/export/search.csv", params={"q": "Казахстан", **params}).text)))
+        assert [r["article_id"] for r in exported] == [r["article_id"] for r in cli], params
+        page = client.get("/search", params={"q": "Казахстан", **params})
+        assert f"Найдено: {min(len(cli), 50)}" in page.text, params
+    everything = client.get("/search", params={"q": "Казахстан"}).text
+    narrowed = client.get("/search", params={"q": "Казахстан", "party": party, "type": type_}).text
+    assert narrowed.count("<li>") < everything.count("<li>")  # the filters do narrow
+    assert f'value="{party}"' in narrowed and f'value="{type_}" selected' in narrowed  # and the form keeps them
+
+
 def test_the_feeds_page_lists_every_feed_with_its_last_poll(client: Any, db: Any) -> None:
     page = client.get("/feeds")
     feeds = db.execute("SELECT name, last_status FROM feeds").fetchall()
@@ -201,7 +230,9 @@ def test_a_hostile_title_shows_as_text(client: Any, loaded: dict[str, Any], db: 
     "/?status=done", "/?level=king", "/?month=2026-1", "/?month=abcd-ef", "/?typo=visit", "/?text=" + "я" * 301,
     "/event/abc", "/event/0", "/event/99999999999999999999", "/event/1/report/x/0", "/event/1/report/1/-1",
     "/agreements?sector=space-opera", "/agreements?status=maybe", "/search?q=a&prefix=maybe",
-    "/search?q=" + "+слово" * 65, "/export/secrets.csv", "/export/events.xml", "/feeds?x=1", "/export/search.csv",
+    "/search?q=" + "+слово" * 65, "/search?q=a&country=XX", "/search?q=a&country=Kazakhstan", "/search?q=a&type=parade",
+    "/search?q=a&party=" + "я" * 301, "/export/search.csv?q=a&country=ZZ", "/export/secrets.csv",
+    "/export/events.xml", "/feeds?x=1", "/export/search.csv",
     "/?since=2026-01-01&since=2026-02-01",
 ])
 def test_bad_parameters_get_400_with_one_line(client: Any, url: str) -> None:

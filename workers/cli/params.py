@@ -6,11 +6,10 @@ as one line with the option's name and exits 2.
 from __future__ import annotations
 
 from datetime import date
-from functools import cache
 
 import typer
-import yaml
 
+from workers.extract.gazetteer import country_codes
 from workers.settings import get_settings
 
 
@@ -46,12 +45,6 @@ def ident(value: str | int) -> int:
     return n
 
 
-@cache
 def known_countries() -> frozenset[str]:
     """Country codes the extractor can write: those of the gazetteer's countries file."""
-    path = get_settings().seeds_dir / "gazetteer" / "countries.yaml"
-    try:
-        records = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    except (OSError, yaml.YAMLError):
-        return frozenset()
-    return frozenset(str(r["code"]).upper() for r in records if isinstance(r, dict) and r.get("code"))
+    return country_codes(get_settings().seeds_dir)

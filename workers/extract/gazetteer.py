@@ -11,6 +11,7 @@ import re
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -235,6 +236,14 @@ def load(directory: Path) -> Gazetteer:
     names = {"countries": "countries.yaml", "organizations": "organizations.yaml",
              "persons": "persons.yaml", "places": "places.yaml"}
     return Gazetteer({k: _read(directory / v) for k, v in names.items()})
+
+
+@lru_cache(maxsize=8)
+def country_codes(seeds_dir: Path) -> frozenset[str]:
+    """ISO codes of the gazetteer's countries (seeds_dir/gazetteer/countries.yaml): the only ones the extractor
+    writes, so a filter on any other would silently match nothing. Empty when the file is unreadable."""
+    return frozenset(str(r["code"]).upper() for r in _read(Path(seeds_dir) / "gazetteer" / "countries.yaml")
+                     if r.get("code"))
 
 
 _CACHE: dict[str, Gazetteer] = {}

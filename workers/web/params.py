@@ -50,9 +50,11 @@ def date_range(params: QueryParams) -> tuple[date | None, date | None]:
     return since, until
 
 
-def choices(params: QueryParams, name: str, allowed: Collection[str]) -> list[str] | None:
-    """Several values (repeated or comma separated), each from `allowed`; None when not given."""
-    values = sorted({v.strip() for raw in params.getlist(name) for v in raw.split(",") if v.strip()})
+def choices(params: QueryParams, name: str, allowed: Collection[str], *, upper: bool = False) -> list[str] | None:
+    """Several values (repeated or comma separated), each from `allowed` (after upper-casing with `upper`: kz,
+    as the CLI takes it); None when not given."""
+    values = sorted({v.strip().upper() if upper else v.strip() for raw in params.getlist(name) for v in raw.split(",")
+                     if v.strip()})
     bad = [v for v in values if v not in allowed]
     if bad:
         raise BadRequest(f"{name}: неизвестное значение {bad[0][:40]!r} (допустимы: {', '.join(allowed)})")

@@ -13,14 +13,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from workers.db import web as db
-from workers.extract.vocabulary import AGREEMENT_STATUSES, EVENT_STATUSES, EVENT_TYPES, SECTORS
+from workers.extract.gazetteer import country_codes
+from workers.extract.vocabulary import AGREEMENT_KINDS, AGREEMENT_STATUSES, EVENT_STATUSES, EVENT_TYPES, SECTORS
 from workers.listings import SNIPPET_MARKS, prefix_tsquery
 from workers.web import chart, exports, highlight, labels
 from workers.web import params as p
 
 EVENT_FILTERS = ("type", "status", "level", "since", "until", "text")
 AGREEMENT_FILTERS = ("status", "party", "sector", "since", "until")
-SEARCH_FILTERS = ("q", "prefix", "since", "until", "relevant")
+SEARCH_FILTERS = ("q", "prefix", "since", "until", "relevant", "country", "type", "party")
 MONTH = "month"
 # Search results on one page: each snippet is a ts_headline over a whole article (the export takes them all).
 SEARCH_ROWS = 50
@@ -131,8 +132,13 @@ def _search_args(request: Request) -> dict[str, Any] | None:
     query = prefix_tsquery(text) if prefix else text
     if not query:
         raise p.BadRequest("q: в запросе нет слов")
+    # The CLI's narrowing filters: countries an event or agreement of the article involves (all of them, codes
+    # the extractor writes), an event type or agreement kind, a person or body it names.
+    known = country_codes(request.app.state.settings.seeds_dir) or frozenset(labels.COUNTRY)  # no gazetteer: ours
+    countries = p.choices(q, "country", sorted(known), upper=True)
     return {"query": query, "prefix": prefix, "since": since, "until": until,
-            "relevant_only": p.flag(q, "relevant"), "text": text}
+            "relevant_only": p.flag(q, "relevant"), "countries": countries,
+            "types": p.choices(q, "type", EVENT_TYPES + AGREEMENT_KINDS), "party": p.text(q, "party"), "text": text}
 
 
 def search(request: Request) -> Response:
