@@ -31,6 +31,7 @@ from workers.fetch.politeness import HostGate, host_key  # noqa: E402
 REDIS_URL = "redis://127.0.0.1:6379/0"
 FEEDS = 20
 HOSTS = 3
+REQUEUE_MAX_S = 30.0  # the tasks' cap on a politeness countdown (settings.politeness_requeue_max_s)
 
 
 def worker(prefix: str, delay_s: float, max_concurrency: int, stop_at: float) -> None:
@@ -56,7 +57,8 @@ def worker(prefix: str, delay_s: float, max_concurrency: int, stop_at: float) ->
         host = host_key(url)
         wait = gate.acquire(host)
         if wait > 0:
-            client.zadd(queue, {job: time.time() + wait})  # re-queue with a countdown
+            client.zadd(queue, {job: time.time() + min(wait, REQUEUE_MAX_S)})  # re-queue with a capped countdown
+            client.incr(f"{prefix}requeues")
             continue
         try:
             fetch_url(url, settings=settings)
@@ -119,6 +121,9 @@ def main() -> None:
               f"{wall:.2f}s")
         print(f"  throughput {rate:.3f} req/s vs ideal {ideal_rate:.3f} req/s: {100 * rate / ideal_rate:.1f}% "
               f"(target >= 90%)")
+        requeues = int(client.get(f"{prefix}requeues") or 0)
+        print(f"  re-queues (politeness waits): {requeues}, {requeues / served:.2f} per fetch (each one a task row"
+              " in Flower)")
     finally:
         for srv in servers:
             srv.close()
