@@ -116,7 +116,8 @@ class Settings(BaseSettings):
     @field_validator("log_level", mode="before")
     @classmethod
     def _level_name(cls, value: object) -> object:
-        return value.strip().upper() if isinstance(value, str) else value  # "info" as Celery takes it
+        # "info" as Celery takes it; empty (compose passes an unset SILKWIRE_LOG_LEVEL as "") is the default
+        return (value.strip().upper() or "INFO") if isinstance(value, str) else value
     metrics_port: int = 9808
     sentry_dsn: str | None = None
 

@@ -131,3 +131,11 @@ def test_the_handler_level_follows_the_log_level_setting() -> None:
     bad = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, cwd=ROOT, timeout=120,
                          env={**env, "SILKWIRE_LOG_LEVEL": "LOUD"}, check=False)
     assert bad.returncode == 2 and "SILKWIRE_LOG_LEVEL" in bad.stderr and len(bad.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize(("given", "level"), [("warning", "WARNING"), (" Debug ", "DEBUG"), ("", "INFO")])
+def test_the_log_level_setting_takes_any_case_and_empty_is_the_default(given: str, level: str) -> None:
+    # compose hands an unset SILKWIRE_LOG_LEVEL over as an empty string (an older deploy/.env lacks it)
+    from workers.settings import Settings
+
+    assert Settings(log_level=given).log_level == level
