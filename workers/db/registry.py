@@ -50,7 +50,6 @@ Mentions = tuple[list[EventMention], list[AgreementMention]]
 class _Kind:
     between: str
     ids_of: str
-    state_of: str
     members: str
     delete: str
     next_id: str
@@ -116,13 +115,13 @@ def _store_agreement(conn: Connection[Any], agreement_id: int, group: Sequence[A
 
 
 EVENTS = _Kind(
-    between="registry_event_articles_between", ids_of="registry_event_ids_of", state_of="registry_event_state_of",
-    members="registry_event_members", delete="registry_delete_events", next_id="registry_next_event_id",
+    between="registry_event_articles_between", ids_of="registry_event_ids_of", members="registry_event_members",
+    delete="registry_delete_events", next_id="registry_next_event_id",
     gap_days=event_rules.MAX_GAP_DAYS, pick=lambda m: m[0], link=link_events, pair=events_link,
     type_of=lambda m: m.type, store=_store_event)
 AGREEMENTS = _Kind(
     between="registry_agreement_articles_between", ids_of="registry_agreement_ids_of",
-    state_of="registry_agreement_state_of", members="registry_agreement_members",
+    members="registry_agreement_members",
     delete="registry_delete_agreements", next_id="registry_next_agreement_id",
     gap_days=agreement_rules.MAX_GAP_DAYS, pick=lambda m: m[1], link=link_agreements, pair=agreements_link,
     type_of=lambda m: m.kind, store=_store_agreement)
@@ -143,12 +142,12 @@ def _replace(conn: Connection[Any], kind: _Kind, groups: Sequence[Sequence[Any]]
 
 
 def _members(conn: Connection[Any], kind: _Kind, record_ids: Iterable[int], cache: dict[int, Mentions],
-             kept: dict[Key, str | None], linking: int) -> tuple[dict[int, list[Any]], bool]:
+             held: dict[Key, tuple[int, str | None]], linking: int) -> tuple[dict[int, list[Any]], bool]:
     """The current mentions of these records' reports, by record, and whether another article's is stale.
 
     Stale: its article was re-extracted since its own link (which is still to come) and the mention changed
     or is gone; a gone one is left out. The article `linking` is being linked now, so never stale. Each
-    report's stored fingerprint goes into `kept`.
+    report's record id and stored fingerprint go into `held`.
     """
     rows = _rows(conn, kind.members, {"ids": sorted(set(record_ids))})
     _load(conn, {r["article_id"] for r in rows}, cache)
@@ -163,7 +162,7 @@ def _members(conn: Connection[Any], kind: _Kind, record_ids: Iterable[int], cach
             m is None or (r["mention_hash"] is not None and r["mention_hash"] != fingerprint(m)))
         if m is not None:
             out.setdefault(r["id"], []).append(m)
-            kept[key] = r["mention_hash"]
+            held[key] = (r["id"], r["mention_hash"])
     return out, stale
 
 
@@ -193,13 +192,13 @@ def _unchanged(new: Sequence[Any], stored: dict[Key, dict[str, Any]]) -> bool:
 def _link_kind(conn: Connection[Any], kind: _Kind, article_id: int, cache: dict[int, Mentions]) -> list[int]:
     """Link one article's mentions of one kind; answers the records written."""
     new = list(kind.pick(cache[article_id]))
-    stored = {(r["article_id"], r["ord"]): r for r in _rows(conn, kind.state_of, {"id": article_id})}
+    stored = {(r["article_id"], r["ord"]): r for r in _rows(conn, kind.ids_of, {"ids": [article_id]})}
     if _unchanged(new, stored):
         return []
-    kept: dict[Key, str | None] = {}
+    held: dict[Key, tuple[int, str | None]] = {}  # record id and fingerprint of each member loaded
     left = {r["id"] for r in stored.values()}
     # The records the article's old mentions belonged to, without them: each splits into its components.
-    before, stale_left = _members(conn, kind, left, cache, kept, article_id)
+    before, stale_left = _members(conn, kind, left, cache, held, article_id)
     parts = kind.link([m for ms in before.values() for m in ms if m.article_id != article_id])
     part_of = {m.key: i for i, g in enumerate(parts) for m in g}
     # The linked mentions in reach. Ones analysed but not linked yet stay out: their own link will try them
@@ -212,7 +211,7 @@ def _link_kind(conn: Connection[Any], kind: _Kind, article_id: int, cache: dict[
 
     joined = absorb(new, [c for c in candidates if c.key in part_of or c.key in record_of], kind.pair, unit)
     taken = {which for _, units in joined for what, which in units if what == "record"}
-    whole, stale_taken = _members(conn, kind, taken, cache, kept, article_id)
+    whole, stale_taken = _members(conn, kind, taken, cache, held, article_id)
     if stale_left or stale_taken:
         # A member re-extracted since its link (its own link still queued) may no longer hold its record
         # together: recompute the components of everything touched from what each member says now.
@@ -230,11 +229,12 @@ def _link_kind(conn: Connection[Any], kind: _Kind, article_id: int, cache: dict[
             groups.append(group)
         groups += [g for i, g in enumerate(parts) if i not in merged]
         groups = sorted((sorted(g, key=lambda m: m.key) for g in groups), key=lambda g: g[0].key)
-    old = _old_ids(conn, kind, {m.article_id for g in groups for m in g} | {article_id})
+    # Every member of a group is the article's or a member of a record just loaded: their ids are at hand.
+    old = {key: record_id for key, (record_id, _) in held.items()}
 
     def hash_of(m: Any) -> str | None:
         # Others' reports keep the fingerprint of their own last link, so a stale one stays stale for its link.
-        return fingerprint(m) if m.article_id == article_id else kept.get(m.key)
+        return fingerprint(m) if m.article_id == article_id else held[m.key][1]
 
     return _replace(conn, kind, groups, old, left | taken, [article_id], hash_of)
 

@@ -43,22 +43,14 @@ WHERE g.kind = ANY(%(types)s::text[])
   AND COALESCE(d.published, a.feed_published_at::date, a.first_seen_at::date) BETWEEN %(since)s::date AND %(until)s::date
 
 -- registry_event_ids_of --
--- The canonical event each report of these articles belongs to now.
-SELECT article_id, ord, event_id AS id FROM registry_event_reports WHERE article_id = ANY(%(ids)s::bigint[])
+-- The canonical event each report of these articles belongs to now, with the mention's fingerprint and rules' version.
+SELECT article_id, ord, event_id AS id, mention_hash, registry_version
+FROM registry_event_reports WHERE article_id = ANY(%(ids)s::bigint[])
 
 -- registry_agreement_ids_of --
--- The canonical agreement each report of these articles belongs to now.
-SELECT article_id, ord, agreement_id AS id FROM registry_agreement_reports WHERE article_id = ANY(%(ids)s::bigint[])
-
--- registry_event_state_of --
--- What the registry holds of one article's event mentions: their canonical event, fingerprint and rules' version.
-SELECT article_id, ord, event_id AS id, mention_hash, registry_version
-FROM registry_event_reports WHERE article_id = %(id)s
-
--- registry_agreement_state_of --
--- What the registry holds of one article's agreement mentions.
+-- The canonical agreement each report of these articles belongs to now, with the fingerprint and rules' version.
 SELECT article_id, ord, agreement_id AS id, mention_hash, registry_version
-FROM registry_agreement_reports WHERE article_id = %(id)s
+FROM registry_agreement_reports WHERE article_id = ANY(%(ids)s::bigint[])
 
 -- registry_event_members --
 -- Every report (article, ord) of these canonical events.
