@@ -47,10 +47,11 @@ def agreement_mentions(conn: Connection[Any], filters: dict[str, Any]) -> list[R
     return _rows(conn, "list_agreements", filters)
 
 
-def search_documents(conn: Connection[Any], filters: dict[str, Any]) -> list[Row]:
-    """Ranked full-text hits with snippets, matches in «»; filters as `event_mentions` plus query and prefix."""
-    start, stop = SNIPPET_MARKS
-    return _rows(conn, "search_documents", {"mark_start": start, "mark_stop": stop, **filters})
+def search_documents(conn: Connection[Any], filters: dict[str, Any],
+                     marks: tuple[str, str] = SNIPPET_MARKS) -> list[Row]:
+    """Ranked full-text hits with snippets, matches between `marks` (the CLI's «» unless asked otherwise);
+    filters: query, prefix, since, until, relevant_only, countries, types, party, limit."""
+    return _rows(conn, "search_documents", {"mark_start": marks[0], "mark_stop": marks[1], **filters})
 
 
 def canonical_events(conn: Connection[Any], filters: dict[str, Any]) -> list[Row]:

@@ -130,16 +130,6 @@ def agreement_sources(conn: Connection[Any], rows: list[Row], per_step: int = SO
     return [{**row, "sources": by_record.get(row["id"], [])} for row in rows]
 
 
-def search(conn: Connection[Any], *, query: str, prefix: bool, since: date | None, until: date | None,
-           relevant_only: bool, countries: list[str] | None, types: list[str] | None, party: str | None,
-           limit: int, marks: tuple[str, str]) -> list[Row]:
-    """`silkwire search` with its filters, each snippet's matches between `marks`."""
-    return _rows(conn, "search_documents", {"query": query, "prefix": prefix, "since": since, "until": until,
-                                            "relevant_only": relevant_only, "limit": limit, "countries": countries,
-                                            "types": types, "party": party, "mark_start": marks[0],
-                                            "mark_stop": marks[1]})
-
-
 def feeds(conn: Connection[Any]) -> list[Row]:
     """Every feed's health: the very rows of `silkwire feeds health`."""
     return _rows(conn, "list_feeds", {})

@@ -12,6 +12,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from workers.db import articles_view
 from workers.db import web as db
 from workers.extract.gazetteer import country_codes
 from workers.extract.vocabulary import AGREEMENT_KINDS, AGREEMENT_STATUSES, EVENT_STATUSES, EVENT_TYPES, SECTORS
@@ -141,6 +142,12 @@ def _search_args(request: Request) -> dict[str, Any] | None:
             "types": p.choices(q, "type", EVENT_TYPES + AGREEMENT_KINDS), "party": p.text(q, "party"), "text": text}
 
 
+def _search_rows(conn: Any, args: dict[str, Any], limit: int, marks: tuple[str, str]) -> list[dict[str, Any]]:
+    """`silkwire search`'s query and filters (the form's text aside), snippets marked with `marks`."""
+    filters = {k: v for k, v in args.items() if k != "text"}
+    return articles_view.search_documents(conn, {**filters, "limit": limit}, marks)
+
+
 def search(request: Request) -> Response:
     args = _search_args(request)
     rows: list[dict[str, Any]] = []
@@ -148,9 +155,8 @@ def search(request: Request) -> Response:
         with _conn(request) as conn:
             # private-use marks: the page escapes the snippet, then marks exactly what ts_headline marked
             # (press text has «» of its own)
-            rows = db.search(conn, **{k: v for k, v in args.items() if k != "text"},
-                             limit=min(SEARCH_ROWS, request.app.state.settings.web_page_rows),
-                             marks=(highlight.START, highlight.STOP))
+            rows = _search_rows(conn, args, min(SEARCH_ROWS, request.app.state.settings.web_page_rows),
+                                (highlight.START, highlight.STOP))
         for r in rows:
             r["snippet_html"] = highlight.snippet(r["snippet"])
     return _render(request, "search.html", args=args or {}, rows=rows, query=request.url.query,
@@ -180,8 +186,7 @@ def export(request: Request) -> Response:
             args = _search_args(request)
             if args is None:
                 raise p.BadRequest("q: нужен поисковый запрос")
-            rows = db.search(conn, **{k: v for k, v in args.items() if k != "text"}, limit=most,
-                             marks=SNIPPET_MARKS)  # the CLI's
+            rows = _search_rows(conn, args, most, SNIPPET_MARKS)  # the CLI's marks
         else:
             p.only(request.query_params, ())
             rows = db.feeds(conn)
