@@ -59,6 +59,14 @@ def restore(db: Any, article_id: int, res: dict[str, Any]) -> None:
         store_extraction(db, article_id, res)
 
 
+def link(db: Any, article_id: int) -> dict[str, list[int]]:
+    """What the link task does, in a transaction of its own: the ids of the records written, by kind."""
+    from workers.db.registry import link_article
+
+    with db.transaction():
+        return link_article(db, article_id)
+
+
 def snapshot(db: Any) -> dict[str, Any]:
     """The registry as comparable data: each record with its id and its reports' (article, ord)."""
     events = db.execute(
@@ -80,4 +88,4 @@ def clear_registry(db: Any) -> None:
     db.execute("DELETE FROM registry_agreements")
 
 
-__all__ = ["add_report", "clear_registry", "event", "memo", "people", "restore", "result", "snapshot"]
+__all__ = ["add_report", "clear_registry", "event", "link", "memo", "people", "restore", "result", "snapshot"]

@@ -15,20 +15,20 @@ from tests.integration.registry_data import (
     add_report,
     clear_registry,
     event,
+    link,
     memo,
     restore,
     result,
     snapshot,
 )
-from workers.db.registry import link_article, rebuild
+from workers.db.registry import rebuild
 
 pytestmark = pytest.mark.integration
 
 
 def _link(db: Any, *article_ids: int) -> None:
     for a in article_ids:
-        with db.transaction():
-            link_article(db, a)
+        link(db, a)
 
 
 def _beijing_visit(db: Any) -> dict[str, int]:

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.registry_data import TOKAYEV, XI, add_report, event, memo, restore, result, snapshot
-from workers.db.registry import link_article, rebuild
+from tests.integration.registry_data import TOKAYEV, XI, add_report, event, link, memo, restore, result, snapshot
+from workers.db.registry import rebuild
 
 pytestmark = pytest.mark.integration
 
@@ -19,11 +19,6 @@ LI, PUTIN, ALIKHAN = "Ли Цян", "Владимир Путин", "Алихан
 DAY0 = date(2026, 9, 1)
 # Random histories tried; a few hundred locally (SILKWIRE_REGISTRY_SEEDS=300) before changing linking.
 SEEDS = int(os.environ.get("SILKWIRE_REGISTRY_SEEDS", "12"))
-
-
-def _link(db: Any, article_id: int) -> dict[str, list[int]]:
-    with db.transaction():
-        return link_article(db, article_id)
 
 
 def _random_result(rng: random.Random) -> dict[str, Any]:
@@ -56,12 +51,12 @@ def test_a_random_history_ends_where_a_rebuild_does(db: Any, seed: int) -> None:
             dirty.add(a)
         elif roll < 0.9 and dirty:  # a queued link runs
             a = rng.choice(sorted(dirty))
-            _link(db, a)
+            link(db, a)
             dirty.discard(a)
         else:  # a redelivery of some article's link
-            _link(db, rng.choice(ids))
+            link(db, rng.choice(ids))
     for a in rng.sample(sorted(dirty), len(dirty)):  # the queue drains
-        _link(db, a)
+        link(db, a)
     linked = snapshot(db)
     with db.transaction():
         rebuild(db)
@@ -72,16 +67,16 @@ def test_a_random_history_ends_where_a_rebuild_does(db: Any, seed: int) -> None:
 def test_linking_an_unchanged_article_again_writes_nothing(db: Any) -> None:
     a = add_report(db, 1, DAY0, result([event("visit")], [memo()]))
     b = add_report(db, 2, DAY0 + timedelta(days=1), result([event("visit", location=None)], [memo()]))
-    assert _link(db, a) != {"events": [], "agreements": []}
-    written = _link(db, b)
+    assert link(db, a) != {"events": [], "agreements": []}
+    written = link(db, b)
     assert written["events"] and written["agreements"]
     before = snapshot(db)
-    assert _link(db, b) == {"events": [], "agreements": []}  # a redelivery
+    assert link(db, b) == {"events": [], "agreements": []}  # a redelivery
     restore(db, b, result([event("visit", location=None)], [memo()]))  # re-extracted, the same result
-    assert _link(db, b) == {"events": [], "agreements": []}
+    assert link(db, b) == {"events": [], "agreements": []}
     assert snapshot(db) == before
     restore(db, b, result([event("visit", location="Шанхай")], [memo()]))  # now it says something else
-    assert _link(db, b)["events"]
+    assert link(db, b)["events"]
     assert len(snapshot(db)["events"]) == 2
 
 
@@ -90,17 +85,17 @@ def test_a_record_touched_after_a_member_changed_is_recomputed_from_what_it_says
     # report of the visit arrives and is linked.
     a = add_report(db, 1, DAY0, result([event("visit")]))
     b = add_report(db, 2, DAY0, result([event("visit")]))
-    _link(db, a)
-    _link(db, b)
+    link(db, a)
+    link(db, b)
     restore(db, b, result([event("talks")]))
     c = add_report(db, 3, DAY0 + timedelta(days=1), result([event("visit")]))
-    _link(db, c)
+    link(db, c)
     # the visit's record holds what a and c say now, and b's talks are already a record of their own
     by_type = {e["type"]: [r[0] for r in e["reports"]] for e in snapshot(db)["events"]}
     assert by_type == {"visit": [a, c], "talks": [b]}
     # b's own link, when it comes, still runs (its report kept the fingerprint of its last link) and agrees
     before = snapshot(db)
-    assert _link(db, b)["events"]
+    assert link(db, b)["events"]
     assert snapshot(db) == before
     with db.transaction():
         rebuild(db)
