@@ -27,16 +27,17 @@ if str(ROOT) not in sys.path:
 
 from tests.support.httpserver import Route, ScriptedServer  # noqa: E402
 from workers.fetch.politeness import HostGate, host_key  # noqa: E402
+from workers.settings import Settings  # noqa: E402
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 FEEDS = 20
 HOSTS = 3
-REQUEUE_MAX_S = 30.0  # the tasks' cap on a politeness countdown (settings.politeness_requeue_max_s)
+# The tasks' cap on a politeness countdown, at its default.
+REQUEUE_MAX_S = float(Settings.model_fields["politeness_requeue_max_s"].default)
 
 
 def worker(prefix: str, delay_s: float, max_concurrency: int, stop_at: float) -> None:
     from workers.fetch.http import fetch_url
-    from workers.settings import Settings
 
     client = redis.Redis.from_url(REDIS_URL)
     gate = HostGate(client, min_delay_s=delay_s, max_concurrency=max_concurrency, lease_s=30, key_prefix=prefix)
